@@ -1,0 +1,114 @@
+"""Shared test fixtures: the two companies of the isolation rule, their users, and a real Chromium."""
+
+import os
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM calls from that thread are safe here.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PASSWORD = "correct-horse-battery-2026"
+
+
+@pytest.fixture
+def company(db):
+    from naccs.accounts.models import Company
+
+    return Company.objects.create(code="12345678", name="通関商事株式会社")
+
+
+@pytest.fixture
+def office(company):
+    return company.offices.create(name="東京事業所")
+
+
+@pytest.fixture
+def other_company(db):
+    from naccs.accounts.models import Company
+
+    return Company.objects.create(code="87654321", name="港湾物流株式会社")
+
+
+@pytest.fixture
+def make_user(db):
+    from naccs.accounts.models import User
+
+    def make(username="user1", *, company=None, office=None, **fields):
+        user = User(username=username, company=company, office=office, **fields)
+        user.set_password(PASSWORD)
+        user.save()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def user(make_user, company, office):
+    return make_user(
+        "tsukan",
+        company=company,
+        office=office,
+        last_name="通関",
+        first_name="花子",
+        last_name_kana="ツウカン",
+        first_name_kana="ハナコ",
+        email="hanako@example.jp",
+    )
+
+
+@pytest.fixture
+def other_user(make_user, other_company):
+    return make_user("kowan", company=other_company)
+
+
+@pytest.fixture
+def staff_user(make_user):
+    return make_user("center", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def user_client(client, user):
+    client.post("/accounts/login/", {"username": user.username, "password": PASSWORD})
+    return client
+
+
+@pytest.fixture
+def other_client(client, other_user):
+    client.post("/accounts/login/", {"username": other_user.username, "password": PASSWORD})
+    return client
+
+
+@pytest.fixture
+def staff_client(client, staff_user):
+    client.post("/accounts/login/", {"username": staff_user.username, "password": PASSWORD})
+    return client
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, locale="ja-JP", timezone_id="Asia/Tokyo")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()

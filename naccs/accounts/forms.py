@@ -1,0 +1,44 @@
+"""Login and password-change forms with the portal's Japanese labels and messages."""
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+
+
+class LoginForm(AuthenticationForm):
+    # One message for every failure, so that it never tells whether the ID or the password was wrong.
+    error_messages = {
+        "invalid_login": "利用者IDまたはパスワードが正しくありません。入力内容をご確認ください。",
+        "inactive": "利用者IDまたはパスワードが正しくありません。入力内容をご確認ください。",
+    }
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.fields["username"].label = "利用者ID"
+        self.fields["username"].max_length = 150
+        self.fields["username"].error_messages["required"] = "利用者IDを入力してください。"
+        self.fields["password"].label = "パスワード"
+        self.fields["password"].error_messages["required"] = "パスワードを入力してください。"
+        self.fields["username"].widget.attrs.update({"autocomplete": "username", "autofocus": True})
+
+
+class PortalPasswordChangeForm(PasswordChangeForm):
+    error_messages = {
+        **PasswordChangeForm.error_messages,
+        "password_incorrect": "現在のパスワードが正しくありません。",
+        "password_mismatch": "新しいパスワードと確認用のパスワードが一致しません。",
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        labels = {
+            "old_password": "現在のパスワード",
+            "new_password1": "新しいパスワード",
+            "new_password2": "新しいパスワード(確認用)",
+        }
+        for name, label in labels.items():
+            self.fields[name].label = label
+            self.fields[name].error_messages["required"] = f"{label}を入力してください。"
+
+
+class EmptyForm(forms.Form):
+    """A form with nothing but the CSRF token, for confirm-only POSTs such as ログアウト."""

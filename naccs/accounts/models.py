@@ -1,0 +1,71 @@
+"""Companies (利用者), their offices (事業所) and the people who log in."""
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import RegexValidator
+from django.db import models
+
+
+class Company(models.Model):
+    """利用者: a company under contract with NACCS, known by its 8-digit 利用者コード."""
+
+    code = models.CharField(
+        "利用者コード",
+        max_length=8,
+        unique=True,
+        validators=[RegexValidator(r"^\d{8}$", "利用者コードは半角数字8桁で入力してください。")],
+    )
+    name = models.CharField("利用者名", max_length=100)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "利用者"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Office(models.Model):
+    """事業所 of a company."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="offices", verbose_name="利用者")
+    name = models.CharField("事業所名", max_length=100)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "事業所"
+        ordering = ["company__code", "name"]
+        constraints = [models.UniqueConstraint(fields=["company", "name"], name="unique_office_name_per_company")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """A person who logs in with a 利用者ID: company staff (with a company) or center staff (is_staff, no company).
+
+    The applicant fields are the defaults for the 申込担当者 step of a new application.
+    """
+
+    company = models.ForeignKey(
+        Company, on_delete=models.PROTECT, null=True, blank=True, related_name="users", verbose_name="利用者"
+    )
+    office = models.ForeignKey(
+        Office, on_delete=models.PROTECT, null=True, blank=True, related_name="users", verbose_name="事業所"
+    )
+    last_name_kana = models.CharField("フリガナ(姓)", max_length=50, blank=True)
+    first_name_kana = models.CharField("フリガナ(名)", max_length=50, blank=True)
+    department = models.CharField("所属部課名", max_length=100, blank=True)
+    job_title = models.CharField("役職名", max_length=50, blank=True)
+    phone = models.CharField("電話番号", max_length=11, blank=True)
+    fax = models.CharField("FAX番号", max_length=11, blank=True)
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "ユーザー"
+
+    def __str__(self) -> str:
+        return self.username
+
+    @property
+    def is_company_user(self) -> bool:
+        return self.company_id is not None

@@ -1,0 +1,40 @@
+import pytest
+
+from conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+URL = "/accounts/password/"
+
+
+def change(client, old, new1, new2=None):
+    return client.post(URL, {"old_password": old, "new_password1": new1, "new_password2": new2 or new1})
+
+
+def test_it_changes_the_password_and_keeps_the_session(user_client, user):
+    response = change(user_client, PASSWORD, "kaigai-yunyu-9237")
+    assert response.status_code == 302
+    assert user_client.get("/").status_code == 200
+    user.refresh_from_db()
+    assert user.check_password("kaigai-yunyu-9237")
+
+
+def test_it_rejects_a_wrong_current_password(user_client):
+    html = change(user_client, "wrong", "kaigai-yunyu-9237").content.decode()
+    assert "現在のパスワードが正しくありません。" in html
+
+
+def test_it_rejects_a_mismatched_confirmation(user_client):
+    html = change(user_client, PASSWORD, "kaigai-yunyu-9237", "kaigai-yunyu-9238").content.decode()
+    assert "新しいパスワードと確認用のパスワードが一致しません。" in html
+
+
+def test_it_applies_djangos_validators_in_japanese(user_client):
+    html = change(user_client, PASSWORD, "12345").content.decode()
+    assert "このパスワードは短すぎます。" in html
+    assert "数字しか使われていません" in html
+
+
+def test_the_form_uses_argon2(user_client, user):
+    change(user_client, PASSWORD, "kaigai-yunyu-9237")
+    user.refresh_from_db()
+    assert user.password.startswith("argon2")

@@ -1,0 +1,30 @@
+"""What every page's header and footer show: login time, company, nav, helpdesk, copyright."""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.utils import timezone
+
+from naccs.accounts.signals import LOGIN_AT_KEY
+
+from .menu import GLOBAL_NAV
+
+
+def portal(request):
+    context = {
+        "helpdesk": {
+            "name": settings.HELPDESK_NAME,
+            "phone": settings.HELPDESK_PHONE,
+            "email": settings.HELPDESK_EMAIL,
+            "hours": settings.HELPDESK_HOURS,
+            "regional": settings.REGIONAL_CONTACTS,
+        },
+        "copyright_line": settings.COPYRIGHT_LINE,
+        "global_nav": GLOBAL_NAV,
+    }
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        login_at = request.session.get(LOGIN_AT_KEY)
+        if login_at:
+            context["login_at"] = timezone.localtime(datetime.fromisoformat(login_at))
+    return context

@@ -1,0 +1,149 @@
+"""Demo data for a local portal: two companies, their users and terminals, center staff and news. Safe to run twice."""
+
+import hashlib
+from datetime import timedelta
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from naccs.accounts.models import Company, Office, User
+from naccs.portal.models import NewsItem
+from naccs.terminals.models import Certificate, LogicalTerminal
+
+SEA, AIR = LogicalTerminal.Category.SEA, LogicalTerminal.Category.AIR
+NET, WEB = LogicalTerminal.DeviceType.NET, LogicalTerminal.DeviceType.WEB
+
+# (name, category, device type, days since the current certificate was issued)
+# 300 and 350 days: inside the 28-day renewal window; 380 days: expired.
+DEMO_TERMINALS = {
+    "12345678": [
+        ("11110A", SEA, NET, 40),
+        ("11110B", SEA, WEB, 120),
+        ("11110C", AIR, NET, 200),
+        ("11110D", AIR, WEB, 345),
+        ("11110E", SEA, NET, 355),
+        ("11110F", AIR, WEB, 380),
+    ],
+    "87654321": [
+        ("22220A", SEA, NET, 90),
+        ("22220B", AIR, WEB, 350),
+    ],
+}
+
+DEMO_USERS = [
+    # (login ID, password, company code, office, 姓, 名, セイ, メイ, mail)
+    ("demo", "demo-pass-2026", "12345678", "東京事業所", "通関", "花子", "ツウカン", "ハナコ", "hanako@example.jp"),
+    ("demo2", "demo2-pass-2026", "87654321", "横浜事業所", "港湾", "次郎", "コウワン", "ジロウ", "jiro@example.jp"),
+]
+
+COMPANIES = {"12345678": "通関商事株式会社", "87654321": "港湾物流株式会社"}
+
+CATEGORY = NewsItem.Category
+DEMO_NEWS = [
+    # (company code or None for all, category, text, days ago)
+    ("12345678", CATEGORY.APPLICATION, "通関士IDの追加申込の審査を終了しました。追加した利用者を確認してください。", 3),
+    (
+        "12345678",
+        CATEGORY.SYSTEM_SETTINGS,
+        "システム設定申込の審査を終了しました。通知内容をご確認ください。",
+        5,
+    ),
+    (
+        "12345678",
+        CATEGORY.CERTIFICATE,
+        "デジタル証明書を再発行しました。NACCS掲示板よりデジタル証明書を取得の上、適用作業を実施願います。",
+        9,
+    ),
+    (None, CATEGORY.FEES, "前月分の請求額が確定しました。請求情報の詳細画面から内容を確認してください。", 12),
+    (
+        None,
+        CATEGORY.FEES,
+        "口座振替申込専用紙を送付しました。受領しましたら、必要事項を記入しNACCSセンターに郵送してください。",
+        20,
+    ),
+    ("87654321", CATEGORY.APPLICATION, "利用申込内容に確認事項があります。港湾物流株式会社向けのお知らせです。", 2),
+]
+
+
+def demo_serial(terminal_name: str) -> str:
+    """A stable placeholder serial until the CA replaces the record with a real certificate."""
+    return hashlib.sha256(f"demo:{terminal_name}".encode()).hexdigest()[:32]
+
+
+class Command(BaseCommand):
+    help = "Load the demo companies, users, terminals, certificates and news (idempotent)."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        now = timezone.now()
+        companies = {}
+        offices = {}
+        for code, name in COMPANIES.items():
+            companies[code], _ = Company.objects.update_or_create(code=code, defaults={"name": name})
+
+        for login, password, code, office_name, last, first, last_kana, first_kana, mail in DEMO_USERS:
+            office, _ = Office.objects.get_or_create(company=companies[code], name=office_name)
+            offices[code] = office
+            user, created = User.objects.get_or_create(
+                username=login,
+                defaults={
+                    "company": companies[code],
+                    "office": office,
+                    "last_name": last,
+                    "first_name": first,
+                    "last_name_kana": last_kana,
+                    "first_name_kana": first_kana,
+                    "department": "第一通関部通関課",
+                    "job_title": "係長",
+                    "phone": "0312345678",
+                    "email": mail,
+                },
+            )
+            if created:
+                user.set_password(password)
+                user.save()
+
+        center, created = User.objects.get_or_create(
+            username="center", defaults={"is_staff": True, "is_superuser": True, "last_name": "センター"}
+        )
+        if created:
+            center.set_password("center-pass-2026")
+            center.save()
+
+        for code, terminals in DEMO_TERMINALS.items():
+            for name, category, device_type, age_days in terminals:
+                terminal, _ = LogicalTerminal.objects.get_or_create(
+                    name=name,
+                    defaults={
+                        "company": companies[code],
+                        "office": offices[code],
+                        "category": category,
+                        "device_type": device_type,
+                        "auth_code1": f"NAC{name}",
+                        "auth_code2": f"ABCDE{name[:5]}",
+                        "auth_code3": "NACCS",
+                    },
+                )
+                if not terminal.certificates.exists():
+                    issued = now - timedelta(days=age_days)
+                    Certificate.objects.create(
+                        terminal=terminal,
+                        serial=demo_serial(name),
+                        subject=f"CN={name}",
+                        not_before=issued,
+                        not_after=issued + timedelta(days=365),
+                        issued_at=issued,
+                    )
+
+        for code, category, text, days_ago in DEMO_NEWS:
+            NewsItem.objects.get_or_create(
+                company=companies[code] if code else None,
+                text=text,
+                defaults={"category": category, "published_at": now - timedelta(days=days_ago)},
+            )
+
+        self.stdout.write(self.style.SUCCESS("デモデータを用意しました。"))
+        self.stdout.write("  利用者  demo / demo-pass-2026 (12345678 通関商事株式会社)")
+        self.stdout.write("  利用者  demo2 / demo2-pass-2026 (87654321 港湾物流株式会社)")
+        self.stdout.write("  センター center / center-pass-2026 (http://127.0.0.1:8000/center/)")

@@ -1,0 +1,57 @@
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from naccs.accounts.models import Company, User
+from naccs.portal.models import NewsItem
+from naccs.terminals.models import Certificate, LogicalTerminal
+
+pytestmark = pytest.mark.django_db
+
+
+def load():
+    call_command("load_demo_data", stdout=StringIO())
+
+
+def test_it_is_safe_to_run_twice():
+    load()
+    counts = [m.objects.count() for m in (Company, User, LogicalTerminal, Certificate, NewsItem)]
+    load()
+    assert [m.objects.count() for m in (Company, User, LogicalTerminal, Certificate, NewsItem)] == counts
+
+
+def test_it_creates_the_demo_logins():
+    load()
+    assert User.objects.get(username="demo").check_password("demo-pass-2026")
+    assert User.objects.get(username="demo2").check_password("demo2-pass-2026")
+    center = User.objects.get(username="center")
+    assert center.check_password("center-pass-2026") and center.is_staff and center.company is None
+
+
+def test_demo_company_has_six_terminals_of_every_kind():
+    load()
+    terminals = LogicalTerminal.objects.filter(company__code="12345678")
+    assert terminals.count() == 6
+    assert {t.category for t in terminals} == {"sea", "air"}
+    assert {t.device_type for t in terminals} == {"netNACCS", "webNACCS"}
+    assert LogicalTerminal.objects.filter(company__code="87654321").exists()
+
+
+def test_certificates_are_valid_renewable_and_expired():
+    load()
+    now = timezone.now()
+    certificates = Certificate.objects.filter(terminal__company__code="12345678")
+    expired = [c for c in certificates if c.not_after <= now]
+    in_window = [c for c in certificates if now < c.not_after <= now + timedelta(days=28)]
+    valid = [c for c in certificates if c.not_after > now + timedelta(days=28)]
+    assert len(expired) == 1
+    assert len(in_window) >= 1
+    assert len(valid) >= 1
+
+
+def test_news_covers_every_category():
+    load()
+    assert set(NewsItem.objects.values_list("category", flat=True)) == set(NewsItem.Category.values)

@@ -1,0 +1,112 @@
+import pytest
+
+from naccs.portal.models import NewsItem
+
+from .factories import make_news
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_shows_company_office_and_helpdesk(user_client):
+    html = user_client.get("/").content.decode()
+    assert "通関商事株式会社" in html
+    assert "東京事業所" in html
+    assert "0120-794527" in html
+    assert "人・物・国をつなぐ" in html
+
+
+def test_it_shows_the_latest_ten_news_items_newest_first(user_client, company):
+    for day in range(12):
+        make_news(company, f"お知らせ{day:02d}", days_ago=day)
+    html = user_client.get("/").content.decode()
+    assert html.count('class="news-item"') == 10
+    assert html.index("お知らせ00") < html.index("お知らせ09")
+    assert "お知らせ10" not in html
+
+
+def test_a_news_item_shows_date_bold_category_code_and_detail_link(user_client, company):
+    item = make_news(company, "デジタル証明書を再発行しました。", category=NewsItem.Category.CERTIFICATE)
+    html = user_client.get("/").content.decode()
+    assert item.published_at.astimezone().strftime("%Y/%m/%d") in html
+    assert '<strong class="news-item__category">証明書発行</strong>' in html
+    assert "【12345678】 デジタル証明書を再発行しました。" in html
+    assert f'href="/news/{item.pk}/"' in html
+
+
+def test_it_shows_news_for_all_companies_without_a_code(user_client):
+    make_news(None, "前月分の請求額が確定しました。", category=NewsItem.Category.FEES)
+    html = user_client.get("/").content.decode()
+    assert "前月分の請求額が確定しました。" in html
+    assert "【" not in html.split('class="news-list"')[1].split("</ul>")[0]
+
+
+def test_it_never_shows_another_companys_news(user_client, other_company):
+    make_news(other_company, "港湾物流向けのお知らせ")
+    assert "港湾物流向けのお知らせ" not in user_client.get("/").content.decode()
+
+
+def test_news_detail_shows_the_body(user_client, company):
+    item = make_news(company, "見出し", body="本文の内容です。")
+    html = user_client.get(f"/news/{item.pk}/").content.decode()
+    assert "本文の内容です。" in html
+
+
+def test_news_detail_of_another_company_is_not_found(user_client, other_company):
+    item = make_news(other_company, "港湾物流向けのお知らせ")
+    assert user_client.get(f"/news/{item.pk}/").status_code == 404
+
+
+def test_news_detail_of_a_missing_item_is_not_found(user_client):
+    assert user_client.get("/news/999999/").status_code == 404
+
+
+def test_menu_lists_every_entry_of_the_manual(user_client):
+    html = user_client.get("/").content.decode()
+    for label in [
+        "申請を行う",
+        "契約内容の変更",
+        "システム設定の申込",
+        "通関士IDの追加",
+        "デジタル証明書の再発行",
+        "契約内容の確認",
+        "ユーザー情報",
+        "パスワードの変更",
+        "請求を参照する",
+        "請求金額の参照",
+        "申込内容の確認",
+    ]:
+        assert label in html
+
+
+def test_global_nav_has_the_six_entries(user_client):
+    html = user_client.get("/").content.decode()
+    nav = html.split('class="global-nav"')[1].split("</nav>")[0]
+    for label in ["ホーム", "申込実施", "申込内容確認", "契約内容確認", "請求内容参照", "パスワード変更"]:
+        assert label in nav
+
+
+def test_features_not_built_are_not_links(user_client):
+    html = user_client.get("/").content.decode()
+    assert '<span class="unavailable">契約内容の変更<span class="badge">準備中</span></span>' in html
+    assert '<a href="/accounts/password/">パスワードの変更</a>' in html
+
+
+def test_every_menu_link_opens_a_page(user_client):
+    from naccs.portal.menu import GLOBAL_NAV, MENU_GROUPS
+
+    entries = list(GLOBAL_NAV) + [entry for _, group in MENU_GROUPS for entry in group]
+    for entry in entries:
+        if entry.url:
+            assert user_client.get(entry.url).status_code == 200, entry.label
+
+
+def test_apply_menu_lists_the_four_applications(user_client):
+    html = user_client.get("/apply/").content.decode()
+    assert "デジタル証明書の再発行" in html
+    assert "通関士IDの追加" in html
+
+
+def test_center_staff_are_sent_to_the_back_office(staff_client):
+    response = staff_client.get("/")
+    assert response.status_code == 302
+    assert response.url == "/center/"

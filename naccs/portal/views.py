@@ -1,0 +1,25 @@
+"""Home (メニュー画面), 新着情報 detail and the 申込実施 menu."""
+
+from django.shortcuts import get_object_or_404, render
+
+from naccs.accounts.decorators import company_user_required
+
+from .menu import APPLY_ENTRIES, MENU_GROUPS
+from .selectors import HOME_NEWS_COUNT, news_for
+
+
+@company_user_required
+def home(request):
+    news = news_for(request.user.company)[:HOME_NEWS_COUNT]
+    return render(request, "portal/home.html", {"news": news, "menu_groups": MENU_GROUPS})
+
+
+@company_user_required
+def news_detail(request, pk: int):
+    item = get_object_or_404(news_for(request.user.company), pk=pk)
+    return render(request, "portal/news_detail.html", {"item": item})
+
+
+@company_user_required
+def apply_menu(request):
+    return render(request, "portal/apply.html", {"entries": APPLY_ENTRIES})

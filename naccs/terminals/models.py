@@ -1,0 +1,84 @@
+"""Logical terminals (論理端末) and the client certificates (デジタル証明書) they hold."""
+
+from django.db import models
+from django.utils import timezone
+
+
+class LogicalTerminal(models.Model):
+    """論理端末: how a company connects to NACCS, e.g. 11110A; each holds one valid client certificate."""
+
+    class Category(models.TextChoices):
+        SEA = "sea", "海上"
+        AIR = "air", "航空"
+
+    class DeviceType(models.TextChoices):
+        NET = "netNACCS", "netNACCS"
+        WEB = "webNACCS", "webNACCS"
+        PACKAGE = "package", "パッケージソフト"
+
+    company = models.ForeignKey(
+        "accounts.Company", on_delete=models.PROTECT, related_name="terminals", verbose_name="利用者"
+    )
+    office = models.ForeignKey(
+        "accounts.Office",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="terminals",
+        verbose_name="事業所",
+    )
+    # Globally unique: 取得 identifies a terminal by its name and codes alone, without a portal login.
+    name = models.CharField("論理端末名", max_length=6, unique=True)
+    category = models.CharField("区分", max_length=8, choices=Category.choices)
+    device_type = models.CharField("利用機器区分", max_length=16, choices=DeviceType.choices)
+    auth_code1 = models.CharField("認証コード1", max_length=16)
+    auth_code2 = models.CharField("認証コード2", max_length=16)
+    auth_code3 = models.CharField("認証コード3", max_length=16)
+    is_active = models.BooleanField("利用中", default=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "論理端末"
+        ordering = ["company__code", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Certificate(models.Model):
+    """デジタル証明書 issued to a terminal. Only the certificate is kept, never its private key."""
+
+    class RevocationReason(models.TextChoices):
+        SUPERSEDED = "superseded", "新しい証明書の発行"
+        KEY_COMPROMISE = "key_compromise", "鍵の危殆化"
+        CESSATION = "cessation_of_operation", "利用終了"
+        AFFILIATION_CHANGED = "affiliation_changed", "登録内容の変更"
+        UNSPECIFIED = "unspecified", "その他"
+
+    terminal = models.ForeignKey(
+        LogicalTerminal, on_delete=models.PROTECT, related_name="certificates", verbose_name="論理端末"
+    )
+    # Hex of the 128-bit random serial; unique across the CA.
+    serial = models.CharField("シリアル番号", max_length=40, unique=True)
+    subject = models.CharField("サブジェクト", max_length=255, blank=True)
+    not_before = models.DateTimeField("有効期間開始")
+    not_after = models.DateTimeField("有効期限")
+    issued_at = models.DateTimeField("発行日時")
+    revoked_at = models.DateTimeField("失効日時", null=True, blank=True)
+    revocation_reason = models.CharField("失効理由", max_length=32, choices=RevocationReason.choices, blank=True)
+    pem = models.TextField("証明書(PEM)", blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "デジタル証明書"
+        ordering = ["-issued_at"]
+        indexes = [models.Index(fields=["terminal", "-issued_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.terminal.name} {self.serial}"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    def is_valid_at(self, moment=None) -> bool:
+        moment = moment or timezone.now()
+        return not self.is_revoked and self.not_before <= moment < self.not_after

@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "NACCSサポートシステム センター管理"
+admin.site.site_title = "NACCSサポートシステム"
+admin.site.index_title = "センター業務"
+
+urlpatterns = [
+    path("", include("naccs.portal.urls")),
+    path("accounts/", include("naccs.accounts.urls")),
+    path("center/", admin.site.urls),
+]
