@@ -10,8 +10,9 @@ from naccs.accounts.signals import LOGIN_AT_KEY
 from .menu import GLOBAL_NAV
 
 
-def portal(request):
-    context = {
+def site_context() -> dict:
+    """The parts of every page that need neither the request nor the database."""
+    return {
         "helpdesk": {
             "name": settings.HELPDESK_NAME,
             "phone": settings.HELPDESK_PHONE,
@@ -22,6 +23,10 @@ def portal(request):
         "copyright_line": settings.COPYRIGHT_LINE,
         "global_nav": GLOBAL_NAV,
     }
+
+
+def portal(request):
+    context = site_context()
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         login_at = request.session.get(LOGIN_AT_KEY)

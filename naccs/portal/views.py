@@ -23,3 +23,8 @@ def news_detail(request, pk: int):
 @company_user_required
 def apply_menu(request):
     return render(request, "portal/apply.html", {"entries": APPLY_ENTRIES})
+
+
+def csrf_failure(request, reason=""):
+    """A stale or forged form: explain in Japanese instead of Django's English page."""
+    return render(request, "403_csrf.html", status=403)
