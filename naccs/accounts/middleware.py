@@ -9,6 +9,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 LAST_SEEN_KEY = "last_seen"
+# Saving the session on every request would write to the database each time; a minute's precision is enough.
+LAST_SEEN_PRECISION_SECONDS = 60
 
 
 class IdleTimeoutMiddleware:
@@ -27,5 +29,6 @@ class IdleTimeoutMiddleware:
                     "再度ログインしてください。",
                 )
                 return redirect(f"{reverse('accounts:login')}?next={request.path}")
-            request.session[LAST_SEEN_KEY] = now
+            if now - last_seen >= LAST_SEEN_PRECISION_SECONDS or LAST_SEEN_KEY not in request.session:
+                request.session[LAST_SEEN_KEY] = now
         return self.get_response(request)

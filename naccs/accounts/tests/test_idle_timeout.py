@@ -1,6 +1,7 @@
 import time
 
 import pytest
+from django.contrib.sessions.models import Session
 
 from naccs.accounts.middleware import LAST_SEEN_KEY
 
@@ -27,3 +28,12 @@ def test_activity_within_the_timeout_keeps_the_session(user_client, settings):
     session.save()
 
     assert user_client.get("/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_quick_second_request_does_not_rewrite_the_session(user_client):
+    user_client.get("/")
+    session_key = user_client.session.session_key
+    expire_before = Session.objects.get(session_key=session_key).expire_date
+    user_client.get("/")
+    assert Session.objects.get(session_key=session_key).expire_date == expire_before
