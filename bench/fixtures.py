@@ -1,0 +1,74 @@
+"""Data and logged-in sessions for bench/pages.py; prints one `label<TAB>path<TAB>cookie` line per page."""
+
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from django.utils import timezone
+
+from naccs.accounts.middleware import LAST_SEEN_KEY
+from naccs.accounts.models import Company, User
+from naccs.accounts.signals import LOGIN_AT_KEY
+from naccs.terminals.models import Certificate, LogicalTerminal
+
+BIG_COMPANY_CODE = "99990000"
+BIG_TERMINAL_COUNT = 2000
+
+
+def session_cookie(user) -> str:
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session[LOGIN_AT_KEY] = timezone.now().isoformat()
+    session[LAST_SEEN_KEY] = time.time()
+    session.save()
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+
+
+def big_company_user():
+    """A company with 2,000 terminals, each with a certificate: the worst case of the 論理端末 step."""
+    company, _ = Company.objects.get_or_create(code=BIG_COMPANY_CODE, defaults={"name": "大規模物流株式会社"})
+    office, _ = company.offices.get_or_create(name="本社")
+    user, _ = User.objects.get_or_create(username="big", defaults={"company": company, "office": office})
+    if not company.terminals.exists():
+        now = timezone.now()
+        terminals = LogicalTerminal.objects.bulk_create(
+            LogicalTerminal(
+                company=company,
+                office=office,
+                name=f"B{number:05d}",
+                category=LogicalTerminal.Category.SEA if number % 2 else LogicalTerminal.Category.AIR,
+                device_type=LogicalTerminal.DeviceType.NET,
+                auth_code1=f"NACB{number:05d}",
+                auth_code2=f"ABCDE{number:05d}",
+                auth_code3="NACCS",
+            )
+            for number in range(BIG_TERMINAL_COUNT)
+        )
+        Certificate.objects.bulk_create(
+            Certificate(
+                terminal=terminal,
+                serial=f"{0xB0000000 + index:032x}",
+                subject=f"CN={terminal.name}",
+                not_before=now - timedelta(days=100),
+                not_after=now + timedelta(days=265),
+                issued_at=now - timedelta(days=100),
+            )
+            for index, terminal in enumerate(terminals)
+        )
+    return user
+
+
+def prepare() -> None:
+    demo = User.objects.get(username="demo")
+    big = big_company_user()
+    pages = [
+        ("ログイン画面", "/accounts/login/", ""),
+        ("home (メニュー画面)", "/", session_cookie(demo)),
+        ("契約内容の確認 (2,000 terminals)", "/terminals/contract/", session_cookie(big)),
+    ]
+    for label, path, cookie in pages:
+        print(f"{label}\t{path}\t{cookie}")

@@ -1,0 +1,146 @@
+"""Page throughput: our pages against a bare Django view, served by the same gunicorn on PostgreSQL.
+
+    uv run python bench/pages.py [--duration 20] [--connections 32]
+
+Starts a throw-away PostgreSQL cluster (scripts/with-test-postgres), migrates a fresh database, loads the demo data
+plus a company with 2,000 terminals, starts gunicorn (2 workers, production settings) on 127.0.0.1 and drives every
+page with wrk (Debian's package) for the same time and concurrency. Prints requests/s, p50, p95 and the ratio to the
+bare view. Targets (issue 7): home and 確認画面 >= 0.5 of the bare view's throughput; the 2,000-terminal 論理端末
+step's p95 under 10x the bare view's p95.
+"""
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_PORT = "54340"
+BENCH_DB = "naccs_bench"
+
+
+def ensure_postgres() -> None:
+    """Re-run this script inside a throw-away PostgreSQL cluster unless one was given."""
+    if os.environ.get("BENCH_DATABASE_URL") or os.environ.get("BENCH_UNDER_PG"):
+        return
+    env = {**os.environ, "PG_TEST_PORT": PG_PORT}
+    script = ROOT / "scripts" / "with-test-postgres"
+    os.execvpe(str(script), [str(script), sys.executable, *sys.argv], {**env, "BENCH_UNDER_PG": "1"})
+
+
+def django_env(var_dir: str) -> dict:
+    database_url = os.environ.get("BENCH_DATABASE_URL") or os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/" + BENCH_DB
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DJANGO_DEBUG": "0",
+        "SECRET_KEY": "bench-only-secret-key-" + "k3y" * 16,
+        "SECURE_SSL_REDIRECT": "0",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "DB_CONN_MAX_AGE": "600",
+        "VAR_DIR": var_dir,
+        "LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+def create_database() -> None:
+    import psycopg
+
+    admin_url = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
+        connection.execute(f"CREATE DATABASE {BENCH_DB}")
+
+
+def manage(env: dict, *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    )
+    return result.stdout
+
+
+def wait_until_up(url: str) -> None:
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(url, timeout=1)  # noqa: S310 - our own server on 127.0.0.1
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"gunicorn did not answer at {url}")
+
+
+def run_wrk(url: str, cookie: str | None, duration: int, connections: int) -> dict:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "-s", str(ROOT / "bench" / "p95.lua"), url]
+    if cookie:
+        command[1:1] = ["-H", f"Cookie: {cookie}"]
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    match = re.search(r"BENCH (.*)", output)
+    figures = dict(pair.split("=") for pair in match.group(1).split())
+    figures = {key: int(value) for key, value in figures.items()}
+    figures["rps"] = figures["requests"] / (figures["duration_us"] / 1e6)
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=int, default=20, help="seconds per page (default 20)")
+    parser.add_argument("--connections", type=int, default=32, help="concurrent connections (default 32)")
+    parser.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is missing: apt-get install wrk")
+    ensure_postgres()
+
+    var_dir = tempfile.mkdtemp(prefix="naccs-bench-")
+    env = django_env(var_dir)
+    if not os.environ.get("BENCH_DATABASE_URL"):
+        create_database()
+    print("preparing: migrate, collectstatic, demo data, 2,000 terminals …", flush=True)
+    manage(env, "migrate", "--no-input", "-v0")
+    manage(env, "collectstatic", "--no-input", "-v0")
+    manage(env, "load_demo_data")
+    pages = manage(env, "shell", "-c", "from bench.fixtures import prepare; prepare()").strip().splitlines()
+    targets = [line.split("\t") for line in pages if line.count("\t") == 2]
+
+    base = f"http://127.0.0.1:{args.port}"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "naccs.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{args.port}"],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        wait_until_up(base + "/bench/bare/")
+        results = {}
+        for label, path, cookie in [("bare view (2 KB)", "/bench/bare/", ""), *targets]:
+            run_wrk(base + path, cookie or None, 2, args.connections)  # warm up
+            results[label] = run_wrk(base + path, cookie or None, args.duration, args.connections)
+            figures = results[label]
+            print(
+                f"{label:<28} {figures['rps']:8.1f} req/s  p50 {figures['p50_us'] / 1000:7.1f} ms  "
+                f"p95 {figures['p95_us'] / 1000:7.1f} ms  errors {figures['errors']}",
+                flush=True,
+            )
+    finally:
+        server.terminate()
+        server.wait()
+        shutil.rmtree(var_dir, ignore_errors=True)
+
+    bare = results["bare view (2 KB)"]
+    print(f"\n{'page':<28} {'req/s':>8} {'ratio':>6} {'p95 ratio':>9}")
+    for label, figures in results.items():
+        print(
+            f"{label:<28} {figures['rps']:8.1f} {figures['rps'] / bare['rps']:6.2f} "
+            f"{figures['p95_us'] / bare['p95_us']:9.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
