@@ -20,7 +20,7 @@ BIG_TERMINAL_COUNT = 2000
 def session_cookie(user) -> str:
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = "naccs.accounts.backends.PortalBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session[LOGIN_AT_KEY] = timezone.now().isoformat()
     session[LAST_SEEN_KEY] = time.time()

@@ -122,7 +122,7 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     # django-axes first so that a locked-out user is refused before the password is checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "naccs.accounts.backends.PortalBackend",
 ]
 
 PASSWORD_HASHERS = [

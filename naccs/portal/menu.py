@@ -5,8 +5,18 @@ rather than as a link to a dead page, so a feature appears in the menu by adding
 """
 
 from dataclasses import dataclass
+from functools import cache
 
 from django.urls import NoReverseMatch, reverse
+
+
+@cache
+def url_or_none(url_name: str) -> str | None:
+    """The menu is the same on every page; resolve each entry once per process."""
+    try:
+        return reverse(url_name)
+    except NoReverseMatch:
+        return None
 
 
 @dataclass(frozen=True)
@@ -16,12 +26,7 @@ class MenuEntry:
 
     @property
     def url(self) -> str | None:
-        if not self.url_name:
-            return None
-        try:
-            return reverse(self.url_name)
-        except NoReverseMatch:
-            return None
+        return url_or_none(self.url_name) if self.url_name else None
 
 
 APPLY_ENTRIES = (

@@ -110,3 +110,11 @@ def test_center_staff_are_sent_to_the_back_office(staff_client):
     response = staff_client.get("/")
     assert response.status_code == 302
     assert response.url == "/center/"
+
+
+def test_home_needs_three_queries_whatever_the_news(user_client, company, django_assert_num_queries):
+    for day in range(30):
+        make_news(company, f"お知らせ{day}", days_ago=day)
+    # session, user with company and office, news
+    with django_assert_num_queries(3):
+        user_client.get("/")
