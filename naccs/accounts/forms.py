@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.core.validators import MaxLengthValidator
 
 
 class LoginForm(AuthenticationForm):
@@ -14,7 +15,8 @@ class LoginForm(AuthenticationForm):
     def __init__(self, request=None, *args, **kwargs):
         super().__init__(request, *args, **kwargs)
         self.fields["username"].label = "利用者ID"
-        self.fields["username"].max_length = 150
+        # Django sets max_length here without a validator; an over-long ID would reach django-axes' log table.
+        self.fields["username"].validators.append(MaxLengthValidator(150, "利用者IDは150文字以内で入力してください。"))
         self.fields["username"].error_messages["required"] = "利用者IDを入力してください。"
         self.fields["password"].label = "パスワード"
         self.fields["password"].error_messages["required"] = "パスワードを入力してください。"

@@ -84,3 +84,8 @@ def test_it_logs_out_with_a_post(user_client):
 def test_it_ignores_an_offsite_next_parameter(client, user):
     response = client.post("/accounts/login/?next=https://evil.example/", {"username": "tsukan", "password": PASSWORD})
     assert response.url == "/"
+
+
+def test_it_rejects_an_overlong_id_without_trying_it(client, user):
+    html = client.post("/accounts/login/", {"username": "a" * 10_000, "password": "x"}).content.decode()
+    assert "利用者IDは150文字以内で入力してください。" in html
