@@ -84,7 +84,11 @@ def user_client(client, user):
 
 
 @pytest.fixture
-def other_client(client, other_user):
+def other_client(other_user):
+    """A separate browser for company B, so that a test can use it next to user_client."""
+    from django.test import Client
+
+    client = Client()
     client.post("/accounts/login/", {"username": other_user.username, "password": PASSWORD})
     return client
 

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "naccs.applications",
     "naccs.pki",
     "naccs.center",
+    "naccs.mailer",
 ]
 
 MIDDLEWARE = [
@@ -223,6 +224,9 @@ COPYRIGHT_LINE = os.environ.get(
 
 # Center closure days as MM-DD (年末年始 12/29–1/3 by default).
 CENTER_CLOSURE_DAYS = env_list("CENTER_CLOSURE_DAYS", ["12-29", "12-30", "12-31", "01-01", "01-02", "01-03"])
+
+# 再発行希望日: at most this many days ahead.
+REISSUE_MAX_DAYS_AHEAD = env_int("REISSUE_MAX_DAYS_AHEAD", 60)
 
 # Security headers; the production ones are switched on when DEBUG is off.
 X_FRAME_OPTIONS = "DENY"

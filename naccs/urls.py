@@ -8,5 +8,6 @@ admin.site.index_title = "センター業務"
 urlpatterns = [
     path("", include("naccs.portal.urls")),
     path("accounts/", include("naccs.accounts.urls")),
+    path("applications/", include("naccs.applications.urls")),
     path("center/", admin.site.urls),
 ]

@@ -1,0 +1,96 @@
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from naccs.applications.forms import TerminalsForm
+from naccs.terminals.models import LogicalTerminal
+
+pytestmark = pytest.mark.django_db
+# Wednesday 2026-11-25 10:00 in Tokyo: the earliest date is Thursday 11/26, the latest 2027-01-24.
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
+
+
+def form_for(offered, **changes):
+    data = {"desired_date": "20261201", "reason": "expired", "terminals": [offered[0].pk], **changes}
+    form = TerminalsForm(data, terminals=LogicalTerminal.objects.all(), now=NOW)
+    form.is_valid()
+    return form
+
+
+def test_a_complete_choice_is_valid(terminals):
+    form = form_for(terminals)
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["desired_date"] == date(2026, 12, 1)
+
+
+@pytest.mark.parametrize("typed", ["2026/12/01", "2026-12-01", "２０２６１２０１"])
+def test_other_unambiguous_date_forms_are_accepted(terminals, typed):
+    assert form_for(terminals, desired_date=typed).cleaned_data["desired_date"] == date(2026, 12, 1)
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("", "再発行希望日を入力してください。"),
+        ("2026121", "再発行希望日はYYYYMMDDの形式（半角数字8桁）で入力してください。（例）20261201"),
+        ("明日", "再発行希望日はYYYYMMDDの形式（半角数字8桁）で入力してください。（例）20261201"),
+        ("20261131", "再発行希望日に存在しない日付が入力されています。"),
+        ("20261128", "再発行希望日に土曜日・日曜日は指定できません。"),
+        ("20261129", "再発行希望日に土曜日・日曜日は指定できません。"),
+        ("20270111", "再発行希望日に祝日（成人の日）は指定できません。"),
+        ("20261229", "再発行希望日にセンター休業日（年末年始）は指定できません。"),
+        ("20261125", "再発行希望日は翌営業日（2026/11/26）以降の日付を入力してください。"),
+        ("20261120", "再発行希望日は翌営業日（2026/11/26）以降の日付を入力してください。"),
+        ("20270125", "再発行希望日は2027/01/24までの日付を入力してください。"),
+    ],
+)
+def test_desired_date_rules(terminals, typed, message):
+    assert form_for(terminals, desired_date=typed).errors["desired_date"] == [message]
+
+
+def test_the_next_business_day_is_accepted(terminals):
+    assert form_for(terminals, desired_date="20261126").is_valid()
+
+
+def test_the_limit_of_days_ahead_is_configurable(terminals, settings):
+    settings.REISSUE_MAX_DAYS_AHEAD = 10
+    assert form_for(terminals, desired_date="20261207").errors["desired_date"] == [
+        "再発行希望日は2026/12/05までの日付を入力してください。"
+    ]
+
+
+def test_a_reason_is_required(terminals):
+    assert form_for(terminals, reason="").errors["reason"] == ["再発行理由を選択してください。"]
+
+
+def test_an_unknown_reason_is_refused(terminals):
+    assert form_for(terminals, reason="hacked").errors["reason"] == ["再発行理由を選択してください。"]
+
+
+def test_other_reason_needs_a_text(terminals):
+    assert form_for(terminals, reason="other").errors["reason_text"] == ["その他の理由を入力してください。"]
+
+
+def test_other_reason_text_is_at_most_100_characters(terminals):
+    form = form_for(terminals, reason="other", reason_text="あ" * 101)
+    assert form.errors["reason_text"] == ["その他の理由は100文字以内で入力してください。"]
+
+
+def test_other_reason_with_a_text_is_valid(terminals):
+    assert form_for(terminals, reason="other", reason_text="端末の故障のため").is_valid()
+
+
+def test_at_least_one_terminal(terminals):
+    assert form_for(terminals, terminals=[]).errors["terminals"] == [
+        "再発行を希望する論理端末を1つ以上選択してください。"
+    ]
+
+
+def test_a_terminal_outside_the_offered_ones_is_refused(terminals, other_terminal):
+    form = TerminalsForm(
+        {"desired_date": "20261201", "reason": "expired", "terminals": [other_terminal.pk]},
+        terminals=LogicalTerminal.objects.filter(company=terminals[0].company),
+        now=NOW,
+    )
+    assert form.errors["terminals"] == ["選択できない論理端末が含まれています。画面を開き直してから選択してください。"]

@@ -1,0 +1,152 @@
+import pytest
+from django.core import mail
+from django.test import Client
+from django_tasks_db.models import DBTaskResult
+
+from naccs.applications.models import ReissueApplication
+from naccs.audit.models import AuditEvent
+from naccs.mailer.models import OutboundMail
+from naccs.portal.models import NewsItem
+
+from .conftest import APPLICANT
+
+pytestmark = pytest.mark.django_db
+Status = ReissueApplication.Status
+
+
+def test_guidance_explains_the_reissue(user_client):
+    html = user_client.get("/applications/reissue/").content.decode()
+    assert "証明書再発行申込ガイダンス" in html
+    assert "有効期限の28日前から有効期限までに取得する必要があります" in html
+    for step in ["STEP1", "STEP2", "STEP3", "STEP4", "STEP5"]:
+        assert step in html
+    assert "申込担当者入力へ進む" in html
+
+
+def test_starting_twice_resumes_the_same_draft(user_client):
+    first = user_client.post("/applications/reissue/").url
+    second = user_client.post("/applications/reissue/").url
+    assert first == second
+    assert ReissueApplication.objects.count() == 1
+
+
+def test_the_draft_survives_logout(client, user, walk):
+    from conftest import PASSWORD
+
+    pk = walk(client)
+    client.post("/accounts/logout/")
+    client.post("/accounts/login/", {"username": user.username, "password": PASSWORD})
+    assert client.post("/applications/reissue/").url == f"/applications/reissue/{pk}/applicant/"
+    assert "11110A" in client.get(f"/applications/reissue/{pk}/confirm/").content.decode()
+
+
+def test_applicant_step_is_prefilled_from_the_profile(user_client):
+    url = user_client.post("/applications/reissue/").url
+    html = user_client.get(url).content.decode()
+    assert 'value="通関"' in html and 'value="hanako@example.jp"' in html
+
+
+def test_applicant_errors_are_summarised_and_shown_beside_the_field(user_client):
+    url = user_client.post("/applications/reissue/").url
+    html = user_client.post(url, {**APPLICANT, "phone": "03-12", "department": ""}).content.decode()
+    assert "入力内容に誤りがあります" in html
+    assert 'href="#id_phone"' in html
+    assert '<p class="field-error" id="id_phone-error">電話番号は10桁または11桁' in html
+    assert 'value="通関"' in html  # what was typed is kept
+
+
+def test_terminals_step_lists_the_company_terminals_only(user_client, terminals, other_terminal):
+    url = user_client.post("/applications/reissue/").url.replace("applicant", "terminals")
+    html = user_client.get(url).content.decode()
+    assert all(t.name in html for t in terminals)
+    assert "22220A" not in html
+    assert "NAC11110A" in html and "ABCDE00001" in html
+
+
+def test_the_whole_wizard_registers_one_application(user_client, walk, terminals):
+    pk = walk()
+    html = user_client.get(f"/applications/reissue/{pk}/confirm/").content.decode()
+    assert "通関 花子" in html and "11110A" in html and "有効期限切れ" in html
+    assert "申込担当者の入力に戻る" in html and "論理端末の入力に戻る" in html
+
+    response = user_client.post(f"/applications/reissue/{pk}/confirm/")
+    assert response.url == f"/applications/reissue/{pk}/done/"
+    application = ReissueApplication.objects.get()
+    assert application.status == Status.SUBMITTED
+    assert len(application.receipt_number) == 11
+    assert application.receipt_number in user_client.get(response.url).content.decode()
+    assert AuditEvent.objects.filter(action="application.submitted", object_id=str(pk)).exists()
+    news = NewsItem.objects.get(company=application.company)
+    assert news.category == NewsItem.Category.APPLICATION and application.receipt_number in news.text
+
+
+def test_the_acceptance_mail_is_queued_for_the_worker_not_sent_in_the_request(
+    user_client, walk, django_capture_on_commit_callbacks
+):
+    pk = walk()
+    with django_capture_on_commit_callbacks(execute=True):
+        user_client.post(f"/applications/reissue/{pk}/confirm/")
+    queued = OutboundMail.objects.get()
+    assert queued.to == "hanako@example.jp"
+    assert queued.subject.startswith("【NACCS】デジタル証明書の再発行受付完了")
+    assert queued.status == OutboundMail.Status.PENDING
+    assert mail.outbox == []
+    assert DBTaskResult.objects.filter(task_path="naccs.mailer.tasks.deliver_mail").count() == 1
+
+
+def test_registering_twice_gives_one_application_and_the_same_number(user_client, walk):
+    pk = walk()
+    first = user_client.post(f"/applications/reissue/{pk}/confirm/")
+    second = user_client.post(f"/applications/reissue/{pk}/confirm/")
+    assert first.url == second.url
+    assert ReissueApplication.objects.count() == 1
+    assert OutboundMail.objects.count() == 1
+
+
+def test_back_to_a_step_after_registering_shows_the_completion(user_client, walk):
+    pk = walk()
+    user_client.post(f"/applications/reissue/{pk}/confirm/")
+    for step in ("applicant", "terminals", "confirm"):
+        response = user_client.get(f"/applications/reissue/{pk}/{step}/")
+        assert response.url == f"/applications/reissue/{pk}/done/"
+    response = user_client.post(f"/applications/reissue/{pk}/applicant/", APPLICANT)
+    assert response.url == f"/applications/reissue/{pk}/done/"
+
+
+def test_an_incomplete_draft_cannot_be_registered(user_client):
+    url = user_client.post("/applications/reissue/").url.replace("applicant", "confirm")
+    response = user_client.post(url)
+    assert response.status_code == 302 and "/terminals/" in response.url
+    assert not ReissueApplication.objects.exclude(status=Status.DRAFT).exists()
+
+
+def test_a_terminal_in_an_open_application_cannot_be_chosen(user_client, walk, terminals, desired):
+    pk = walk(terminal_ids=[terminals[0].pk])
+    user_client.post(f"/applications/reissue/{pk}/confirm/")
+    second = int(user_client.post("/applications/reissue/").url.split("/")[3])
+    url = f"/applications/reissue/{second}/terminals/"
+    html = user_client.get(url).content.decode()
+    assert f'value="{terminals[0].pk}"' not in html and "申込中" in html
+    response = user_client.post(url, {"desired_date": desired, "reason": "expired", "terminals": [terminals[0].pk]})
+    assert "選択できない論理端末が含まれています" in response.content.decode()
+
+
+def test_registering_a_terminal_taken_meanwhile_is_refused(client, walk, terminals, make_user, company):
+    colleague = make_user("colleague", company=company)
+    other = Client()
+    other.force_login(colleague)
+    mine = walk(client)
+    theirs = walk(other)
+    other.post(f"/applications/reissue/{theirs}/confirm/")
+    response = client.post(f"/applications/reissue/{mine}/confirm/", follow=True)
+    assert "論理端末11110Aは既に再発行の申込中です" in response.content.decode()
+    assert ReissueApplication.objects.filter(status=Status.SUBMITTED).count() == 1
+
+
+def test_another_company_cannot_open_the_draft(walk, other_user):
+    pk = walk()
+    other_client = Client()
+    other_client.force_login(other_user)
+    for step in ("applicant", "terminals", "confirm", "done"):
+        assert other_client.get(f"/applications/reissue/{pk}/{step}/").status_code == 404
+    assert other_client.post(f"/applications/reissue/{pk}/confirm/").status_code == 404

@@ -1,0 +1,37 @@
+"""Business days of the NACCS center: not Sat/Sun, not a national holiday (incl. 振替休日), not a closure day."""
+
+from datetime import date, datetime, timedelta
+
+import jpholiday
+from django.conf import settings
+from django.utils import timezone
+
+
+def is_closure_day(day: date) -> bool:
+    return day.strftime("%m-%d") in settings.CENTER_CLOSURE_DAYS
+
+
+def is_business_day(day: date) -> bool:
+    return day.weekday() < 5 and not jpholiday.is_holiday(day) and not is_closure_day(day)
+
+
+def next_business_day(after: date) -> date:
+    """The first business day strictly after `after`."""
+    day = after + timedelta(days=1)
+    while not is_business_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+def today(now: datetime | None = None) -> date:
+    """Today in Asia/Tokyo, whatever the server's clock zone."""
+    return timezone.localtime(now).date() if now else timezone.localdate()
+
+
+def earliest_desired_date(now: datetime | None = None) -> date:
+    """A reissue can be asked for from the next business day on (manual ④: 翌営業日以降)."""
+    return next_business_day(today(now))
+
+
+def latest_desired_date(now: datetime | None = None) -> date:
+    return today(now) + timedelta(days=settings.REISSUE_MAX_DAYS_AHEAD)

@@ -1,0 +1,70 @@
+"""Queue mail inside the caller's transaction; deliver it afterwards, once, retrying while SMTP is down."""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from .models import OutboundMail
+
+logger = logging.getLogger(__name__)
+
+# Waits between attempts while the mail server is unreachable: 1, 2, 4 … minutes, at most an hour.
+MAX_BACKOFF = timedelta(hours=1)
+
+
+def queue_mail(*, to: str, template: str, context: dict, company=None) -> OutboundMail:
+    """Render templates/mail/<template>_subject.txt and _body.txt and queue the mail; it leaves after commit."""
+    context = {**context, "site_url": settings.SITE_URL}
+    subject = " ".join(render_to_string(f"mail/{template}_subject.txt", context).split())
+    body = render_to_string(f"mail/{template}_body.txt", context)
+    mail = OutboundMail.objects.create(
+        to=to, subject=subject, body=body, company=company, next_attempt_at=timezone.now()
+    )
+    from .tasks import deliver_mail
+
+    transaction.on_commit(lambda: deliver_mail.enqueue(mail.pk))
+    return mail
+
+
+def claim(mail_id: int) -> OutboundMail | None:
+    """Take a pending mail for sending; None when another worker has it or it has gone already."""
+    claimed = OutboundMail.objects.filter(pk=mail_id, status=OutboundMail.Status.PENDING).update(
+        status=OutboundMail.Status.SENDING
+    )
+    return OutboundMail.objects.get(pk=mail_id) if claimed else None
+
+
+def deliver(mail_id: int) -> bool:
+    mail = claim(mail_id)
+    if mail is None:
+        return False
+    message = EmailMessage(mail.subject, mail.body, settings.DEFAULT_FROM_EMAIL, [mail.to])
+    now = timezone.now()
+    try:
+        message.send()
+    except Exception as error:  # any SMTP or network failure: keep the mail and try later
+        backoff = min(timedelta(minutes=2**mail.attempts), MAX_BACKOFF)
+        OutboundMail.objects.filter(pk=mail.pk).update(
+            status=OutboundMail.Status.PENDING,
+            attempts=mail.attempts + 1,
+            last_error=f"{type(error).__name__}: {error}"[:1000],
+            next_attempt_at=now + backoff,
+        )
+        logger.warning("mail %s to %s not sent, retry in %s: %s", mail.pk, mail.to, backoff, error)
+        return False
+    OutboundMail.objects.filter(pk=mail.pk).update(
+        status=OutboundMail.Status.SENT, attempts=mail.attempts + 1, sent_at=now, last_error=""
+    )
+    return True
+
+
+def deliver_due(now=None) -> int:
+    """Send every pending mail whose next attempt is due; returns how many left."""
+    now = now or timezone.now()
+    due = OutboundMail.objects.filter(status=OutboundMail.Status.PENDING, next_attempt_at__lte=now)
+    return sum(deliver(mail_id) for mail_id in due.values_list("pk", flat=True))

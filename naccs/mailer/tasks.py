@@ -1,0 +1,15 @@
+"""Background delivery of queued mail (django-tasks; run by `manage.py db_worker`)."""
+
+from django_tasks import task
+
+from . import services
+
+
+@task()
+def deliver_mail(mail_id: int) -> bool:
+    return services.deliver(mail_id)
+
+
+@task()
+def deliver_due_mail() -> int:
+    return services.deliver_due()
