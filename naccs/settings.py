@@ -264,3 +264,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# Center: the morning reissue run on each business day (HH:MM, Asia/Tokyo).
+MORNING_RUN_TIME = os.environ.get("MORNING_RUN_TIME", "07:00")

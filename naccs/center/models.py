@@ -1,0 +1,39 @@
+"""Records the center's periodic work keeps so that each job and each reminder happens once."""
+
+from django.db import models
+
+
+class ScheduledJob(models.Model):
+    """One enqueued run of a daily job (the scheduler's idempotency key: job name + day)."""
+
+    name = models.CharField("ジョブ", max_length=64)
+    run_date = models.DateField("実行日")
+    enqueued_at = models.DateTimeField("登録日時", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "定期ジョブ"
+        constraints = [models.UniqueConstraint(fields=["name", "run_date"], name="unique_job_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.run_date} {self.name}"
+
+
+class ExpiryReminder(models.Model):
+    """An expiry reminder sent for a certificate: once at 28 days, once at 7 days before it expires."""
+
+    class Kind(models.TextChoices):
+        DAYS_28 = "28", "28日前"
+        DAYS_7 = "7", "7日前"
+
+    certificate = models.ForeignKey(
+        "terminals.Certificate", on_delete=models.CASCADE, related_name="+", verbose_name="デジタル証明書"
+    )
+    kind = models.CharField("種別", max_length=2, choices=Kind.choices)
+    sent_at = models.DateTimeField("通知日時", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "有効期限通知"
+        constraints = [models.UniqueConstraint(fields=["certificate", "kind"], name="unique_reminder_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.certificate} {self.kind}"
