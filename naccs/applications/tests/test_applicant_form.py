@@ -4,6 +4,8 @@ from naccs.applications.forms import ApplicantForm
 
 from .conftest import APPLICANT
 
+DIGITS_RULE = "は10桁または11桁の数字で入力してください。（ハイフンは不要です）"
+
 
 def errors_for(**changes):
     form = ApplicantForm({**APPLICANT, **changes})
@@ -87,7 +89,7 @@ def test_a_phone_number_that_is_not_ten_or_eleven_digits_is_refused(value):
 
 
 def test_a_bad_fax_number_is_refused():
-    assert errors_for(fax="12345")["fax"] == ["FAX番号は10桁または11桁の数字で入力してください。（ハイフンは不要です）"]
+    assert errors_for(fax="12345")["fax"] == [f"FAX番号{DIGITS_RULE}"]
 
 
 def test_an_invalid_email_is_refused():

@@ -8,6 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from naccs.accounts.models import Company, Office, User
+from naccs.applications.models import ReissueApplication
+from naccs.lib.business_days import earliest_desired_date
 from naccs.portal.models import NewsItem
 from naccs.terminals.models import Certificate, LogicalTerminal
 
@@ -69,6 +71,9 @@ DEMO_NEWS = [
 def demo_serial(terminal_name: str) -> str:
     """A stable placeholder serial until the CA replaces the record with a real certificate."""
     return hashlib.sha256(f"demo:{terminal_name}".encode()).hexdigest()[:32]
+
+
+DEMO_RECEIPT_NUMBER = "20261101001"
 
 
 class Command(BaseCommand):
@@ -136,6 +141,8 @@ class Command(BaseCommand):
                         issued_at=issued,
                     )
 
+        self.demo_application(User.objects.get(username="demo"), now)
+
         for code, category, text, days_ago in DEMO_NEWS:
             NewsItem.objects.get_or_create(
                 company=companies[code] if code else None,
@@ -147,3 +154,26 @@ class Command(BaseCommand):
         self.stdout.write("  利用者  demo / demo-pass-2026 (12345678 通関商事株式会社)")
         self.stdout.write("  利用者  demo2 / demo2-pass-2026 (87654321 港湾物流株式会社)")
         self.stdout.write("  センター center / center-pass-2026 (http://127.0.0.1:8000/center/)")
+
+    def demo_application(self, user, now):
+        """One 申込 already registered (受付済) for the expired terminal, so that 申込内容の確認 has something."""
+        application, created = ReissueApplication.objects.get_or_create(
+            receipt_number=DEMO_RECEIPT_NUMBER,
+            defaults={
+                "company": user.company,
+                "created_by": user,
+                "status": ReissueApplication.Status.SUBMITTED,
+                "applicant_last_name": user.last_name,
+                "applicant_first_name": user.first_name,
+                "applicant_last_name_kana": user.last_name_kana,
+                "applicant_first_name_kana": user.first_name_kana,
+                "applicant_department": user.department,
+                "applicant_phone": user.phone,
+                "applicant_email": user.email,
+                "desired_date": earliest_desired_date(now),
+                "reason": ReissueApplication.Reason.EXPIRED,
+                "submitted_at": now - timedelta(days=1),
+            },
+        )
+        if created:
+            application.lines.create(terminal=LogicalTerminal.objects.get(name="11110F"))
