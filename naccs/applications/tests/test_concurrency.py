@@ -1,0 +1,79 @@
+"""Registering the same draft from several requests at the same moment makes exactly one 申込."""
+
+import threading
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from naccs.applications.models import ReissueApplication
+from naccs.audit.models import AuditEvent
+from naccs.mailer.models import OutboundMail
+
+pytestmark = pytest.mark.django_db(transaction=True)
+REQUESTS = 4
+
+
+def at_once(action, count=REQUESTS):
+    """Run `action` in `count` threads released together; each thread has its own database connection."""
+    barrier = threading.Barrier(count)
+    results, errors = [], []
+
+    def run():
+        try:
+            barrier.wait()
+            results.append(action())
+        except Exception as error:  # collected and reported by the test
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, errors
+
+
+def test_concurrent_registrations_of_one_draft_make_one_application(user, walk):
+    client = Client()
+    client.force_login(user)
+    pk = walk(client)
+    session_cookie = client.cookies
+
+    def register():
+        browser_tab = Client()
+        browser_tab.cookies = session_cookie
+        return browser_tab.post(f"/applications/reissue/{pk}/confirm/").url
+
+    results, errors = at_once(register)
+
+    assert errors == []
+    assert set(results) == {f"/applications/reissue/{pk}/done/"}
+    application = ReissueApplication.objects.get(pk=pk)
+    assert application.status == ReissueApplication.Status.SUBMITTED
+    assert ReissueApplication.objects.exclude(status=ReissueApplication.Status.DRAFT).count() == 1
+    assert OutboundMail.objects.count() == 1
+    assert AuditEvent.objects.filter(action="application.submitted").count() == 1
+
+
+def test_two_users_naming_the_same_terminal_at_once_make_one_open_application(user, make_user, company, walk):
+    colleague = make_user("colleague", company=company)
+    clients = []
+    for person in (user, colleague):
+        client = Client()
+        client.force_login(person)
+        clients.append((client, walk(client)))
+    turn = iter(clients)
+    lock = threading.Lock()
+
+    def register():
+        with lock:
+            client, pk = next(turn)
+        return client.post(f"/applications/reissue/{pk}/confirm/").url
+
+    results, errors = at_once(register, count=2)
+
+    assert errors == []
+    assert ReissueApplication.objects.filter(status=ReissueApplication.Status.SUBMITTED).count() == 1

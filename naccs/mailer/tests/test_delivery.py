@@ -1,0 +1,87 @@
+from email.header import decode_header, make_header
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from naccs.applications.models import ReissueApplication
+from naccs.mailer import services
+from naccs.mailer.models import OutboundMail
+
+pytestmark = pytest.mark.django_db
+
+
+def subject_of(message) -> str:
+    return str(make_header(decode_header(message["Subject"])))
+
+
+def body_of(message) -> str:
+    return message.get_payload(decode=True).decode(message.get_content_charset())
+
+
+@pytest.fixture
+def accepted_mail(user, company):
+    call_command("load_demo_data", stdout=StringIO())
+    application = ReissueApplication.objects.get(receipt_number="20261101001")
+    return services.queue_mail(
+        to="hanako@example.jp",
+        template="reissue_accepted",
+        context={"application": application, "terminals": [line.terminal for line in application.lines.all()]},
+        company=application.company,
+    )
+
+
+def test_the_acceptance_mail_arrives_in_japanese(smtp_server, accepted_mail):
+    assert services.deliver(accepted_mail.pk)
+
+    (message,) = smtp_server.messages
+    assert message["To"] == "hanako@example.jp"
+    assert subject_of(message) == "【NACCS】デジタル証明書の再発行受付完了（申込受付番号：20261101001）"
+    body = body_of(message)
+    assert "通関 花子 様" in body
+    assert "申込受付番号 : 20261101001" in body
+    assert "申込受付年月日 : " in body and "年" in body
+    assert "11110F" in body
+    assert "今後の流れ" in body
+    assert "http://127.0.0.1:8000/applications/" in body
+
+
+def test_a_sent_mail_is_never_sent_twice(smtp_server, accepted_mail):
+    assert services.deliver(accepted_mail.pk)
+    assert not services.deliver(accepted_mail.pk)
+    assert services.deliver_due() == 0
+    assert len(smtp_server.messages) == 1
+
+
+def test_smtp_down_keeps_the_mail_and_sends_it_when_smtp_returns(settings, smtp_port, accepted_mail, request):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", smtp_port, 2
+
+    assert not services.deliver(accepted_mail.pk)  # nothing listens on the port yet
+    accepted_mail.refresh_from_db()
+    assert accepted_mail.status == OutboundMail.Status.PENDING
+    assert accepted_mail.attempts == 1 and "Connection refused" in accepted_mail.last_error
+    assert accepted_mail.next_attempt_at > timezone.now()
+    assert services.deliver_due() == 0  # not due yet
+
+    inbox = request.getfixturevalue("smtp_server")
+    assert services.deliver_due(now=accepted_mail.next_attempt_at) == 1
+    accepted_mail.refresh_from_db()
+    assert accepted_mail.status == OutboundMail.Status.SENT
+    assert len(inbox.messages) == 1
+
+
+def test_the_command_sends_due_mail(smtp_server, accepted_mail):
+    out = StringIO()
+    call_command("deliver_mail", stdout=out)
+    assert "1 件のメールを送信しました。" in out.getvalue()
+    assert len(smtp_server.messages) == 1
+
+
+def test_without_smtp_mail_is_written_to_files(settings, tmp_path, accepted_mail):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = tmp_path
+    assert services.deliver(accepted_mail.pk)
+    (written,) = tmp_path.iterdir()
+    assert "hanako@example.jp" in written.read_text()
