@@ -73,7 +73,7 @@ def test_two_users_naming_the_same_terminal_at_once_make_one_open_application(us
             client, pk = next(turn)
         return client.post(f"/applications/reissue/{pk}/confirm/").url
 
-    results, errors = at_once(register, count=2)
+    _, errors = at_once(register, count=2)
 
     assert errors == []
     assert ReissueApplication.objects.filter(status=ReissueApplication.Status.SUBMITTED).count() == 1
