@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from naccs.center import views as center_views
+
 admin.site.site_header = "NACCSサポートシステム センター管理"
 admin.site.site_title = "NACCSサポートシステム"
 admin.site.index_title = "センター業務"
@@ -9,5 +11,6 @@ urlpatterns = [
     path("", include("naccs.portal.urls")),
     path("accounts/", include("naccs.accounts.urls")),
     path("applications/", include("naccs.applications.urls")),
+    path("center/dashboard/", center_views.dashboard, name="center_dashboard"),
     path("center/", admin.site.urls),
 ]
