@@ -1,0 +1,56 @@
+"""No input to any field of the wizard gives a 500; a refused step changes nothing; what is shown again is escaped."""
+
+import pytest
+from django.test import Client
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from naccs.applications.models import ReissueApplication
+from naccs.applications.services import start_draft
+from naccs.tests.hostile import as_form_value, assert_escaped, hostile_text
+
+from .conftest import APPLICANT
+
+pytestmark = pytest.mark.django_db
+FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@pytest.fixture
+def draft_client(user):
+    client = Client()
+    client.force_login(user)
+    return client, start_draft(user=user)
+
+
+@FAST
+@given(field=st.sampled_from(sorted(APPLICANT)), value=hostile_text)
+def test_applicant_step_survives_hostile_input(draft_client, field, value):
+    client, draft = draft_client
+    before = ReissueApplication.objects.values().get(pk=draft.pk)
+    response = client.post(f"/applications/reissue/{draft.pk}/applicant/", {**APPLICANT, field: as_form_value(value)})
+    assert response.status_code in (200, 302)
+    if response.status_code == 200:
+        assert_escaped(response.content.decode(), value)
+        assert ReissueApplication.objects.values().get(pk=draft.pk) == before
+
+
+@FAST
+@given(
+    desired_date=hostile_text,
+    reason=st.one_of(st.sampled_from(["expired", "replaced", "other"]), hostile_text),
+    reason_text=hostile_text,
+    terminal=st.one_of(hostile_text, st.integers(min_value=-(2**70), max_value=2**70).map(str)),
+)
+def test_terminals_step_survives_hostile_input(draft_client, terminals, desired_date, reason, reason_text, terminal):
+    client, draft = draft_client
+    data = {
+        "desired_date": as_form_value(desired_date),
+        "reason": as_form_value(reason),
+        "reason_text": as_form_value(reason_text),
+        "terminals": [as_form_value(terminal)],
+    }
+    response = client.post(f"/applications/reissue/{draft.pk}/terminals/", data)
+    assert response.status_code in (200, 302)
+    if response.status_code == 200:
+        assert_escaped(response.content.decode(), reason_text)
+        assert not draft.lines.exists()
