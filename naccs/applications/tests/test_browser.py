@@ -1,0 +1,56 @@
+import re
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from naccs.applications.models import ReissueApplication
+from naccs.lib.business_days import earliest_desired_date
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_the_wizard_survives_back_at_every_step_and_a_double_click(page):
+    call_command("load_demo_data", stdout=StringIO())
+    page.goto("/accounts/login/")
+    page.get_by_label("利用者ID").fill("demo")
+    page.get_by_label("パスワード").fill("demo-pass-2026")
+    page.get_by_role("button", name="ログイン").click()
+
+    page.get_by_role("link", name="デジタル証明書の再発行").click()
+    page.get_by_role("heading", name="証明書再発行申込ガイダンス").wait_for()
+    page.get_by_role("button", name="申込担当者入力へ進む").click()
+    page.get_by_role("heading", name="申込担当者入力").wait_for()
+    page.go_back()
+    page.get_by_role("button", name="申込担当者入力へ進む").click()
+
+    page.get_by_label("所属部課名").fill("第一通関部 通関課")
+    page.get_by_label("電話番号").fill("03-1234-5678")
+    page.get_by_role("button", name="論理端末の入力へ進む").click()
+    page.get_by_role("heading", name="論理端末入力").wait_for()
+    page.go_back()
+    page.get_by_role("heading", name="申込担当者入力").wait_for()
+    page.get_by_role("button", name="論理端末の入力へ進む").click()
+
+    page.get_by_label("再発行希望日").fill(earliest_desired_date().strftime("%Y%m%d"))
+    page.get_by_label("有効期限切れ").check()
+    page.get_by_label("11110Aを選択").check()
+    page.get_by_role("button", name="申込内容確認へ進む").click()
+    page.get_by_role("heading", name="デジタル証明書再発行申込 確認").wait_for()
+    page.go_back()
+    page.get_by_role("heading", name="論理端末入力").wait_for()
+    assert page.get_by_label("11110Aを選択").is_checked()
+    page.get_by_role("button", name="申込内容確認へ進む").click()
+
+    assert "第一通関部　通関課" in page.content() and "0312345678" in page.content()
+    page.get_by_role("button", name="申込内容を登録する").dblclick()
+    number = page.locator("#receipt-number").inner_text()
+    assert re.fullmatch(r"\d{11}", number)
+
+    page.go_back()
+    assert page.locator("#receipt-number").inner_text() == number
+
+    page.get_by_role("link", name="申込内容確認", exact=True).click()
+    assert page.get_by_role("link", name=number).count() == 1
+    assert ReissueApplication.objects.filter(receipt_number=number).count() == 1
+    assert ReissueApplication.objects.filter(status="submitted").count() == 2  # with the demo 申込
