@@ -164,6 +164,12 @@ class TerminalChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, terminal):
         return terminal.name
 
+    def _check_values(self, value):
+        # An id beyond a 64-bit integer would crash the database driver instead of being "not a choice".
+        if any(not re.fullmatch(r"\d{1,18}", str(pk)) for pk in value):
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super()._check_values(value)
+
 
 class TerminalsForm(forms.Form):
     """再発行希望日, 再発行理由 and the terminals (manual ④)."""

@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -15,6 +16,8 @@ logger = logging.getLogger(__name__)
 
 # Waits between attempts while the mail server is unreachable: 1, 2, 4 … minutes, at most an hour.
 MAX_BACKOFF = timedelta(hours=1)
+# A worker that dies while sending leaves its mail "sending"; after this lease another worker takes it over.
+SENDING_LEASE = timedelta(minutes=10)
 
 
 def queue_mail(*, to: str, template: str, context: dict, company=None) -> OutboundMail:
@@ -31,20 +34,24 @@ def queue_mail(*, to: str, template: str, context: dict, company=None) -> Outbou
     return mail
 
 
-def claim(mail_id: int) -> OutboundMail | None:
-    """Take a pending mail for sending; None when another worker has it or it has gone already."""
-    claimed = OutboundMail.objects.filter(pk=mail_id, status=OutboundMail.Status.PENDING).update(
-        status=OutboundMail.Status.SENDING
+def claimable(now) -> Q:
+    return Q(status=OutboundMail.Status.PENDING) | Q(status=OutboundMail.Status.SENDING, next_attempt_at__lt=now)
+
+
+def claim(mail_id: int, now) -> OutboundMail | None:
+    """Take a mail for sending (one UPDATE, so two workers never both get it); None when it is not ours to send."""
+    claimed = OutboundMail.objects.filter(claimable(now), pk=mail_id).update(
+        status=OutboundMail.Status.SENDING, next_attempt_at=now + SENDING_LEASE
     )
     return OutboundMail.objects.get(pk=mail_id) if claimed else None
 
 
-def deliver(mail_id: int) -> bool:
-    mail = claim(mail_id)
+def deliver(mail_id: int, now=None) -> bool:
+    now = now or timezone.now()
+    mail = claim(mail_id, now)
     if mail is None:
         return False
     message = EmailMessage(mail.subject, mail.body, settings.DEFAULT_FROM_EMAIL, [mail.to])
-    now = timezone.now()
     try:
         message.send()
     except Exception as error:  # any SMTP or network failure: keep the mail and try later
@@ -66,5 +73,5 @@ def deliver(mail_id: int) -> bool:
 def deliver_due(now=None) -> int:
     """Send every pending mail whose next attempt is due; returns how many left."""
     now = now or timezone.now()
-    due = OutboundMail.objects.filter(status=OutboundMail.Status.PENDING, next_attempt_at__lte=now)
-    return sum(deliver(mail_id) for mail_id in due.values_list("pk", flat=True))
+    due = OutboundMail.objects.filter(claimable(now), next_attempt_at__lte=now)
+    return sum(deliver(mail_id, now=now) for mail_id in due.values_list("pk", flat=True))

@@ -94,3 +94,10 @@ def test_a_terminal_outside_the_offered_ones_is_refused(terminals, other_termina
         now=NOW,
     )
     assert form.errors["terminals"] == ["選択できない論理端末が含まれています。画面を開き直してから選択してください。"]
+
+
+@pytest.mark.parametrize("value", ["9223372036854775808", "-1", "1e3", "x"])
+def test_an_impossible_terminal_id_is_refused_not_crashed(terminals, value):
+    assert form_for(terminals, terminals=[value]).errors["terminals"] == [
+        "選択できない論理端末が含まれています。画面を開き直してから選択してください。"
+    ]

@@ -85,3 +85,11 @@ def test_without_smtp_mail_is_written_to_files(settings, tmp_path, accepted_mail
     assert services.deliver(accepted_mail.pk)
     (written,) = tmp_path.iterdir()
     assert "hanako@example.jp" in written.read_text()
+
+
+def test_a_mail_left_sending_by_a_killed_worker_is_taken_over_after_the_lease(smtp_server, accepted_mail):
+    now = timezone.now()
+    assert services.claim(accepted_mail.pk, now) is not None  # the worker dies here, before sending
+    assert services.deliver_due(now=now) == 0  # still leased
+    assert services.deliver_due(now=now + services.SENDING_LEASE + timezone.timedelta(seconds=1)) == 1
+    assert len(smtp_server.messages) == 1
