@@ -112,13 +112,12 @@ class ReissueApplicationAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         urls = super().get_urls()
-        return [
-            path(
-                "<int:pk>/decide/",
-                self.admin_site.admin_view(self.decide_view),
-                name="applications_reissueapplication_decide",
-            ),
-        ] + urls
+        decide = path(
+            "<int:pk>/decide/",
+            self.admin_site.admin_view(self.decide_view),
+            name="applications_reissueapplication_decide",
+        )
+        return [decide, *urls]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = {

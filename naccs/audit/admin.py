@@ -6,7 +6,17 @@ from django.utils import timezone
 
 from .models import AuditEvent
 
-CSV_FIELDS = ["created_at", "actor_label", "company", "action", "object_type", "object_id", "before", "after", "details"]
+CSV_FIELDS = [
+    "created_at",
+    "actor_label",
+    "company",
+    "action",
+    "object_type",
+    "object_id",
+    "before",
+    "after",
+    "details",
+]
 
 
 @admin.register(AuditEvent)

@@ -28,12 +28,12 @@ def tick(now: datetime | None = None) -> list[str]:
     local = timezone.localtime(now or timezone.now())
     day = local.date()
     enqueued = []
-    if is_business_day(day) and local.time() >= run_time():
-        if _once("morning_run", day, lambda: process_reissues_task.enqueue(day.isoformat())):
-            enqueued.append("morning_run")
-    if local.time() >= run_time():
-        if _once("daily_reminders", day, lambda: daily_reminders_task.enqueue()):
-            enqueued.append("daily_reminders")
+    due = local.time() >= run_time()
+    run_day = day.isoformat()
+    if due and is_business_day(day) and _once("morning_run", day, lambda: process_reissues_task.enqueue(run_day)):
+        enqueued.append("morning_run")
+    if due and _once("daily_reminders", day, lambda: daily_reminders_task.enqueue()):
+        enqueued.append("daily_reminders")
     try:
         from naccs.mailer.tasks import deliver_due_mail
     except ImportError:

@@ -35,7 +35,6 @@ REVOCATION_REASONS = {
     ReissueApplication.Reason.OTHER: Certificate.RevocationReason.UNSPECIFIED,
 }
 COMPLETED_NEWS = "デジタル証明書を再発行しました。NACCS掲示板よりデジタル証明書を取得の上、適用作業を実施願います。"
-PICKUP_DAYS = 61  # a pickup not acquired two months after the run is closed
 
 
 class ReviewError(Exception):
@@ -82,9 +81,7 @@ def approve(*, application, actor) -> Outcome:
     """承認: 受付済 → 審査終了. Approving after the run time on (or past) the 希望日 processes at once."""
     application = _lock(application)
     if application.status != Status.SUBMITTED:
-        return Outcome(
-            application, False, f"{application}は{application.get_status_display()}のため承認できません。"
-        )
+        return Outcome(application, False, f"{application}は{application.get_status_display()}のため承認できません。")
     before = application.status
     application.status = Status.APPROVED
     application.decided_at = timezone.now()
@@ -124,9 +121,7 @@ def _decide_with_message(*, application, actor, message, to_status, action, temp
         raise ReviewError("内容を入力してください。")
     application = _lock(application)
     if application.status != Status.SUBMITTED:
-        return Outcome(
-            application, False, f"{application}は{application.get_status_display()}のため{verb}できません。"
-        )
+        return Outcome(application, False, f"{application}は{application.get_status_display()}のため{verb}できません。")
     before = application.status
     application.status = to_status
     application.center_message = message
@@ -362,13 +357,7 @@ def _failure_ids(day: date) -> list[int]:
 
 
 def _company_addresses(company) -> list[str]:
-    return sorted(
-        set(
-            company.users.filter(is_active=True)
-            .exclude(email="")
-            .values_list("email", flat=True)
-        )
-    )
+    return sorted(set(company.users.filter(is_active=True).exclude(email="").values_list("email", flat=True)))
 
 
 def send_expiry_reminders(*, now: datetime | None = None) -> int:
@@ -424,21 +413,17 @@ def send_expiry_reminders(*, now: datetime | None = None) -> int:
 
 
 def close_stale_pickups(*, now: datetime | None = None) -> int:
-    """Close each reissue pickup not acquired two months after it opened, with notice to the company."""
+    """Close each reissue pickup not acquired by its deadline (two months after the run), with notice."""
     from naccs.pki.models import CertificatePickup
 
     now = now or timezone.now()
     closed = 0
     stale = CertificatePickup.objects.filter(
-        acquired_at__isnull=True, closed_at__isnull=True, opened_at__lte=now - timedelta(days=PICKUP_DAYS)
+        acquired_at__isnull=True, closed_at__isnull=True, expires_at__lte=now
     ).values_list("pk", flat=True)
     for pickup_id in list(stale):
         with transaction.atomic():
-            pickup = (
-                CertificatePickup.objects.select_for_update()
-                .select_related("terminal__company")
-                .get(pk=pickup_id)
-            )
+            pickup = CertificatePickup.objects.select_for_update().select_related("terminal__company").get(pk=pickup_id)
             if pickup.acquired_at is not None or pickup.closed_at is not None:
                 continue
             pickup.closed_at = now

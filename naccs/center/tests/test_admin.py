@@ -69,7 +69,7 @@ def test_bulk_approve(staff_client, make_application):
     done = make_application(status=Status.REJECTED)
     response = staff_client.post(
         LIST,
-        {"action": "approve_selected", "_selected_action": [a.pk for a in applications + [done]]},
+        {"action": "approve_selected", "_selected_action": [a.pk for a in [*applications, done]]},
         follow=True,
     )
     assert "3件の申込を承認しました。" in response.text and "却下のため承認できません" in response.text
@@ -91,9 +91,7 @@ def test_audit_log_is_read_only_and_exports_csv(staff_client, make_application, 
     response = staff_client.get(f"/center/audit/auditevent/{event.pk}/change/")
     assert response.status_code == 200 and 'name="_save"' not in response.text
     assert staff_client.post(f"/center/audit/auditevent/{event.pk}/delete/").status_code == 403
-    response = staff_client.post(
-        "/center/audit/auditevent/", {"action": "export_csv", "_selected_action": [event.pk]}
-    )
+    response = staff_client.post("/center/audit/auditevent/", {"action": "export_csv", "_selected_action": [event.pk]})
     assert response["Content-Type"].startswith("text/csv")
     body = response.content.decode("utf-8-sig")
     assert "application.approved" in body and "center" in body and "日時" in body.splitlines()[0]

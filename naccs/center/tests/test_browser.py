@@ -1,8 +1,8 @@
 """A staff review in Chromium: find the 申込, refuse an empty question, send one, approve another in bulk."""
 
 import pytest
-from conftest import PASSWORD
 
+from conftest import PASSWORD
 from naccs.applications.models import ReissueApplication
 from naccs.mailer.models import OutboundMail
 from naccs.portal.models import NewsItem

@@ -1,6 +1,7 @@
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
+
 from naccs.applications.models import ReissueApplicationTerminal
 from naccs.center.services import due_applications, process_reissues
 

@@ -1,0 +1,208 @@
+"""The morning reissue run at scale: 2,000 申込 covering 10,000 terminals, and 1,000 terminals for comparison.
+
+    uv run python bench/morning_run.py [--sizes 1000:200,10000:2000]
+
+Runs inside a throw-away PostgreSQL cluster (scripts/with-test-postgres, port 54333 unless BENCH_DATABASE_URL is
+given). For each size a fresh child process migrates an empty database, bulk-loads approved 申込 with one valid
+certificate per terminal, then times `process_reissues` (per terminal: new 認証コード2, revocation, pickup, audit,
+own transaction; one CRL; per 申込: 再発行済, 新着情報, ⑦ mail). It prints the wall time, the per-terminal cost
+against the per-item floor (one revocation row in its own transaction + one render of the ⑦ mail) and the peak
+memory (the child's max RSS), so the two sizes show whether the cost grows linearly.
+"""
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_PORT = os.environ.get("BENCH_PG_PORT", "54333")
+BENCH_DB = "naccs_bench_morning"
+
+
+def ensure_postgres() -> None:
+    if os.environ.get("BENCH_DATABASE_URL") or os.environ.get("BENCH_UNDER_PG"):
+        return
+    env = {**os.environ, "PG_TEST_PORT": PG_PORT, "BENCH_UNDER_PG": "1"}
+    script = ROOT / "scripts" / "with-test-postgres"
+    os.execvpe(str(script), [str(script), sys.executable, *sys.argv], env)
+
+
+def database_url() -> str:
+    return os.environ.get("BENCH_DATABASE_URL") or os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/" + BENCH_DB
+
+
+def recreate_database() -> None:
+    import psycopg
+
+    admin_url = database_url().rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
+        connection.execute(f"CREATE DATABASE {BENCH_DB}")
+
+
+def child(terminals: int, applications: int) -> dict:
+    """Runs in a fresh process: load, then measure. Returns the figures as a dict."""
+    import django
+
+    django.setup()
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from django.core.management import call_command
+    from django.db import transaction
+    from django.template.loader import render_to_string
+    from django.utils import timezone
+
+    from naccs.accounts.models import Company, User
+    from naccs.applications.models import ReissueApplication, ReissueApplicationTerminal
+    from naccs.center import services
+    from naccs.lib.business_days import next_business_day, today
+    from naccs.terminals.models import Certificate, LogicalTerminal
+
+    call_command("migrate", verbosity=0)
+    try:
+        from naccs.pki import services as pki
+
+        pki.revoke_certificate  # noqa: B018
+        ca = "naccs.pki"
+    except (ImportError, AttributeError):
+        # The CA app is not there: a stand-in doing what the CA must do at least (one revocation row).
+        def revoke_certificate(*, certificate, reason, actor=None, rebuild_crl=True):
+            certificate.revoked_at = timezone.now()
+            certificate.revocation_reason = reason
+            certificate.save(update_fields=["revoked_at", "revocation_reason"])
+
+        stand_in = SimpleNamespace(
+            revoke_certificate=revoke_certificate, open_pickup=lambda **kwargs: None, rebuild_crl=lambda: None
+        )
+        services._pki = lambda: stand_in
+        ca = "stand-in (naccs.pki not installed)"
+
+    day = next_business_day(today())
+    now = timezone.now()
+    per_application = terminals // applications
+    companies = Company.objects.bulk_create(
+        Company(code=f"{10000000 + i}", name=f"ベンチ商事{i}") for i in range(max(1, applications // 10))
+    )
+    user = User.objects.create(username="bench", company=companies[0], email="bench@example.jp")
+    terminal_rows = LogicalTerminal.objects.bulk_create(
+        LogicalTerminal(
+            company=companies[(i // per_application) % len(companies)],
+            name=f"B{i:05d}",
+            category="sea",
+            device_type="netNACCS",
+            auth_code1="A",
+            auth_code2="B",
+            auth_code3="C",
+        )
+        for i in range(terminals)
+    )
+    Certificate.objects.bulk_create(
+        Certificate(
+            terminal=t,
+            serial=f"{t.pk:032x}",
+            not_before=now - timedelta(days=300),
+            not_after=now + timedelta(days=65),
+            issued_at=now - timedelta(days=300),
+        )
+        for t in terminal_rows
+    )
+    application_rows = ReissueApplication.objects.bulk_create(
+        ReissueApplication(
+            company=terminal_rows[i * per_application].company,
+            created_by=user,
+            status=ReissueApplication.Status.APPROVED,
+            receipt_number=f"2026{i:07d}",
+            applicant_last_name="通関",
+            applicant_first_name="花子",
+            applicant_email="hanako@example.jp",
+            desired_date=day,
+            reason="expired",
+            submitted_at=now,
+            decided_at=now,
+        )
+        for i in range(applications)
+    )
+    ReissueApplicationTerminal.objects.bulk_create(
+        ReissueApplicationTerminal(application=a, terminal=terminal_rows[i * per_application + j])
+        for i, a in enumerate(application_rows)
+        for j in range(per_application)
+    )
+
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    report = services.process_reissues(day=day)
+    wall = time.perf_counter() - started
+    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    assert report.lines_processed == terminals and report.completed == applications, report
+
+    # The floor: one revocation row in its own transaction plus one render of the ⑦ mail, per item.
+    sample = list(Certificate.objects.all()[:1000])
+    application = application_rows[0]
+    floor_started = time.perf_counter()
+    for certificate in sample:
+        with transaction.atomic():
+            Certificate.objects.filter(pk=certificate.pk).update(revoked_at=now, revocation_reason="superseded")
+        render_to_string("mail/center_reissue_completed_body.txt", {"application": application, "site_url": "x"})
+    floor = (time.perf_counter() - floor_started) / len(sample)
+    return {
+        "terminals": terminals,
+        "applications": applications,
+        "ca": ca,
+        "wall_s": wall,
+        "per_terminal_ms": wall / terminals * 1000,
+        "floor_ms": floor * 1000,
+        "peak_rss_mb": rss_after / 1024,
+        "rss_growth_mb": (rss_after - rss_before) / 1024,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="1000:200,10000:2000", help="terminals:applications,...")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        terminals, applications = (int(x) for x in args.child.split(":"))
+        print(json.dumps(child(terminals, applications)))
+        return
+    ensure_postgres()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "DJANGO_SETTINGS_MODULE": "naccs.settings",
+        "LOG_LEVEL": "WARNING",
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        "PYTHONPATH": str(ROOT),
+    }
+    results = []
+    for size in args.sizes.split(","):
+        recreate_database()
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", size], env=env, check=True, capture_output=True, text=True
+        ).stdout
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    print(f"CA: {results[0]['ca']}")
+    header = ("terminals", "申込", "wall s", "ms/terminal", "floor ms", "x floor", "peak RSS MB")
+    print("{:>9} {:>6} {:>8} {:>12} {:>9} {:>8} {:>12}".format(*header))
+    for r in results:
+        print(
+            f"{r['terminals']:>9} {r['applications']:>6} {r['wall_s']:>8.2f} {r['per_terminal_ms']:>12.2f} "
+            f"{r['floor_ms']:>9.2f} {r['per_terminal_ms'] / r['floor_ms']:>8.1f} {r['peak_rss_mb']:>12.0f}"
+        )
+    if len(results) >= 2:
+        small, large = results[0], results[-1]
+        print(
+            f"growth: {large['terminals'] / small['terminals']:.0f}x terminals -> "
+            f"{large['wall_s'] / small['wall_s']:.1f}x wall time "
+            f"(per terminal {large['per_terminal_ms'] / small['per_terminal_ms']:.2f}x)"
+        )
+
+
+if __name__ == "__main__":
+    main()
