@@ -10,6 +10,7 @@ RUN := $(UV) run --frozen
 
 serve: install
 	$(RUN) python manage.py migrate --no-input -v0
+	$(RUN) python manage.py ca_create --if-missing
 	$(RUN) python manage.py load_demo_data
 	HOST=$(HOST) PORT=$(PORT) UV="$(UV)" scripts/serve
 

@@ -21,6 +21,27 @@ CHROMIUM_ARGS = [
 PASSWORD = "correct-horse-battery-2026"
 
 
+@pytest.fixture(scope="session")
+def session_ca_dir(tmp_path_factory):
+    """One test CA for the whole run (EC, quick to make), never the developer's var/ca."""
+    from django.conf import settings
+
+    from naccs.pki import ca
+
+    directory = tmp_path_factory.mktemp("ca")
+    original = settings.CA_DIR
+    settings.CA_DIR = directory
+    ca.create(key_type="ec", common_name="NACCS Support Test CA")
+    settings.CA_DIR = original
+    return directory
+
+
+@pytest.fixture(autouse=True)
+def test_ca(settings, session_ca_dir):
+    settings.CA_DIR = session_ca_dir
+    return session_ca_dir
+
+
 @pytest.fixture
 def company(db):
     from naccs.accounts.models import Company

@@ -225,6 +225,21 @@ COPYRIGHT_LINE = os.environ.get(
 # Center closure days as MM-DD (年末年始 12/29–1/3 by default).
 CENTER_CLOSURE_DAYS = env_list("CENTER_CLOSURE_DAYS", ["12-29", "12-30", "12-31", "01-01", "01-02", "01-03"])
 
+# The issuing CA: key and certificate files, the key encrypted with CA_PASSPHRASE.
+CA_DIR = Path(os.environ.get("CA_DIR", VAR_DIR / "ca"))
+CA_PASSPHRASE = os.environ.get("CA_PASSPHRASE", "")
+if not CA_PASSPHRASE:
+    if not DEBUG:
+        # At start, not at the first 取得: a portal that cannot sign must not come up.
+        raise ImproperlyConfigured("CA_PASSPHRASE must be set when DJANGO_DEBUG=0 (it opens the CA key in CA_DIR).")
+    CA_PASSPHRASE = "local-demo-ca-passphrase-not-for-production"
+CA_KEY_TYPE = os.environ.get("CA_KEY_TYPE", "ec")  # the CA's own key: ec (P-256) or rsa (2048)
+TERMINAL_KEY_TYPE = os.environ.get("TERMINAL_KEY_TYPE", "rsa")  # keys made at 取得: rsa (2048) or ec (P-256)
+CRL_NEXT_UPDATE_HOURS = env_int("CRL_NEXT_UPDATE_HOURS", 24)
+RENEWAL_WINDOW_DAYS = 28  # 取得 without an application from 28 days before expiry (manual ②)
+ACQUIRE_ATTEMPT_LIMIT = env_int("ACQUIRE_ATTEMPT_LIMIT", 5)  # failed 取得 per terminal or address …
+ACQUIRE_ATTEMPT_WINDOW_MINUTES = env_int("ACQUIRE_ATTEMPT_WINDOW_MINUTES", 15)  # … within this many minutes
+
 # 再発行希望日: at most this many days ahead.
 REISSUE_MAX_DAYS_AHEAD = env_int("REISSUE_MAX_DAYS_AHEAD", 60)
 

@@ -11,6 +11,8 @@ urlpatterns = [
     path("", include("naccs.portal.urls")),
     path("accounts/", include("naccs.accounts.urls")),
     path("applications/", include("naccs.applications.urls")),
+    path("pki/", include("naccs.pki.urls")),
+    path("terminals/", include("naccs.terminals.urls")),
     path("center/dashboard/", center_views.dashboard, name="center_dashboard"),
     path("center/", admin.site.urls),
 ]

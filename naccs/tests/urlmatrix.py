@@ -46,4 +46,5 @@ def all_routes() -> list[Route]:
 
 
 def is_staff_route(route: Route) -> bool:
-    return route.name.startswith("admin:")
+    """The back office: everything under /center/."""
+    return route.name.startswith("admin:") or route.template.startswith("center/")

@@ -12,6 +12,7 @@ def test_deploy_check_is_clean_with_production_settings(tmp_path):
         "DJANGO_DEBUG": "0",
         "SECRET_KEY": "a-real-production-secret-key-" + "x" * 40,
         "ALLOWED_HOSTS": "support.example.jp",
+        "CA_PASSPHRASE": "a-real-ca-passphrase",
         "VAR_DIR": str(tmp_path),
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by conftest for Playwright only
@@ -32,3 +33,11 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True)
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_to_start_without_the_ca_passphrase(tmp_path):
+    env = {**os.environ, "DJANGO_DEBUG": "0", "SECRET_KEY": "k" * 60, "VAR_DIR": str(tmp_path)}
+    env.pop("CA_PASSPHRASE", None)
+    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "CA_PASSPHRASE must be set" in result.stderr

@@ -10,6 +10,8 @@ from django.utils import timezone
 from naccs.accounts.models import Company, Office, User
 from naccs.applications.models import ReissueApplication
 from naccs.lib.business_days import earliest_desired_date
+from naccs.pki import ca
+from naccs.pki.services import issue_certificate
 from naccs.portal.models import NewsItem
 from naccs.terminals.models import Certificate, LogicalTerminal
 
@@ -142,6 +144,7 @@ class Command(BaseCommand):
                     )
 
         self.demo_application(User.objects.get(username="demo"), now)
+        self.make_certificates_real()
 
         for code, category, text, days_ago in DEMO_NEWS:
             NewsItem.objects.get_or_create(
@@ -177,3 +180,15 @@ class Command(BaseCommand):
         )
         if created:
             application.lines.create(terminal=LogicalTerminal.objects.get(name="11110F"))
+
+    def make_certificates_real(self):
+        """Replace each placeholder record by a real certificate from the demo CA, with the same dates."""
+        if not ca.exists():
+            return
+        for placeholder in Certificate.objects.filter(pem="").select_related("terminal"):
+            not_before, not_after = placeholder.not_before, placeholder.not_after
+            placeholder.delete()
+            key = ca.new_private_key("ec")  # the demo never hands out these keys; EC keeps the set-up quick
+            issue_certificate(
+                terminal=placeholder.terminal, public_key=key.public_key(), not_before=not_before, not_after=not_after
+            )

@@ -1,0 +1,149 @@
+"""The issuing CA: its certificate and its signing key, behind one small interface.
+
+Everything that signs (certificates, CRLs, OCSP responses) asks `get_authority()` for a `CertificateAuthority` and
+calls `sign(builder)`. The key lives encrypted at rest in CA_DIR (PKCS#8, CA_PASSPHRASE); an HSM would be another
+class with the same two members (`certificate`, `sign`), holding a PKCS#11 key instead of a file.
+"""
+
+import datetime
+import os
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import NameOID
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+KEY_FILE = "ca-key.pem"
+CERT_FILE = "ca-cert.pem"
+CA_VALIDITY = datetime.timedelta(days=3650)
+
+
+class CAUnavailable(ImproperlyConfigured):
+    """The CA files or the passphrase are missing or wrong."""
+
+
+def new_private_key(key_type: str):
+    if key_type == "rsa":
+        return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    if key_type == "ec":
+        return ec.generate_private_key(ec.SECP256R1())
+    raise ValueError(f"unknown key type {key_type!r} (use 'ec' or 'rsa')")
+
+
+@dataclass(frozen=True)
+class CertificateAuthority:
+    certificate: x509.Certificate
+    _private_key: object
+
+    def sign(self, builder):
+        """Sign an x509 CertificateBuilder, CertificateRevocationListBuilder or OCSPResponseBuilder."""
+        return builder.sign(self._private_key, hashes.SHA256())
+
+    @property
+    def public_key(self):
+        return self.certificate.public_key()
+
+
+def ca_dir() -> Path:
+    return Path(settings.CA_DIR)
+
+
+def passphrase() -> bytes:
+    if not settings.CA_PASSPHRASE:
+        raise CAUnavailable("CA_PASSPHRASE is not set: the CA key cannot be opened.")
+    return settings.CA_PASSPHRASE.encode()
+
+
+def exists() -> bool:
+    return (ca_dir() / KEY_FILE).exists() and (ca_dir() / CERT_FILE).exists()
+
+
+@cache
+def _load(directory: str, phrase: bytes, mtime: float) -> CertificateAuthority:
+    base = Path(directory)
+    certificate = x509.load_pem_x509_certificate((base / CERT_FILE).read_bytes())
+    try:
+        key = serialization.load_pem_private_key((base / KEY_FILE).read_bytes(), password=phrase)
+    except (ValueError, TypeError) as error:
+        raise CAUnavailable(f"The CA key in {base} cannot be opened with CA_PASSPHRASE: {error}") from None
+    return CertificateAuthority(certificate, key)
+
+
+def get_authority() -> CertificateAuthority:
+    """The CA, loaded once per process (and again when its files change, e.g. after a rotation)."""
+    if not exists():
+        raise CAUnavailable(f"No CA in {ca_dir()}: run `python manage.py ca_create`.")
+    return _load(str(ca_dir()), passphrase(), (ca_dir() / KEY_FILE).stat().st_mtime)
+
+
+def create(*, key_type: str = "ec", common_name: str = "NACCS Support Demo Issuing CA") -> CertificateAuthority:
+    """Make a new self-signed issuing CA and write it to CA_DIR (the key encrypted with CA_PASSPHRASE)."""
+    key = new_private_key(key_type)
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "JP"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "NACCS Support System"),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+        ]
+    )
+    now = datetime.datetime.now(datetime.UTC)
+    public_key = key.public_key()
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + CA_VALIDITY)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+    )
+    certificate = builder.sign(key, hashes.SHA256())
+    directory = ca_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(passphrase()),
+    )
+    _write_private(directory / KEY_FILE, key_pem)
+    (directory / CERT_FILE).write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    _load.cache_clear()
+    return CertificateAuthority(certificate, key)
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(data)
+
+
+def retire_current() -> Path:
+    """Move the current CA files aside (rotation); returns where they went."""
+    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%S")
+    target = ca_dir() / "retired" / stamp
+    target.mkdir(parents=True)
+    for file_name in (KEY_FILE, CERT_FILE):
+        (ca_dir() / file_name).rename(target / file_name)
+    _load.cache_clear()
+    return target

@@ -1,0 +1,69 @@
+"""The 取得 form: terminal name, 認証コード1–3 and the PKCS#12 password typed twice."""
+
+import unicodedata
+
+from django import forms
+
+MIN_PASSWORD_LENGTH = 8
+
+
+def ascii_field(label, max_length, **kwargs):
+    return forms.CharField(
+        label=label,
+        max_length=max_length,
+        error_messages={
+            "required": f"{label}を入力してください。",
+            "max_length": f"{label}は{max_length}文字以内で入力してください。",
+        },
+        **kwargs,
+    )
+
+
+class AcquireForm(forms.Form):
+    terminal_name = ascii_field("論理端末名", 6, help_text="半角英数字6桁　例）11110A")
+    auth_code1 = ascii_field("認証コード1", 16)
+    auth_code2 = ascii_field("認証コード2", 16)
+    auth_code3 = ascii_field("認証コード3", 16)
+    password = forms.CharField(
+        label="証明書ファイルのパスワード",
+        help_text=f"取得するファイル(.p12)を開くときのパスワードです。{MIN_PASSWORD_LENGTH}文字以上、半角英数字記号",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        max_length=128,
+        error_messages={"required": "証明書ファイルのパスワードを入力してください。"},
+    )
+    password_confirm = forms.CharField(
+        label="証明書ファイルのパスワード（確認用）",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        max_length=128,
+        error_messages={"required": "証明書ファイルのパスワード（確認用）を入力してください。"},
+    )
+
+    def _normalised(self, name):
+        # 全角 letters and digits typed by mistake are unambiguous; names and codes are upper-case ASCII.
+        return unicodedata.normalize("NFKC", self.cleaned_data[name]).strip()
+
+    def clean_terminal_name(self):
+        return self._normalised("terminal_name").upper()
+
+    def clean_auth_code1(self):
+        return self._normalised("auth_code1")
+
+    def clean_auth_code2(self):
+        return self._normalised("auth_code2")
+
+    def clean_auth_code3(self):
+        return self._normalised("auth_code3")
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not password.isascii() or not password.isprintable():
+            raise forms.ValidationError("パスワードは半角英数字記号で入力してください。")
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise forms.ValidationError(f"パスワードは{MIN_PASSWORD_LENGTH}文字以上で入力してください。")
+        return password
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("password_confirm") and data["password"] != data["password_confirm"]:
+            self.add_error("password_confirm", "確認用のパスワードが一致しません。")
+        return data

@@ -1,0 +1,24 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from naccs.pki import ca
+
+from ._describe import describe
+
+
+class Command(BaseCommand):
+    help = "Create the issuing CA in CA_DIR, its key encrypted with CA_PASSPHRASE."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--key-type", choices=["ec", "rsa"], default=settings.CA_KEY_TYPE)
+        parser.add_argument("--common-name", default="NACCS Support Demo Issuing CA")
+        parser.add_argument("--if-missing", action="store_true", help="do nothing when a CA exists (make serve)")
+
+    def handle(self, *args, key_type, common_name, if_missing, **options):
+        if ca.exists():
+            if if_missing:
+                return
+            raise CommandError(f"A CA exists in {ca.ca_dir()}; use ca_rotate to replace it.")
+        authority = ca.create(key_type=key_type, common_name=common_name)
+        self.stdout.write(self.style.SUCCESS("認証局を作成しました。"))
+        self.stdout.write(describe(authority))

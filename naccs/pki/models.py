@@ -1,0 +1,55 @@
+"""Reissue pickups (取得待ち) and the published CRL."""
+
+from django.db import models
+from django.utils import timezone
+
+
+class CertificatePickup(models.Model):
+    """A reissue opened by the morning run: the terminal may 取得 a new certificate until it expires (two months)."""
+
+    terminal = models.ForeignKey(
+        "terminals.LogicalTerminal", on_delete=models.PROTECT, related_name="pickups", verbose_name="論理端末"
+    )
+    application = models.ForeignKey(
+        "applications.ReissueApplication",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="pickups",
+        verbose_name="申込",
+    )
+    opened_at = models.DateTimeField("取得開始日時")
+    expires_at = models.DateTimeField("取得期限")
+    acquired_at = models.DateTimeField("取得日時", null=True, blank=True)
+    closed_at = models.DateTimeField("締切日時", null=True, blank=True)
+    certificate = models.ForeignKey(
+        "terminals.Certificate", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "証明書の取得待ち"
+        ordering = ["-opened_at"]
+        indexes = [models.Index(fields=["terminal", "acquired_at", "closed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.terminal} {self.opened_at:%Y/%m/%d}"
+
+    def is_open(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.acquired_at is None and self.closed_at is None and now < self.expires_at
+
+
+class CertificateRevocationList(models.Model):
+    """Each CRL we published; the newest is served at /pki/crl."""
+
+    number = models.PositiveBigIntegerField("CRL番号", unique=True)
+    this_update = models.DateTimeField("発行日時")
+    next_update = models.DateTimeField("次回更新予定")
+    der = models.BinaryField("CRL(DER)")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "失効リスト(CRL)"
+        ordering = ["-number"]
+
+    def __str__(self) -> str:
+        return f"CRL #{self.number}"

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "pki"
+
+urlpatterns = [
+    path("ca", views.ca_certificate, name="ca"),
+    path("ca.pem", views.ca_certificate, {"pem": True}, name="ca_pem"),
+    path("crl", views.crl, name="crl"),
+    path("crl.pem", views.crl, {"pem": True}, name="crl_pem"),
+    path("ocsp", views.ocsp_responder, name="ocsp"),
+    path("ocsp/<path:encoded>", views.ocsp_responder, name="ocsp_get"),
+    path("acquire/", views.acquire, name="acquire"),
+]

@@ -1,0 +1,77 @@
+"""Public PKI endpoints: the CA certificate, the CRL, the OCSP responder, and the 取得 page (no portal login)."""
+
+import base64
+import binascii
+
+from cryptography.hazmat.primitives import serialization
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.http import http_date
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
+
+from . import ca, ocsp, services
+from .forms import AcquireForm
+
+MAX_OCSP_REQUEST = 10_000
+
+
+@require_GET
+def ca_certificate(request, pem=False):
+    certificate = ca.get_authority().certificate
+    if pem:
+        return HttpResponse(certificate.public_bytes(serialization.Encoding.PEM), content_type="application/x-pem-file")
+    return HttpResponse(certificate.public_bytes(serialization.Encoding.DER), content_type="application/pkix-cert")
+
+
+@require_GET
+def crl(request, pem=False):
+    current = services.current_crl()
+    der = bytes(current.der)
+    if pem:
+        body = b"-----BEGIN X509 CRL-----\n" + base64.encodebytes(der) + b"-----END X509 CRL-----\n"
+        response = HttpResponse(body, content_type="application/x-pem-file")
+    else:
+        response = HttpResponse(der, content_type="application/pkix-crl")
+    # Caches may keep it until the next update, when a new CRL is due anyway.
+    seconds = max(0, int((current.next_update - timezone.now()).total_seconds()))
+    response["Cache-Control"] = f"public, max-age={min(seconds, 3600)}"
+    response["Expires"] = http_date(current.next_update.timestamp())
+    return response
+
+
+@csrf_exempt  # OCSP clients post DER, not forms; nothing here changes state
+@require_http_methods(["GET", "POST"])
+def ocsp_responder(request, encoded=None):
+    if request.method == "POST":
+        body = request.body[:MAX_OCSP_REQUEST]
+    else:
+        try:
+            body = base64.b64decode(encoded or "", validate=False)
+        except (binascii.Error, ValueError):
+            body = b""
+    return HttpResponse(ocsp.respond(body), content_type="application/ocsp-response")
+
+
+@require_http_methods(["GET", "POST"])
+def acquire(request):
+    form = AcquireForm(request.POST or None, initial={"terminal_name": request.GET.get("terminal", "")[:6]})
+    refusal = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            acquired = services.acquire_certificate(
+                terminal_name=data["terminal_name"],
+                auth_codes=(data["auth_code1"], data["auth_code2"], data["auth_code3"]),
+                password=data["password"],
+                client_address=request.META.get("REMOTE_ADDR", ""),
+            )
+        except services.AcquisitionRefused as error:
+            refusal = str(error)
+        else:
+            response = HttpResponse(acquired.pkcs12, content_type="application/x-pkcs12")
+            response["Content-Disposition"] = f'attachment; filename="{acquired.certificate.terminal.name}.p12"'
+            response["Cache-Control"] = "no-store"
+            return response
+    return render(request, "pki/acquire.html", {"form": form, "refusal": refusal}, status=200)
