@@ -42,6 +42,7 @@ def django_env(var_dir: str) -> dict:
         "DJANGO_SETTINGS_MODULE": "bench.settings",
         "DJANGO_DEBUG": "0",
         "SECRET_KEY": "bench-only-secret-key-" + "k3y" * 16,
+        "CA_PASSPHRASE": "bench-only-ca-passphrase",
         "SECURE_SSL_REDIRECT": "0",
         "ALLOWED_HOSTS": "127.0.0.1",
         "DB_CONN_MAX_AGE": "600",

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from naccs.audit.models import AuditEvent
@@ -37,6 +38,10 @@ CRL_REASONS = {
 
 class AcquisitionRefused(Exception):
     """取得 is not possible; the message tells the user why and what to do."""
+
+    def __init__(self, message: str, *, why: str = ""):
+        super().__init__(message)
+        self.why = why or message
 
 
 def site_url(path: str) -> str:
@@ -113,8 +118,13 @@ def issue_certificate(*, terminal, public_key, actor=None, not_before=None, not_
 
     Explicit dates are for the demo data only, which mirrors certificates issued in the past.
     """
+    locked = LogicalTerminal.objects.select_for_update().select_related("company").get(pk=terminal.pk)
+    return _issue(locked, public_key=public_key, actor=actor, not_before=not_before, not_after=not_after)
+
+
+def _issue(terminal, *, public_key, actor=None, actor_label="", not_before=None, not_after=None, **details):
+    """issue_certificate for a terminal row the caller has locked, inside the caller's transaction."""
     authority = ca.get_authority()
-    terminal = LogicalTerminal.objects.select_for_update().select_related("company").get(pk=terminal.pk)
     now = timezone.now()
     not_before = not_before or now
     not_after = not_after or now + VALIDITY
@@ -123,9 +133,8 @@ def issue_certificate(*, terminal, public_key, actor=None, not_before=None, not_
     )
     superseded = list(Certificate.objects.select_for_update().filter(terminal=terminal, revoked_at__isnull=True))
     for previous in superseded:
-        revoke_certificate(
-            certificate=previous, reason=Certificate.RevocationReason.SUPERSEDED, actor=actor, rebuild_crl=False
-        )
+        previous.terminal = terminal
+        _revoke(previous, reason=Certificate.RevocationReason.SUPERSEDED, actor=actor, actor_label=actor_label)
     if superseded:
         transaction.on_commit(schedule_crl_rebuild)
     issued = Certificate.objects.create(
@@ -140,10 +149,12 @@ def issue_certificate(*, terminal, public_key, actor=None, not_before=None, not_
     record(
         action="certificate.issued",
         actor=actor,
+        actor_label=actor_label,
         company=terminal.company,
         obj=issued,
         after={"serial": issued.serial, "not_after": not_after.isoformat()},
         terminal=terminal.name,
+        **details,
     )
     return issued
 
@@ -154,21 +165,27 @@ def revoke_certificate(*, certificate, reason, actor=None, rebuild_crl=True) -> 
     certificate = Certificate.objects.select_for_update().select_related("terminal__company").get(pk=certificate.pk)
     if certificate.revoked_at is not None:
         return certificate
+    _revoke(certificate, reason=reason, actor=actor)
+    if rebuild_crl:
+        transaction.on_commit(schedule_crl_rebuild)
+    return certificate
+
+
+def _revoke(certificate, *, reason, actor=None, actor_label=""):
+    """Revoke a certificate row the caller has locked."""
     certificate.revoked_at = timezone.now()
     certificate.revocation_reason = reason
     certificate.save(update_fields=["revoked_at", "revocation_reason"])
     record(
         action="certificate.revoked",
         actor=actor,
+        actor_label=actor_label,
         company=certificate.terminal.company,
         obj=certificate,
         before={"revoked_at": None},
         after={"revoked_at": certificate.revoked_at.isoformat(), "reason": reason},
         terminal=certificate.terminal.name,
     )
-    if rebuild_crl:
-        transaction.on_commit(schedule_crl_rebuild)
-    return certificate
 
 
 def schedule_crl_rebuild() -> None:
@@ -248,6 +265,8 @@ def open_pickup(*, terminal, application=None, actor=None) -> CertificatePickup:
 # --- 取得 -----------------------------------------------------------------------------------------------------
 
 WRONG_CODES = "論理端末名または認証コードが正しくありません。入力内容をご確認ください。"
+ACQUIRE_FAILED = "pickup.acquire_failed"
+TERMINAL_NAME = "terminal_name"
 
 
 @dataclass(frozen=True)
@@ -261,25 +280,26 @@ def renewal_window_opens_on(certificate: Certificate) -> datetime.datetime:
 
 
 def too_many_attempts(*, terminal_name: str, client_address: str) -> bool:
+    """Failed 取得 in the last minutes, per terminal and per client address (one query)."""
     since = timezone.now() - datetime.timedelta(minutes=settings.ACQUIRE_ATTEMPT_WINDOW_MINUTES)
-    failures = AuditEvent.objects.filter(action="pickup.acquire_failed", created_at__gte=since)
-    limit = settings.ACQUIRE_ATTEMPT_LIMIT
-    return (
-        failures.filter(details__terminal=terminal_name).count() >= limit
-        or failures.filter(actor_label=client_address).count() >= limit
+    counts = AuditEvent.objects.filter(action=ACQUIRE_FAILED, created_at__gte=since).aggregate(
+        terminal=Count("pk", filter=Q(object_type=TERMINAL_NAME, object_id=terminal_name[:64])),
+        address=Count("pk", filter=Q(actor_label=client_address)),
     )
+    limit = settings.ACQUIRE_ATTEMPT_LIMIT
+    return counts["terminal"] >= limit or counts["address"] >= limit
 
 
-def _refuse(message: str, *, terminal_name: str, client_address: str, why: str, company=None):
-    # Recorded outside the caller's transaction, so that the refusal stays counted for the rate limit.
-    record(
-        action="pickup.acquire_failed",
+def _record_refusal(*, terminal_name: str, client_address: str, why: str, company=None) -> None:
+    # The terminal name goes in the indexed object columns, so that the rate limit counts by index.
+    AuditEvent.objects.create(
+        action=ACQUIRE_FAILED,
         actor_label=client_address,
         company=company,
-        terminal=terminal_name[:32],
-        why=why,
+        object_type=TERMINAL_NAME,
+        object_id=terminal_name[:64],
+        details={"why": why},
     )
-    raise AcquisitionRefused(message)
 
 
 def codes_match(terminal: LogicalTerminal, codes: tuple[str, str, str]) -> bool:
@@ -312,58 +332,47 @@ def check_right_to_acquire(terminal, now) -> CertificatePickup | None:
     return None
 
 
-def acquire_certificate(*, terminal_name: str, auth_codes, password: str, client_address: str) -> Acquired:
-    """取得: a new key pair and certificate for the terminal, packed as PKCS#12 with the chosen password."""
-    if too_many_attempts(terminal_name=terminal_name, client_address=client_address):
-        record(action="pickup.acquire_throttled", actor_label=client_address, terminal=terminal_name[:32])
-        raise AcquisitionRefused(
-            f"取得の失敗が続いたため、一時的に受付を停止しています。"
-            f"{settings.ACQUIRE_ATTEMPT_WINDOW_MINUTES}分ほど時間をおいてから再度お試しください。"
-        )
-    terminal = LogicalTerminal.objects.select_related("company").filter(name=terminal_name, is_active=True).first()
-    if terminal is None or not codes_match(terminal, tuple(auth_codes)):
-        _refuse(
-            WRONG_CODES,
-            terminal_name=terminal_name,
-            client_address=client_address,
-            why="wrong codes",
-            company=terminal.company if terminal else None,
-        )
-    try:
-        return _issue_for_pickup(terminal, password=password, client_address=client_address)
-    except AcquisitionRefused as refusal:
-        _refuse(
-            str(refusal),
-            terminal_name=terminal_name,
-            client_address=client_address,
-            why="not allowed",
-            company=terminal.company,
-        )
-
-
 def new_terminal_key():
     return ca.new_private_key(settings.TERMINAL_KEY_TYPE)
 
 
+def acquire_certificate(*, terminal_name: str, auth_codes, password: str, client_address: str) -> Acquired:
+    """取得: a new key pair and certificate for the terminal, packed as PKCS#12 with the chosen password."""
+    if too_many_attempts(terminal_name=terminal_name, client_address=client_address):
+        _record_refusal(terminal_name=terminal_name, client_address=client_address, why="throttled")
+        raise AcquisitionRefused(
+            "取得の失敗が続いたため、一時的に受付を停止しています。"
+            f"{settings.ACQUIRE_ATTEMPT_WINDOW_MINUTES}分ほど時間をおいてから再度お試しください。"
+        )
+    try:
+        return _acquire(terminal_name, tuple(auth_codes), password=password, client_address=client_address)
+    except AcquisitionRefused as refusal:
+        # Recorded after the rollback of the attempt, so that the refusal stays counted for the rate limit.
+        _record_refusal(terminal_name=terminal_name, client_address=client_address, why=refusal.why)
+        raise
+
+
 @transaction.atomic
-def _issue_for_pickup(terminal, *, password: str, client_address: str) -> Acquired:
+def _acquire(terminal_name, auth_codes, *, password: str, client_address: str) -> Acquired:
     now = timezone.now()
-    locked = LogicalTerminal.objects.select_for_update().get(pk=terminal.pk)
-    pickup = check_right_to_acquire(locked, now)
+    terminal = (
+        LogicalTerminal.objects.select_for_update().select_related("company")
+        .filter(name=terminal_name, is_active=True).first()
+    )  # fmt: skip
+    if terminal is None or not codes_match(terminal, auth_codes):
+        raise AcquisitionRefused(WRONG_CODES, why="wrong codes")
+    try:
+        pickup = check_right_to_acquire(terminal, now)
+    except AcquisitionRefused as refusal:
+        raise AcquisitionRefused(str(refusal), why="not allowed") from None
     key = new_terminal_key()
-    certificate = issue_certificate(terminal=terminal, public_key=key.public_key())
+    certificate = _issue(
+        terminal, public_key=key.public_key(), actor_label=client_address, via="取得", pickup=pickup and pickup.pk
+    )
     if pickup is not None:
         pickup.acquired_at = now
         pickup.certificate = certificate
         pickup.save(update_fields=["acquired_at", "certificate"])
-    record(
-        action="pickup.acquired",
-        actor_label=client_address,
-        company=terminal.company,
-        obj=certificate,
-        terminal=terminal.name,
-        by_pickup=pickup is not None,
-    )
     bundle = pkcs12.serialize_key_and_certificates(
         name=terminal.name.encode(),
         key=key,

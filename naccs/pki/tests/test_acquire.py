@@ -116,7 +116,7 @@ def test_every_attempt_is_audited(renewable):
         acquire(codes=("WRONG", CODES[1], CODES[2]))
     acquire()
     assert AuditEvent.objects.filter(action="pickup.acquire_failed", actor_label="192.0.2.10").count() == 1
-    assert AuditEvent.objects.filter(action="pickup.acquired", actor_label="192.0.2.10").count() == 1
+    assert AuditEvent.objects.filter(action="certificate.issued", actor_label="192.0.2.10").count() == 1
 
 
 def test_attempts_are_limited_per_terminal(renewable, settings):
