@@ -282,3 +282,12 @@ LOGGING = {
 
 # Center: the morning reissue run on each business day (HH:MM, Asia/Tokyo).
 MORNING_RUN_TIME = os.environ.get("MORNING_RUN_TIME", "07:00")
+_run_hour, _, _run_minute = MORNING_RUN_TIME.partition(":")
+if not (
+    len(_run_hour) == len(_run_minute) == 2
+    and (_run_hour + _run_minute).isascii()
+    and (_run_hour + _run_minute).isdigit()
+    and int(_run_hour) < 24
+    and int(_run_minute) < 60
+):
+    raise ImproperlyConfigured(f"MORNING_RUN_TIME must be HH:MM (24-hour), not {MORNING_RUN_TIME!r}.")

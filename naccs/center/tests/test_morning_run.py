@@ -173,3 +173,23 @@ def test_scheduler_skips_the_morning_run_on_a_holiday(django_capture_on_commit_c
     new_year = datetime(2027, 1, 1, 8, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
     with django_capture_on_commit_callbacks(execute=True):
         assert "morning_run" not in scheduler.tick(new_year)
+
+
+def test_run_scheduler_command_ticks_once(monkeypatch):
+    ticks = []
+    monkeypatch.setattr("naccs.center.management.commands.run_scheduler.tick", lambda: ticks.append(1) or [])
+    call_command("run_scheduler", "--once")
+    assert ticks == [1]
+
+
+def test_a_bad_run_time_setting_is_refused_at_start():
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env={**__import__("os").environ, "DJANGO_SETTINGS_MODULE": "naccs.settings", "MORNING_RUN_TIME": "7時"},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0 and "MORNING_RUN_TIME must be HH:MM" in result.stderr

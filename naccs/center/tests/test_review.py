@@ -83,3 +83,10 @@ def test_approving_before_the_run_day_waits_for_the_morning_run(
     with django_capture_on_commit_callbacks(execute=True):
         services.approve(application=make_application(), actor=staff_user)
     assert not DBTaskResult.objects.filter(task_path__endswith="process_reissues_task").exists()
+
+
+def test_the_user_sees_the_question_in_the_application_detail(make_application, staff_user, user_client):
+    application = make_application()
+    services.request_info(application=application, actor=staff_user, message="端末の入替日を教えてください。")
+    response = user_client.get(f"/applications/{application.pk}/")
+    assert response.status_code == 200 and "端末の入替日を教えてください。" in response.text
