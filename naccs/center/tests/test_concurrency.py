@@ -1,0 +1,59 @@
+"""Two staff members approving at once, two workers running the same morning run: each change happens once."""
+
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from naccs.applications.models import ReissueApplication
+from naccs.audit.models import AuditEvent
+from naccs.center import services
+from naccs.mailer.models import OutboundMail
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL"),
+]
+
+
+def in_threads(target, count=2):
+    barrier = threading.Barrier(count)
+    results, errors = [], []
+
+    def run():
+        try:
+            barrier.wait()
+            results.append(target())
+        except Exception as error:  # reported below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    return results
+
+
+def test_two_simultaneous_approvals_change_the_application_once(make_application, staff_user):
+    application = make_application()
+    outcomes = in_threads(lambda: services.approve(application=application.pk, actor=staff_user))
+    assert sorted(outcome.changed for outcome in outcomes) == [False, True]
+    assert AuditEvent.objects.filter(action="application.approved").count() == 1
+    assert OutboundMail.objects.count() == 1
+
+
+def test_two_workers_on_the_same_run_process_each_terminal_once(make_application, staff_user, fake_pki, run_day):
+    applications = [make_application(count=3) for _ in range(4)]
+    for application in applications:
+        services.approve(application=application, actor=staff_user)
+    OutboundMail.objects.all().delete()
+    in_threads(lambda: services.process_reissues(day=run_day))
+    serials = [serial for serial, _ in fake_pki.revoked]
+    assert len(serials) == len(set(serials)) == 12
+    assert set(ReissueApplication.objects.values_list("status", flat=True)) == {"completed"}
+    assert OutboundMail.objects.count() == 4
+    assert AuditEvent.objects.filter(action="application.completed").count() == 4
