@@ -1,0 +1,127 @@
+"""Every page runs the same number of queries for a small company as for one with thousands of rows, at most 15."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from naccs.accounts.models import Company, User
+from naccs.applications.models import ReissueApplication, ReissueApplicationTerminal
+from naccs.applications.services import start_draft
+from naccs.audit.models import AuditEvent
+from naccs.lib.business_days import earliest_desired_date
+from naccs.portal.models import NewsItem
+from naccs.terminals.models import Certificate, LogicalTerminal
+
+pytestmark = pytest.mark.django_db
+MAX_QUERIES = 15
+SMALL = {"terminals": 6, "applications": 10, "news": 10}
+LARGE = {"terminals": 2000, "applications": 5000, "news": 1000}
+
+
+def build_company(code, name, *, terminals, applications, news):
+    company = Company.objects.create(code=code, name=name)
+    office = company.offices.create(name="本社")
+    user = User.objects.create(username=f"user{code}", company=company, office=office, email="a@example.jp")
+    now = timezone.now()
+    made = LogicalTerminal.objects.bulk_create(
+        LogicalTerminal(
+            company=company, office=office, name=f"{code[:1]}{number:05d}", category="sea", device_type="netNACCS",
+            auth_code1="A", auth_code2="B", auth_code3="C",
+        )
+        for number in range(terminals)
+    )  # fmt: skip
+    Certificate.objects.bulk_create(
+        Certificate(
+            terminal=terminal, serial=f"{code}{number:024x}", not_before=now - timedelta(days=number % 400),
+            not_after=now + timedelta(days=365 - number % 400), issued_at=now - timedelta(days=number % 400),
+        )
+        for number, terminal in enumerate(made)
+    )  # fmt: skip
+    created = ReissueApplication.objects.bulk_create(
+        ReissueApplication(
+            company=company, created_by=user, status=ReissueApplication.Status.SUBMITTED,
+            receipt_number=f"{code[:3]}{number:08d}", submitted_at=now - timedelta(minutes=number),
+            desired_date=earliest_desired_date(), reason="expired", applicant_last_name="通関",
+        )
+        for number in range(applications)
+    )  # fmt: skip
+    ReissueApplicationTerminal.objects.bulk_create(
+        ReissueApplicationTerminal(application=application, terminal=made[number % terminals])
+        for number, application in enumerate(created)
+    )
+    NewsItem.objects.bulk_create(
+        NewsItem(company=company, category="application", text=f"お知らせ{number}", published_at=now)
+        for number in range(news)
+    )
+    AuditEvent.objects.bulk_create(
+        AuditEvent(company=company, action="application.submitted", object_id=str(a.pk)) for a in created[:50]
+    )
+    draft = start_draft(user=user)
+    draft.lines.create(terminal=made[0])
+    return user, created[0], draft
+
+
+def company_pages(user, application, draft):
+    news = NewsItem.objects.filter(company=user.company).first()
+    return [
+        "/",
+        f"/news/{news.pk}/",
+        "/apply/",
+        "/applications/",
+        f"/applications/{application.pk}/",
+        f"/applications/{application.pk}/withdraw/",
+        "/applications/reissue/",
+        f"/applications/reissue/{draft.pk}/applicant/",
+        f"/applications/reissue/{draft.pk}/terminals/",
+        "/terminals/contract/",
+        "/accounts/password/",
+    ]
+
+
+def staff_pages(application):
+    return [
+        "/center/",
+        "/center/dashboard/",
+        "/center/applications/reissueapplication/",
+        f"/center/applications/reissueapplication/{application.pk}/change/",
+        "/center/audit/auditevent/",
+        "/center/terminals/logicalterminal/",
+    ]
+
+
+def count_queries(client, url) -> int:
+    client.get(url)  # warm caches (content types, sessions) so that both companies are measured alike
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, f"{url} gave {response.status_code}"
+    return len(queries)
+
+
+@pytest.fixture
+def two_sizes(db):
+    return build_company("11111111", "小規模商事", **SMALL), build_company("22222222", "大規模物流", **LARGE)
+
+
+def test_company_pages_need_the_same_queries_whatever_the_size(two_sizes):
+    (small_user, *small_rows), (large_user, *large_rows) = two_sizes
+    small_client, large_client = Client(), Client()
+    small_client.force_login(small_user)
+    large_client.force_login(large_user)
+    for small_url, large_url in zip(company_pages(small_user, *small_rows), company_pages(large_user, *large_rows)):
+        small = count_queries(small_client, small_url)
+        large = count_queries(large_client, large_url)
+        assert small == large, f"{large_url}: {small} queries for 6 terminals, {large} for 2,000"
+        assert large <= MAX_QUERIES, f"{large_url}: {large} queries"
+
+
+def test_staff_pages_need_the_same_queries_whatever_the_size(two_sizes, staff_client):
+    (_, small_application, _), (_, large_application, _) = two_sizes
+    for small_url, large_url in zip(staff_pages(small_application), staff_pages(large_application)):
+        small = count_queries(staff_client, small_url)
+        large = count_queries(staff_client, large_url)
+        assert small == large, f"{large_url}: {small} queries, then {large} with more data"
+        assert large <= MAX_QUERIES, f"{large_url}: {large} queries"
