@@ -61,6 +61,12 @@ def build_company(code, name, *, terminals, applications, news):
         AuditEvent(company=company, action="application.submitted", object_id=str(a.pk)) for a in created[:50]
     )
     draft = start_draft(user=user)
+    ReissueApplication.objects.filter(pk=draft.pk).update(
+        applicant_last_name="通関", applicant_first_name="花子", applicant_last_name_kana="ツウカン",
+        applicant_first_name_kana="ハナコ", applicant_department="通関部", applicant_phone="0312345678",
+        applicant_email="a@example.jp",
+        desired_date=earliest_desired_date(), reason="expired",
+    )  # fmt: skip
     draft.lines.create(terminal=made[0])
     return user, created[0], draft
 
@@ -77,6 +83,7 @@ def company_pages(user, application, draft):
         "/applications/reissue/",
         f"/applications/reissue/{draft.pk}/applicant/",
         f"/applications/reissue/{draft.pk}/terminals/",
+        f"/applications/reissue/{draft.pk}/confirm/",
         "/terminals/contract/",
         "/accounts/password/",
     ]
