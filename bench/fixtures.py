@@ -11,6 +11,9 @@ from django.utils import timezone
 from naccs.accounts.middleware import LAST_SEEN_KEY
 from naccs.accounts.models import Company, User
 from naccs.accounts.signals import LOGIN_AT_KEY
+from naccs.applications.models import ReissueApplication
+from naccs.applications.services import start_draft
+from naccs.lib.business_days import earliest_desired_date
 from naccs.terminals.models import Certificate, LogicalTerminal
 
 BIG_COMPANY_CODE = "99990000"
@@ -62,12 +65,26 @@ def big_company_user():
     return user
 
 
+def confirmable_draft(user, terminal_name: str):
+    """A draft filled in up to the 確認画面."""
+    draft = start_draft(user=user)
+    ReissueApplication.objects.filter(pk=draft.pk).update(
+        desired_date=earliest_desired_date(), reason=ReissueApplication.Reason.EXPIRED
+    )
+    draft.lines.get_or_create(terminal=LogicalTerminal.objects.get(name=terminal_name))
+    return draft
+
+
 def prepare() -> None:
     demo = User.objects.get(username="demo")
     big = big_company_user()
+    big_draft = start_draft(user=big)
+    demo_draft = confirmable_draft(demo, "11110A")
     pages = [
         ("ログイン画面", "/accounts/login/", ""),
         ("home (メニュー画面)", "/", session_cookie(demo)),
+        ("論理端末 step (2,000 terminals)", f"/applications/reissue/{big_draft.pk}/terminals/", session_cookie(big)),
+        ("確認画面", f"/applications/reissue/{demo_draft.pk}/confirm/", session_cookie(demo)),
         ("契約内容の確認 (2,000 terminals)", "/terminals/contract/", session_cookie(big)),
     ]
     for label, path, cookie in pages:
