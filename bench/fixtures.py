@@ -89,3 +89,31 @@ def prepare() -> None:
     ]
     for label, path, cookie in pages:
         print(f"{label}\t{path}\t{cookie}")
+
+
+def prepare_walkers(count: int = 50, terminals_each: int = 100) -> None:
+    """`count` companies with one logged-in user each; prints `cookie<TAB>terminal ids` per user."""
+    now = timezone.now()
+    for number in range(count):
+        company, _ = Company.objects.get_or_create(
+            code=f"7{number:07d}", defaults={"name": f"負荷試験{number}株式会社"}
+        )
+        office, _ = company.offices.get_or_create(name="本社")
+        user, _ = User.objects.get_or_create(
+            username=f"walker{number}", defaults={"company": company, "office": office, "email": "w@example.jp"}
+        )
+        terminals = LogicalTerminal.objects.bulk_create(
+            LogicalTerminal(
+                company=company, office=office, name=f"W{number:02d}{index:03d}", category="sea",
+                device_type="netNACCS", auth_code1="A", auth_code2="B", auth_code3="C",
+            )
+            for index in range(terminals_each)
+        )  # fmt: skip
+        Certificate.objects.bulk_create(
+            Certificate(
+                terminal=terminal, serial=f"{0xC0000000 + number * 1000 + index:032x}", not_before=now,
+                not_after=now + timedelta(days=365), issued_at=now,
+            )
+            for index, terminal in enumerate(terminals)
+        )  # fmt: skip
+        print(f"{session_cookie(user)}\t{','.join(str(t.pk) for t in terminals)}")

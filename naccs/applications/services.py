@@ -109,16 +109,22 @@ def is_complete(application) -> bool:
     )
 
 
+RECEIPT_SEQUENCE_DIGITS = 5
+
+
 def _new_receipt_number(now) -> str:
-    """申込受付番号: the day (YYYYMMDD) and a 3-digit number within it, 11 characters."""
-    prefix = timezone.localtime(now).strftime("%Y%m%d")
+    """申込受付番号: the day (YYMMDD) and a 5-digit number within it, 11 characters, up to 99,999 a day."""
+    prefix = timezone.localtime(now).strftime("%y%m%d")
     last = (
         ReissueApplication.objects.filter(receipt_number__startswith=prefix)
         .order_by("-receipt_number")
         .values_list("receipt_number", flat=True)
         .first()
     )
-    return f"{prefix}{int(last[8:]) + 1 if last else 1:03d}"
+    sequence = int(last[len(prefix) :]) + 1 if last else 1
+    if sequence >= 10**RECEIPT_SEQUENCE_DIGITS:
+        raise ApplicationError("本日の申込受付番号が上限に達しました。ヘルプデスクにお問い合わせください。")
+    return f"{prefix}{sequence:0{RECEIPT_SEQUENCE_DIGITS}d}"
 
 
 def _assign_receipt_number(application, now) -> None:

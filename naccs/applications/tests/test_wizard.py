@@ -150,3 +150,14 @@ def test_another_company_cannot_open_the_draft(walk, other_user):
     for step in ("applicant", "terminals", "confirm", "done"):
         assert other_client.get(f"/applications/reissue/{pk}/{step}/").status_code == 404
     assert other_client.post(f"/applications/reissue/{pk}/confirm/").status_code == 404
+
+
+def test_receipt_numbers_keep_eleven_characters_past_the_thousandth_of_a_day(user, company):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from naccs.applications.services import _new_receipt_number
+
+    now = datetime(2026, 11, 25, 10, tzinfo=ZoneInfo("Asia/Tokyo"))
+    ReissueApplication.objects.create(company=company, created_by=user, receipt_number="26112500999")
+    assert _new_receipt_number(now) == "26112501000"

@@ -23,7 +23,7 @@ def body_of(message) -> str:
 @pytest.fixture
 def accepted_mail(user, company):
     call_command("load_demo_data", stdout=StringIO())
-    application = ReissueApplication.objects.get(receipt_number="20261101001")
+    application = ReissueApplication.objects.get(receipt_number="26110100001")
     return services.queue_mail(
         to="hanako@example.jp",
         template="reissue_accepted",
@@ -37,10 +37,10 @@ def test_the_acceptance_mail_arrives_in_japanese(smtp_server, accepted_mail):
 
     (message,) = smtp_server.messages
     assert message["To"] == "hanako@example.jp"
-    assert subject_of(message) == "【NACCS】デジタル証明書の再発行受付完了（申込受付番号：20261101001）"
+    assert subject_of(message) == "【NACCS】デジタル証明書の再発行受付完了（申込受付番号：26110100001）"
     body = body_of(message)
     assert "通関 花子 様" in body
-    assert "申込受付番号 : 20261101001" in body
+    assert "申込受付番号 : 26110100001" in body
     assert "申込受付年月日 : " in body and "年" in body
     assert "11110F" in body
     assert "今後の流れ" in body

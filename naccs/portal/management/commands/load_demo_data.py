@@ -75,7 +75,7 @@ def demo_serial(terminal_name: str) -> str:
     return hashlib.sha256(f"demo:{terminal_name}".encode()).hexdigest()[:32]
 
 
-DEMO_RECEIPT_NUMBER = "20261101001"
+DEMO_RECEIPT_NUMBER = "26110100001"
 
 
 class Command(BaseCommand):

@@ -1,0 +1,162 @@
+"""Load: 50 users walk the whole reissue wizard at once for 60 s against gunicorn on PostgreSQL.
+
+    uv run python bench/load_wizard.py [--users 50] [--duration 60]
+
+Each user has a company of its own with 100 terminals and walks guidance → 申込担当者 → 論理端末 → 確認画面 →
+登録 → completion page again and again, one new terminal per walk, over keep-alive connections to 127.0.0.1.
+Prints walks, requests, errors and latency, then checks in the database that every completed walk made exactly one
+申込 (issue 6: 0 errors, one 申込 per completed walk).
+"""
+
+import argparse
+import http.client
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.pages import ROOT, create_database, django_env, ensure_postgres, manage, wait_until_up
+
+APPLICANT = {
+    "last_name": "負荷",
+    "first_name": "試験",
+    "last_name_kana": "フカ",
+    "first_name_kana": "シケン",
+    "department": "情報システム部",
+    "phone": "0312345678",
+    "email": "walker@example.jp",
+    "email_confirm": "walker@example.jp",
+}
+
+
+class Walker:
+    """One user in one browser: a keep-alive connection, the session cookie and the CSRF token."""
+
+    def __init__(self, port: int, cookie: str, terminal_ids: list[str], desired: str):
+        self.port = port
+        self.cookies = dict(part.split("=", 1) for part in [cookie])
+        self.terminals = iter(terminal_ids)
+        self.desired = desired
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.latencies, self.errors, self.walks, self.receipts = [], [], 0, []
+
+    def request(self, method: str, path: str, form: dict | None = None, expect=(200, 302)):
+        headers = {
+            "Cookie": "; ".join(f"{key}={value}" for key, value in self.cookies.items()),
+            # Production settings: the proxy says https, and the CSRF check wants a same-origin Referer.
+            "X-Forwarded-Proto": "https",
+            "Referer": f"https://127.0.0.1:{self.port}/",
+        }
+        body = None
+        if form is not None:
+            body = urlencode({**form, "csrfmiddlewaretoken": self.cookies.get("csrftoken", "")}, doseq=True)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        start = time.perf_counter()
+        self.connection.request(method, path, body=body, headers=headers)
+        response = self.connection.getresponse()
+        content = response.read()
+        self.latencies.append(time.perf_counter() - start)
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, rest = value.split("=", 1)
+                self.cookies[name] = rest.split(";", 1)[0]
+        if response.status not in expect:
+            errors = [part.split("</p>", 1)[0] for part in content.decode().split('class="field-error"')[1:]]
+            raise RuntimeError(f"{method} {path}: {response.status} {' '.join(errors)[:200]}")
+        return response.getheader("Location", ""), content.decode()
+
+    def walk(self) -> None:
+        self.request("GET", "/applications/reissue/")  # sets the CSRF cookie
+        applicant, _ = self.request("POST", "/applications/reissue/", {}, expect=(302,))
+        terminals, _ = self.request("POST", applicant, APPLICANT, expect=(302,))
+        confirm, _ = self.request(
+            "POST", terminals, {"desired_date": self.desired, "reason": "expired", "terminals": next(self.terminals)},
+            expect=(302,),
+        )  # fmt: skip
+        done, _ = self.request("POST", confirm, {}, expect=(302,))
+        _, page = self.request("GET", done, expect=(200,))
+        self.receipts.append(page.split('id="receipt-number">', 1)[1].split("<", 1)[0])
+        self.walks += 1
+
+    def run(self, until: float) -> None:
+        while time.time() < until:
+            try:
+                self.walk()
+            except (RuntimeError, OSError, StopIteration) as error:
+                self.errors.append(str(error))
+                self.connection.close()
+                self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--duration", type=int, default=60)
+    parser.add_argument("--port", type=int, default=8766)
+    args = parser.parse_args()
+    ensure_postgres()
+    var_dir = tempfile.mkdtemp(prefix="naccs-load-")
+    env = django_env(var_dir)
+    if not os.environ.get("BENCH_DATABASE_URL"):
+        create_database()
+    print("preparing: migrate, CA, users and terminals …", flush=True)
+    manage(env, "migrate", "--no-input", "-v0")
+    manage(env, "collectstatic", "--no-input", "-v0")
+    manage(env, "ca_create")
+    lines = manage(env, "shell", "-c", f"from bench.fixtures import prepare_walkers; prepare_walkers({args.users})")
+    desired_code = "from naccs.lib.business_days import earliest_desired_date as e; print(e().strftime('%Y%m%d'))"
+    desired = manage(env, "shell", "--no-imports", "-c", desired_code).strip()
+    users = [line.split("\t") for line in lines.strip().splitlines() if "\t" in line]
+
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "naccs.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{args.port}",
+         "--log-level", "warning"],
+        cwd=ROOT, env=env,
+    )  # fmt: skip
+    try:
+        wait_until_up(f"http://127.0.0.1:{args.port}/accounts/login/")
+        walkers = [Walker(args.port, cookie, ids.split(","), desired) for cookie, ids in users]
+        until = time.time() + args.duration
+        threads = [threading.Thread(target=walker.run, args=(until,)) for walker in walkers]
+        started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - started
+    finally:
+        server.terminate()
+        server.wait()
+
+    walks = sum(walker.walks for walker in walkers)
+    errors = [error for walker in walkers for error in walker.errors]
+    latencies = sorted(latency for walker in walkers for latency in walker.latencies)
+    receipts = [receipt for walker in walkers for receipt in walker.receipts]
+    count = manage(
+        env, "shell", "--no-imports", "-c",
+        "from naccs.applications.models import ReissueApplication as A; "
+        "print(A.objects.filter(status='submitted', company__code__startswith='7').count())",
+    ).strip().splitlines()[-1]  # fmt: skip
+    shutil.rmtree(var_dir, ignore_errors=True)
+    print(f"users {len(walkers)}, {elapsed:.0f} s: {walks} completed walks, {len(latencies)} requests "
+          f"({len(latencies) / elapsed:.0f}/s), errors {len(errors)}")  # fmt: skip
+    print(f"latency p50 {statistics.median(latencies) * 1000:.0f} ms, "
+          f"p95 {latencies[int(len(latencies) * 0.95)] * 1000:.0f} ms")  # fmt: skip
+    print(f"申込 in the database: {count}; distinct 申込受付番号 shown: {len(set(receipts))}")
+    for error in errors[:5]:
+        print("  error:", error)
+    ok = not errors and int(count) == walks == len(set(receipts))
+    print("OK: 0 errors and exactly one 申込 per completed walk" if ok else "FAILED")
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
