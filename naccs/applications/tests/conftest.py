@@ -1,45 +1,9 @@
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
 
 from naccs.lib.business_days import earliest_desired_date
-from naccs.terminals.models import Certificate, LogicalTerminal
+from naccs.tests.helpers import APPLICANT, make_terminal
 
-APPLICANT = {
-    "last_name": "通関",
-    "first_name": "花子",
-    "last_name_kana": "ツウカン",
-    "first_name_kana": "ハナコ",
-    "department": "第一通関部通関課",
-    "job_title": "係長",
-    "phone": "0312345678",
-    "fax": "",
-    "email": "hanako@example.jp",
-    "email_confirm": "hanako@example.jp",
-}
-
-
-def make_terminal(company, name, **fields):
-    terminal = LogicalTerminal.objects.create(
-        company=company,
-        name=name,
-        category=fields.pop("category", LogicalTerminal.Category.SEA),
-        device_type=fields.pop("device_type", LogicalTerminal.DeviceType.NET),
-        auth_code1=f"NAC{name}",
-        auth_code2="ABCDE00001",
-        auth_code3="NACCS",
-        **fields,
-    )
-    issued = timezone.now() - timedelta(days=300)
-    Certificate.objects.create(
-        terminal=terminal,
-        serial=f"{terminal.pk:032x}",
-        not_before=issued,
-        not_after=issued + timedelta(days=365),
-        issued_at=issued,
-    )
-    return terminal
+__all__ = ["APPLICANT", "make_terminal"]
 
 
 @pytest.fixture

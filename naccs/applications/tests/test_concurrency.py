@@ -3,37 +3,15 @@
 import threading
 
 import pytest
-from django.db import connection
 from django.test import Client
 
 from naccs.applications.models import ReissueApplication
 from naccs.audit.models import AuditEvent
 from naccs.mailer.models import OutboundMail
+from naccs.tests.helpers import at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
 REQUESTS = 4
-
-
-def at_once(action, count=REQUESTS):
-    """Run `action` in `count` threads released together; each thread has its own database connection."""
-    barrier = threading.Barrier(count)
-    results, errors = [], []
-
-    def run():
-        try:
-            barrier.wait()
-            results.append(action())
-        except Exception as error:  # collected and reported by the test
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results, errors
 
 
 def test_concurrent_registrations_of_one_draft_make_one_application(user, walk):
@@ -47,7 +25,7 @@ def test_concurrent_registrations_of_one_draft_make_one_application(user, walk):
         browser_tab.cookies = session_cookie
         return browser_tab.post(f"/applications/reissue/{pk}/confirm/").url
 
-    results, errors = at_once(register)
+    results, errors = at_once(register, count=REQUESTS)
 
     assert errors == []
     assert set(results) == {f"/applications/reissue/{pk}/done/"}

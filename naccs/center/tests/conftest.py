@@ -1,4 +1,3 @@
-from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -6,30 +5,9 @@ from django.utils import timezone
 
 from naccs.applications.models import ReissueApplication, ReissueApplicationTerminal
 from naccs.lib.business_days import next_business_day, today
-from naccs.terminals.models import Certificate, LogicalTerminal
+from naccs.tests.helpers import make_terminal
 
 _counter = {"n": 0}
-
-
-def make_terminal(company, name):
-    terminal = LogicalTerminal.objects.create(
-        company=company,
-        name=name,
-        category=LogicalTerminal.Category.SEA,
-        device_type=LogicalTerminal.DeviceType.NET,
-        auth_code1=f"NAC{name}",
-        auth_code2="ABCDE00001",
-        auth_code3="NACCS",
-    )
-    issued = timezone.now() - timedelta(days=300)
-    Certificate.objects.create(
-        terminal=terminal,
-        serial=f"{terminal.pk:032x}",
-        not_before=issued,
-        not_after=issued + timedelta(days=365),
-        issued_at=issued,
-    )
-    return terminal
 
 
 @pytest.fixture

@@ -1,14 +1,13 @@
 """Two staff members approving at once, two workers running the same morning run: each change happens once."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from naccs.applications.models import ReissueApplication
 from naccs.audit.models import AuditEvent
 from naccs.center import services
 from naccs.mailer.models import OutboundMail
+from naccs.tests.helpers import at_once
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -17,23 +16,7 @@ pytestmark = [
 
 
 def in_threads(target, count=2):
-    barrier = threading.Barrier(count)
-    results, errors = [], []
-
-    def run():
-        try:
-            barrier.wait()
-            results.append(target())
-        except Exception as error:  # reported below
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results, errors = at_once(target, count)
     assert not errors, errors
     return results
 

@@ -15,24 +15,13 @@ from naccs.lib.business_days import earliest_desired_date
 from naccs.mailer.models import OutboundMail
 from naccs.portal.models import NewsItem
 from naccs.terminals.models import LogicalTerminal
+from naccs.tests.helpers import APPLICANT
 
 pki_services = pytest.importorskip("naccs.pki.services", reason="the CA (issue 4, naccs.pki) is not installed")
 from naccs.pki import ca  # noqa: E402
 from naccs.pki.models import CertificatePickup, CertificateRevocationList  # noqa: E402
 
 pytestmark = pytest.mark.django_db
-APPLICANT = {
-    "last_name": "通関",
-    "first_name": "花子",
-    "last_name_kana": "ツウカン",
-    "first_name_kana": "ハナコ",
-    "department": "第一通関部通関課",
-    "job_title": "係長",
-    "phone": "0312345678",
-    "fax": "",
-    "email": "hanako@example.jp",
-    "email_confirm": "hanako@example.jp",
-}
 
 
 def pem(obj) -> bytes:

@@ -1,0 +1,69 @@
+"""Test helpers shared by the apps: a valid 申込担当者, a terminal with a certificate record, threads at once."""
+
+import threading
+from datetime import timedelta
+
+from django.db import connections
+from django.utils import timezone
+
+from naccs.terminals.models import Certificate, LogicalTerminal
+
+APPLICANT = {
+    "last_name": "通関",
+    "first_name": "花子",
+    "last_name_kana": "ツウカン",
+    "first_name_kana": "ハナコ",
+    "department": "第一通関部通関課",
+    "job_title": "係長",
+    "phone": "0312345678",
+    "fax": "",
+    "email": "hanako@example.jp",
+    "email_confirm": "hanako@example.jp",
+}
+
+
+def make_terminal(company, name, *, certificate_age_days=300):
+    """A terminal with a certificate record issued `certificate_age_days` ago (not signed: no CA needed)."""
+    terminal = LogicalTerminal.objects.create(
+        company=company,
+        name=name,
+        category=LogicalTerminal.Category.SEA,
+        device_type=LogicalTerminal.DeviceType.NET,
+        auth_code1=f"NAC{name}",
+        auth_code2="ABCDE00001",
+        auth_code3="NACCS",
+    )
+    issued = timezone.now() - timedelta(days=certificate_age_days)
+    Certificate.objects.create(
+        terminal=terminal,
+        serial=f"{terminal.pk:032x}",
+        not_before=issued,
+        not_after=issued + timedelta(days=365),
+        issued_at=issued,
+    )
+    return terminal
+
+
+def at_once(action, count=2):
+    """Run `action` in `count` threads released together, each with its own database connection.
+
+    Returns (results, errors) so that a test can assert on both.
+    """
+    barrier = threading.Barrier(count)
+    results, errors = [], []
+
+    def run():
+        try:
+            barrier.wait()
+            results.append(action())
+        except Exception as error:  # collected for the test to report
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, errors
