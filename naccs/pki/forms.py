@@ -7,7 +7,7 @@ from django import forms
 MIN_PASSWORD_LENGTH = 8
 
 
-def ascii_field(label, max_length, **kwargs):
+def code_field(label, max_length, **kwargs):
     return forms.CharField(
         label=label,
         max_length=max_length,
@@ -20,10 +20,10 @@ def ascii_field(label, max_length, **kwargs):
 
 
 class AcquireForm(forms.Form):
-    terminal_name = ascii_field("論理端末名", 6, help_text="半角英数字6桁　例）11110A")
-    auth_code1 = ascii_field("認証コード1", 16)
-    auth_code2 = ascii_field("認証コード2", 16)
-    auth_code3 = ascii_field("認証コード3", 16)
+    terminal_name = code_field("論理端末名", 6, help_text="半角英数字6桁　例）11110A")
+    auth_code1 = code_field("認証コード1", 16)
+    auth_code2 = code_field("認証コード2", 16)
+    auth_code3 = code_field("認証コード3", 16)
     password = forms.CharField(
         label="証明書ファイルのパスワード",
         help_text=f"取得するファイル(.p12)を開くときのパスワードです。{MIN_PASSWORD_LENGTH}文字以上、半角英数字記号",

@@ -156,7 +156,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("デモデータを用意しました。"))
         self.stdout.write("  利用者  demo / demo-pass-2026 (12345678 通関商事株式会社)")
         self.stdout.write("  利用者  demo2 / demo2-pass-2026 (87654321 港湾物流株式会社)")
-        self.stdout.write("  センター center / center-pass-2026 (http://127.0.0.1:8000/center/)")
+        self.stdout.write("  センター center / center-pass-2026 (back office at /center/)")
 
     def demo_application(self, user, now):
         """One 申込 already registered (受付済) for the expired terminal, so that 申込内容の確認 has something."""
