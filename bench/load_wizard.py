@@ -10,12 +10,9 @@ Prints walks, requests, errors and latency, then checks in the database that eve
 
 import argparse
 import http.client
-import os
 import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -23,7 +20,7 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.pages import ROOT, create_database, django_env, ensure_postgres, manage, wait_until_up
+from bench.pages import ensure_postgres, manage, prepared_environment, start_gunicorn
 
 APPLICANT = {
     "last_name": "負荷",
@@ -103,26 +100,15 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8766)
     args = parser.parse_args()
     ensure_postgres()
-    var_dir = tempfile.mkdtemp(prefix="naccs-load-")
-    env = django_env(var_dir)
-    if not os.environ.get("BENCH_DATABASE_URL"):
-        create_database()
-    print("preparing: migrate, CA, users and terminals …", flush=True)
-    manage(env, "migrate", "--no-input", "-v0")
-    manage(env, "collectstatic", "--no-input", "-v0")
+    var_dir, env = prepared_environment(prefix="naccs-load-", steps="CA, users and terminals")
     manage(env, "ca_create")
     lines = manage(env, "shell", "-c", f"from bench.fixtures import prepare_walkers; prepare_walkers({args.users})")
     desired_code = "from naccs.lib.business_days import earliest_desired_date as e; print(e().strftime('%Y%m%d'))"
     desired = manage(env, "shell", "--no-imports", "-c", desired_code).strip()
     users = [line.split("\t") for line in lines.strip().splitlines() if "\t" in line]
 
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "naccs.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{args.port}",
-         "--log-level", "warning"],
-        cwd=ROOT, env=env,
-    )  # fmt: skip
+    server = start_gunicorn(env, args.port)
     try:
-        wait_until_up(f"http://127.0.0.1:{args.port}/accounts/login/")
         walkers = [Walker(args.port, cookie, ids.split(","), desired) for cookie, ids in users]
         until = time.time() + args.duration
         threads = [threading.Thread(target=walker.run, args=(until,)) for walker in walkers]

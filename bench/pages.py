@@ -68,6 +68,29 @@ def manage(env: dict, *args: str) -> str:
     return result.stdout
 
 
+def prepared_environment(*, prefix: str, steps: str) -> tuple[str, dict]:
+    """A fresh database and VAR_DIR, migrated with static files collected; returns (var_dir, environment)."""
+    var_dir = tempfile.mkdtemp(prefix=prefix)
+    env = django_env(var_dir)
+    if not os.environ.get("BENCH_DATABASE_URL"):
+        create_database()
+    print(f"preparing: migrate, collectstatic, {steps} …", flush=True)
+    manage(env, "migrate", "--no-input", "-v0")
+    manage(env, "collectstatic", "--no-input", "-v0")
+    return var_dir, env
+
+
+def start_gunicorn(env: dict, port: int) -> subprocess.Popen:
+    """gunicorn with 2 workers on 127.0.0.1, production settings from `env`; waits until it answers."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "naccs.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{port}",
+         "--log-level", "warning"],
+        cwd=ROOT, env=env,
+    )  # fmt: skip
+    wait_until_up(f"http://127.0.0.1:{port}/accounts/login/")
+    return server
+
+
 def wait_until_up(url: str) -> None:
     for _ in range(100):
         try:
@@ -100,25 +123,14 @@ def main() -> None:
         raise SystemExit("wrk is missing: apt-get install wrk")
     ensure_postgres()
 
-    var_dir = tempfile.mkdtemp(prefix="naccs-bench-")
-    env = django_env(var_dir)
-    if not os.environ.get("BENCH_DATABASE_URL"):
-        create_database()
-    print("preparing: migrate, collectstatic, demo data, 2,000 terminals …", flush=True)
-    manage(env, "migrate", "--no-input", "-v0")
-    manage(env, "collectstatic", "--no-input", "-v0")
+    var_dir, env = prepared_environment(prefix="naccs-bench-", steps="demo data, 2,000 terminals")
     manage(env, "load_demo_data")
     pages = manage(env, "shell", "-c", "from bench.fixtures import prepare; prepare()").strip().splitlines()
     targets = [line.split("\t") for line in pages if line.count("\t") == 2]
 
     base = f"http://127.0.0.1:{args.port}"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "naccs.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{args.port}"],
-        cwd=ROOT,
-        env=env,
-    )
+    server = start_gunicorn(env, args.port)
     try:
-        wait_until_up(base + "/bench/bare/")
         results = {}
         for label, path, cookie in [("bare view (2 KB)", "/bench/bare/", ""), *targets]:
             run_wrk(base + path, cookie or None, 2, args.connections)  # warm up
