@@ -418,9 +418,7 @@ def close_stale_pickups(*, now: datetime | None = None) -> int:
 
     now = now or timezone.now()
     closed = 0
-    stale = CertificatePickup.objects.filter(
-        acquired_at__isnull=True, closed_at__isnull=True, expires_at__lte=now
-    ).values_list("pk", flat=True)
+    stale = CertificatePickup.objects.unused().filter(expires_at__lte=now).values_list("pk", flat=True)
     for pickup_id in list(stale):
         with transaction.atomic():
             pickup = CertificatePickup.objects.select_for_update().select_related("terminal__company").get(pk=pickup_id)

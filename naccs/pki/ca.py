@@ -27,6 +27,21 @@ class CAUnavailable(ImproperlyConfigured):
     """The CA files or the passphrase are missing or wrong."""
 
 
+def key_usage(*, key_encipherment=False, signs_certificates=False) -> x509.KeyUsage:
+    """A KeyUsage with digital signature, plus what the caller names."""
+    return x509.KeyUsage(
+        digital_signature=True,
+        content_commitment=False,
+        key_encipherment=key_encipherment,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=signs_certificates,
+        crl_sign=signs_certificates,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
 def new_private_key(key_type: str):
     if key_type == "rsa":
         return rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -102,20 +117,7 @@ def create(*, key_type: str = "ec", common_name: str = "NACCS Support Demo Issui
         .not_valid_before(now - datetime.timedelta(minutes=5))
         .not_valid_after(now + CA_VALIDITY)
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
+        .add_extension(key_usage(signs_certificates=True), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
     )
     certificate = builder.sign(key, hashes.SHA256())

@@ -4,6 +4,16 @@ from django.db import models
 from django.utils import timezone
 
 
+class PickupQuerySet(models.QuerySet):
+    def unused(self):
+        """Neither acquired nor closed."""
+        return self.filter(acquired_at__isnull=True, closed_at__isnull=True)
+
+    def open(self, now):
+        """Unused and before the deadline: the terminal may 取得 now."""
+        return self.unused().filter(expires_at__gt=now)
+
+
 class CertificatePickup(models.Model):
     """A reissue opened by the morning run: the terminal may 取得 a new certificate until it expires (two months)."""
 
@@ -25,6 +35,8 @@ class CertificatePickup(models.Model):
     certificate = models.ForeignKey(
         "terminals.Certificate", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+
+    objects = PickupQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "証明書の取得待ち"

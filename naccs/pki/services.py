@@ -61,17 +61,8 @@ def subject_for(terminal: LogicalTerminal) -> x509.Name:
 
 
 def key_usage_for(public_key) -> x509.KeyUsage:
-    return x509.KeyUsage(
-        digital_signature=True,
-        content_commitment=False,
-        key_encipherment=not isinstance(public_key, ec.EllipticCurvePublicKey),
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=False,
-        crl_sign=False,
-        encipher_only=False,
-        decipher_only=False,
-    )
+    # RSA client keys may also be used for key transport; EC keys only sign.
+    return ca.key_usage(key_encipherment=not isinstance(public_key, ec.EllipticCurvePublicKey))
 
 
 def build_certificate(authority, *, terminal, public_key, not_before, not_after) -> x509.Certificate:
@@ -241,11 +232,7 @@ def current_crl() -> CertificateRevocationList:
 def open_pickup(*, terminal, application=None, actor=None) -> CertificatePickup:
     """Let the terminal 取得 a new certificate (the morning run); an already open pickup is reused."""
     now = timezone.now()
-    existing = (
-        CertificatePickup.objects.select_for_update()
-        .filter(terminal=terminal, acquired_at__isnull=True, closed_at__isnull=True, expires_at__gt=now)
-        .first()
-    )
+    existing = CertificatePickup.objects.open(now).select_for_update().filter(terminal=terminal).first()
     if existing is not None:
         return existing
     pickup = CertificatePickup.objects.create(
@@ -310,11 +297,7 @@ def codes_match(terminal: LogicalTerminal, codes: tuple[str, str, str]) -> bool:
 
 def check_right_to_acquire(terminal, now) -> CertificatePickup | None:
     """The open pickup, or None when the current certificate is inside the renewal window; else refuse."""
-    pickup = (
-        CertificatePickup.objects.select_for_update()
-        .filter(terminal=terminal, acquired_at__isnull=True, closed_at__isnull=True, expires_at__gt=now)
-        .first()
-    )
+    pickup = CertificatePickup.objects.open(now).select_for_update().filter(terminal=terminal).first()
     if pickup is not None:
         return pickup
     current = terminal.certificates.filter(revoked_at__isnull=True).order_by("-not_after").first()

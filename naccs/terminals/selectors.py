@@ -33,9 +33,7 @@ class TerminalStatus:
 
 def open_pickup_terminal_ids(company, now: datetime) -> set[int]:
     return set(
-        CertificatePickup.objects.filter(
-            terminal__company=company, acquired_at__isnull=True, closed_at__isnull=True, expires_at__gt=now
-        ).values_list("terminal_id", flat=True)
+        CertificatePickup.objects.open(now).filter(terminal__company=company).values_list("terminal_id", flat=True)
     )
 
 

@@ -22,6 +22,14 @@ APPLICANT = {
 }
 
 
+def log_in(page, username, password):
+    """Log in through the real login page in Chromium."""
+    page.goto("/accounts/login/")
+    page.get_by_label("利用者ID").fill(username)
+    page.get_by_label("パスワード").fill(password)
+    page.get_by_role("button", name="ログイン").click()
+
+
 def make_terminal(company, name, *, certificate_age_days=300):
     """A terminal with a certificate record issued `certificate_age_days` ago (not signed: no CA needed)."""
     terminal = LogicalTerminal.objects.create(

@@ -6,16 +6,14 @@ from django.core.management import call_command
 
 from naccs.applications.models import ReissueApplication
 from naccs.lib.business_days import earliest_desired_date
+from naccs.tests.helpers import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_the_wizard_survives_back_at_every_step_and_a_double_click(page):
     call_command("load_demo_data", stdout=StringIO())
-    page.goto("/accounts/login/")
-    page.get_by_label("利用者ID").fill("demo")
-    page.get_by_label("パスワード").fill("demo-pass-2026")
-    page.get_by_role("button", name="ログイン").click()
+    log_in(page, "demo", "demo-pass-2026")
 
     page.get_by_role("link", name="デジタル証明書の再発行").click()
     page.get_by_role("heading", name="証明書再発行申込ガイダンス").wait_for()

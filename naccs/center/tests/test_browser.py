@@ -6,6 +6,7 @@ from conftest import PASSWORD
 from naccs.applications.models import ReissueApplication
 from naccs.mailer.models import OutboundMail
 from naccs.portal.models import NewsItem
+from naccs.tests.helpers import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 Status = ReissueApplication.Status
@@ -13,10 +14,7 @@ Status = ReissueApplication.Status
 
 def test_staff_review_in_the_back_office(page, staff_user, make_application):
     asked, approved = make_application(), make_application()
-    page.goto("/accounts/login/")
-    page.get_by_label("利用者ID").fill(staff_user.username)
-    page.get_by_label("パスワード").fill(PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
+    log_in(page, staff_user.username, PASSWORD)
 
     page.goto("/center/applications/reissueapplication/")
     page.locator("#searchbar").fill(asked.lines.first().terminal.name)

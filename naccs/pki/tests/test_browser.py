@@ -4,15 +4,14 @@ import pytest
 from cryptography.hazmat.primitives.serialization import pkcs12
 from django.core.management import call_command
 
+from naccs.tests.helpers import log_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_user_acquires_a_certificate_from_the_contract_page(page, tmp_path):
     call_command("load_demo_data", stdout=StringIO())
-    page.goto("/accounts/login/")
-    page.get_by_label("利用者ID").fill("demo")
-    page.get_by_label("パスワード").fill("demo-pass-2026")
-    page.get_by_role("button", name="ログイン").click()
+    log_in(page, "demo", "demo-pass-2026")
 
     page.get_by_role("link", name="契約内容確認").click()
     row = page.locator("tr", has_text="11110D")
