@@ -1,10 +1,38 @@
 """Writing audit events: the one way every service records a state change."""
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import models
 
 from .models import AuditEvent
+
+
+def event(
+    *,
+    action: str,
+    actor=None,
+    actor_label: str = "",
+    company=None,
+    obj: models.Model | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    **details: Any,
+) -> AuditEvent:
+    """The unsaved event that `record` writes; `record_many` writes several in one statement."""
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    return AuditEvent(
+        action=action,
+        actor=actor,
+        actor_label=actor_label or (actor.username if actor else "system"),
+        company=company,
+        object_type=obj._meta.label if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        before=before or {},
+        after=after or {},
+        details=details,
+    )
 
 
 def record(
@@ -19,16 +47,14 @@ def record(
     **details: Any,
 ) -> AuditEvent:
     """Record that `actor` did `action` to `obj` (call it inside the transaction that makes the change)."""
-    if actor is not None and not getattr(actor, "is_authenticated", False):
-        actor = None
-    return AuditEvent.objects.create(
-        action=action,
-        actor=actor,
-        actor_label=actor_label or (actor.username if actor else "system"),
-        company=company,
-        object_type=obj._meta.label if obj is not None else "",
-        object_id=str(obj.pk) if obj is not None else "",
-        before=before or {},
-        after=after or {},
-        details=details,
-    )
+    audit_event = event(
+        action=action, actor=actor, actor_label=actor_label, company=company, obj=obj, before=before, after=after,
+        **details,
+    )  # fmt: skip
+    audit_event.save(force_insert=True)
+    return audit_event
+
+
+def record_many(events: Iterable[AuditEvent]) -> list[AuditEvent]:
+    """Write events built with `event` in one INSERT, in order (a hot path with several changes at once)."""
+    return AuditEvent.objects.bulk_create(list(events))

@@ -91,9 +91,14 @@ def _load(directory: str, phrase: bytes, mtime: float) -> CertificateAuthority:
 
 def get_authority() -> CertificateAuthority:
     """The CA, loaded once per process (and again when its files change, e.g. after a rotation)."""
-    if not exists():
-        raise CAUnavailable(f"No CA in {ca_dir()}: run `python manage.py ca_create`.")
-    return _load(str(ca_dir()), passphrase(), (ca_dir() / KEY_FILE).stat().st_mtime)
+    directory = ca_dir()  # called on every 取得: two stat calls, no more (issue 4)
+    try:
+        key_mtime = (directory / KEY_FILE).stat().st_mtime
+    except FileNotFoundError:
+        key_mtime = None
+    if key_mtime is None or not (directory / CERT_FILE).exists():
+        raise CAUnavailable(f"No CA in {directory}: run `python manage.py ca_create`.")
+    return _load(str(directory), passphrase(), key_mtime)
 
 
 def create(*, key_type: str = "ec", common_name: str = "NACCS Support Demo Issuing CA") -> CertificateAuthority:

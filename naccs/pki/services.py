@@ -14,19 +14,23 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Count, Q
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from naccs.audit.models import AuditEvent
-from naccs.audit.services import record
+from naccs.audit.services import event as audit_event
+from naccs.audit.services import record, record_many
 from naccs.terminals.models import Certificate, LogicalTerminal
 
-from . import ca
+from . import acquire_sql, ca
 from .models import CertificatePickup, CertificateRevocationList
 
 VALIDITY = datetime.timedelta(days=365)
 PICKUP_PERIOD = datetime.timedelta(days=61)  # NACCS stops a reissued certificate not acquired within two months
+CRL_RENEW_BEFORE = datetime.timedelta(minutes=5)  # publish a new CRL a little before the old one's nextUpdate
+# A revocation commits a moment after its revoked_at; a CRL built in between misses it. Look back this far when
+# checking whether the newest CRL is complete (far longer than any revoking transaction).
+CRL_LOOKBACK = datetime.timedelta(minutes=10)
 CRL_REASONS = {
     Certificate.RevocationReason.SUPERSEDED: x509.ReasonFlags.superseded,
     Certificate.RevocationReason.KEY_COMPROMISE: x509.ReasonFlags.key_compromise,
@@ -109,26 +113,46 @@ def issue_certificate(*, terminal, public_key, actor=None, not_before=None, not_
 
     Explicit dates are for the demo data only, which mirrors certificates issued in the past.
     """
-    locked = LogicalTerminal.objects.select_for_update().select_related("company").get(pk=terminal.pk)
-    return _issue(locked, public_key=public_key, actor=actor, not_before=not_before, not_after=not_after)
+    locked = LogicalTerminal.objects.select_for_update(of=("self",)).select_related("company").get(pk=terminal.pk)
+    issued, _ = _issue(locked, public_key=public_key, actor=actor, not_before=not_before, not_after=not_after)
+    return issued
 
 
-def _issue(terminal, *, public_key, actor=None, actor_label="", not_before=None, not_after=None, **details):
-    """issue_certificate for a terminal row the caller has locked, inside the caller's transaction."""
-    authority = ca.get_authority()
+def unrevoked_certificates(terminal) -> list[Certificate]:
+    """The terminal's certificates not yet revoked, locked: the ones a new certificate supersedes."""
+    return list(
+        Certificate.objects.select_for_update()
+        .filter(terminal=terminal, revoked_at__isnull=True)
+        .only("pk", "serial", "not_after")
+    )
+
+
+def _issue(
+    terminal, *, public_key, authority=None, superseded=None, actor=None, actor_label="", not_before=None,
+    not_after=None, **details,
+) -> tuple[Certificate, x509.Certificate]:  # fmt: skip
+    """issue_certificate for a terminal row the caller has locked, inside the caller's transaction.
+
+    `superseded` are the terminal's unrevoked certificates when the caller has locked them already. The CRL is not
+    rebuilt here: `current_crl` publishes a new one at the next fetch, once per batch of revocations.
+    """
+    authority = authority or ca.get_authority()
     now = timezone.now()
     not_before = not_before or now
     not_after = not_after or now + VALIDITY
     certificate = build_certificate(
         authority, terminal=terminal, public_key=public_key, not_before=not_before, not_after=not_after
     )
-    superseded = list(Certificate.objects.select_for_update().filter(terminal=terminal, revoked_at__isnull=True))
-    for previous in superseded:
-        previous.terminal = terminal
-        _revoke(previous, reason=Certificate.RevocationReason.SUPERSEDED, actor=actor, actor_label=actor_label)
+    if superseded is None:
+        superseded = unrevoked_certificates(terminal)
+    events = []
     if superseded:
-        transaction.on_commit(schedule_crl_rebuild)
-    issued = Certificate.objects.create(
+        reason = Certificate.RevocationReason.SUPERSEDED
+        acquire_sql.revoke([previous.pk for previous in superseded], now=now, reason=reason)
+        for previous in superseded:
+            previous.revoked_at, previous.revocation_reason = now, reason
+            events.append(_revocation_event(previous, terminal=terminal, actor=actor, actor_label=actor_label))
+    issued = Certificate(
         terminal=terminal,
         serial=f"{certificate.serial_number:x}",
         subject=certificate.subject.rfc4514_string(),
@@ -137,17 +161,21 @@ def _issue(terminal, *, public_key, actor=None, actor_label="", not_before=None,
         issued_at=not_before,
         pem=certificate.public_bytes(serialization.Encoding.PEM).decode(),
     )
-    record(
-        action="certificate.issued",
-        actor=actor,
-        actor_label=actor_label,
-        company=terminal.company,
-        obj=issued,
-        after={"serial": issued.serial, "not_after": not_after.isoformat()},
-        terminal=terminal.name,
-        **details,
+    acquire_sql.insert_certificate(issued)
+    events.append(
+        audit_event(
+            action="certificate.issued",
+            actor=actor,
+            actor_label=actor_label,
+            company=terminal.company,
+            obj=issued,
+            after={"serial": issued.serial, "not_after": not_after.isoformat()},
+            terminal=terminal.name,
+            **details,
+        )
     )
-    return issued
+    record_many(events)
+    return issued, certificate
 
 
 @transaction.atomic
@@ -156,26 +184,26 @@ def revoke_certificate(*, certificate, reason, actor=None, rebuild_crl=True) -> 
     certificate = Certificate.objects.select_for_update().select_related("terminal__company").get(pk=certificate.pk)
     if certificate.revoked_at is not None:
         return certificate
-    _revoke(certificate, reason=reason, actor=actor)
+    certificate.revoked_at = timezone.now()
+    certificate.revocation_reason = reason
+    certificate.save(update_fields=["revoked_at", "revocation_reason"])
+    record_many([_revocation_event(certificate, terminal=certificate.terminal, actor=actor)])
     if rebuild_crl:
         transaction.on_commit(schedule_crl_rebuild)
     return certificate
 
 
-def _revoke(certificate, *, reason, actor=None, actor_label=""):
-    """Revoke a certificate row the caller has locked."""
-    certificate.revoked_at = timezone.now()
-    certificate.revocation_reason = reason
-    certificate.save(update_fields=["revoked_at", "revocation_reason"])
-    record(
+def _revocation_event(certificate, *, terminal, actor=None, actor_label=""):
+    """The audit event for a certificate just revoked (revoked_at and revocation_reason set)."""
+    return audit_event(
         action="certificate.revoked",
         actor=actor,
         actor_label=actor_label,
-        company=certificate.terminal.company,
+        company=terminal.company,
         obj=certificate,
         before={"revoked_at": None},
-        after={"revoked_at": certificate.revoked_at.isoformat(), "reason": reason},
-        terminal=certificate.terminal.name,
+        after={"revoked_at": certificate.revoked_at.isoformat(), "reason": certificate.revocation_reason},
+        terminal=terminal.name,
     )
 
 
@@ -186,23 +214,70 @@ def schedule_crl_rebuild() -> None:
     rebuild_crl_task.enqueue()
 
 
-@transaction.atomic
+def listed_revocations(now):
+    """The revoked certificates a CRL lists: those not yet expired."""
+    return Certificate.objects.filter(revoked_at__isnull=False, not_after__gt=now).exclude(pem="")
+
+
+def crl_is_stale(crl: CertificateRevocationList, now) -> bool:
+    """Its nextUpdate is near, or a certificate revoked since it was built is missing from it."""
+    if crl.next_update <= now + CRL_RENEW_BEFORE:
+        return True
+    recent = listed_revocations(now).filter(revoked_at__gte=crl.this_update - CRL_LOOKBACK)
+    serials = list(recent.values_list("serial", flat=True))
+    if not serials:
+        return False
+    published = x509.load_der_x509_crl(bytes(crl.der))
+    return any(published.get_revoked_certificate_by_serial_number(int(serial, 16)) is None for serial in serials)
+
+
 def rebuild_crl() -> CertificateRevocationList:
     """Sign a CRL of every revoked certificate that has not expired; nextUpdate in 24 hours."""
+    return _publish_crl(always=True)
+
+
+def current_crl() -> CertificateRevocationList:
+    """The newest CRL, rebuilt first when there is none, its nextUpdate is near, or it misses a revocation.
+
+    So the CRL is rebuilt once per batch of revocations, at the next fetch, instead of after each one.
+    """
+    latest = CertificateRevocationList.objects.first()
+    if latest is None or crl_is_stale(latest, timezone.now()):
+        latest = _publish_crl(always=False)
+    return latest
+
+
+def _publish_crl(*, always: bool, attempts: int = 3) -> CertificateRevocationList:
+    for attempt in range(attempts):
+        try:
+            with transaction.atomic():
+                last = CertificateRevocationList.objects.select_for_update().first()
+                # A concurrent fetch may have published while we waited for the lock (SQLite: the write lock).
+                if not always and last is not None and not crl_is_stale(last, timezone.now()):
+                    return last
+                return _sign_crl(number=(last.number + 1) if last else 1)
+        except IntegrityError:
+            # PostgreSQL: another process published this number while we waited for the lock on the row before
+            # it, which our snapshot cannot see; a new transaction sees it and decides again.
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _sign_crl(*, number: int) -> CertificateRevocationList:
     authority = ca.get_authority()
     now = timezone.now()
-    last = CertificateRevocationList.objects.select_for_update().first()
-    number = (last.number + 1) if last else 1
+    next_update = now + datetime.timedelta(hours=settings.CRL_NEXT_UPDATE_HOURS)
     builder = (
         x509.CertificateRevocationListBuilder()
         .issuer_name(authority.certificate.subject)
         .last_update(now)
-        .next_update(now + datetime.timedelta(hours=settings.CRL_NEXT_UPDATE_HOURS))
+        .next_update(next_update)
         .add_extension(x509.CRLNumber(number), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(authority.public_key), critical=False)
     )
-    revoked = Certificate.objects.filter(revoked_at__isnull=False, not_after__gt=now).exclude(pem="")
-    for serial, revoked_at, reason in revoked.values_list("serial", "revoked_at", "revocation_reason").iterator():
+    revoked = listed_revocations(now).values_list("serial", "revoked_at", "revocation_reason")
+    for serial, revoked_at, reason in revoked.iterator():
         entry = (
             x509.RevokedCertificateBuilder()
             .serial_number(int(serial, 16))
@@ -213,19 +288,8 @@ def rebuild_crl() -> CertificateRevocationList:
         builder = builder.add_revoked_certificate(entry)
     crl = authority.sign(builder)
     return CertificateRevocationList.objects.create(
-        number=number,
-        this_update=now,
-        next_update=now + datetime.timedelta(hours=settings.CRL_NEXT_UPDATE_HOURS),
-        der=crl.public_bytes(serialization.Encoding.DER),
+        number=number, this_update=now, next_update=next_update, der=crl.public_bytes(serialization.Encoding.DER)
     )
-
-
-def current_crl() -> CertificateRevocationList:
-    """The newest CRL, rebuilt when there is none or its nextUpdate has passed."""
-    latest = CertificateRevocationList.objects.first()
-    if latest is None or latest.next_update <= timezone.now() + datetime.timedelta(minutes=5):
-        latest = rebuild_crl()
-    return latest
 
 
 @transaction.atomic
@@ -269,12 +333,12 @@ def renewal_window_opens_on(certificate: Certificate) -> datetime.datetime:
 def too_many_attempts(*, terminal_name: str, client_address: str) -> bool:
     """Failed 取得 in the last minutes, per terminal and per client address (one query)."""
     since = timezone.now() - datetime.timedelta(minutes=settings.ACQUIRE_ATTEMPT_WINDOW_MINUTES)
-    counts = AuditEvent.objects.filter(action=ACQUIRE_FAILED, created_at__gte=since).aggregate(
-        terminal=Count("pk", filter=Q(object_type=TERMINAL_NAME, object_id=terminal_name[:64])),
-        address=Count("pk", filter=Q(actor_label=client_address)),
-    )
+    by_terminal, by_address = acquire_sql.failed_attempts(
+        action=ACQUIRE_FAILED, object_type=TERMINAL_NAME, object_id=terminal_name[:64], actor_label=client_address,
+        since=since,
+    )  # fmt: skip
     limit = settings.ACQUIRE_ATTEMPT_LIMIT
-    return counts["terminal"] >= limit or counts["address"] >= limit
+    return by_terminal >= limit or by_address >= limit
 
 
 def _record_refusal(*, terminal_name: str, client_address: str, why: str, company=None) -> None:
@@ -295,12 +359,9 @@ def codes_match(terminal: LogicalTerminal, codes: tuple[str, str, str]) -> bool:
     return all([hmac.compare_digest(a.encode(), b.encode()) for a, b in zip(expected, codes, strict=True)])
 
 
-def check_right_to_acquire(terminal, now) -> CertificatePickup | None:
-    """The open pickup, or None when the current certificate is inside the renewal window; else refuse."""
-    pickup = CertificatePickup.objects.open(now).select_for_update().filter(terminal=terminal).first()
-    if pickup is not None:
-        return pickup
-    current = terminal.certificates.filter(revoked_at__isnull=True).order_by("-not_after").first()
+def check_renewal_window(unrevoked: list[Certificate], now) -> None:
+    """Without an open pickup, 取得 renews the current certificate inside its renewal window; else refuse."""
+    current = max(unrevoked, key=lambda certificate: certificate.not_after, default=None)
     if current is None or current.not_after <= now:
         raise AcquisitionRefused(
             "デジタル証明書の有効期限が切れているため、取得できません。"
@@ -312,7 +373,6 @@ def check_right_to_acquire(terminal, now) -> CertificatePickup | None:
             f"現在のデジタル証明書は有効です（有効期限 {timezone.localtime(current.not_after):%Y/%m/%d}）。"
             f"更新のための取得は有効期限の28日前（{timezone.localtime(opens):%Y/%m/%d}）から行えます。"
         )
-    return None
 
 
 def new_terminal_key():
@@ -338,29 +398,31 @@ def acquire_certificate(*, terminal_name: str, auth_codes, password: str, client
 @transaction.atomic
 def _acquire(terminal_name, auth_codes, *, password: str, client_address: str) -> Acquired:
     now = timezone.now()
-    terminal = (
-        LogicalTerminal.objects.select_for_update().select_related("company")
-        .filter(name=terminal_name, is_active=True).first()
-    )  # fmt: skip
+    # The terminal row lock serializes every 取得 of the terminal.
+    terminal = acquire_sql.lock_active_terminal(terminal_name)
     if terminal is None or not codes_match(terminal, auth_codes):
         raise AcquisitionRefused(WRONG_CODES, why="wrong codes")
-    try:
-        pickup = check_right_to_acquire(terminal, now)
-    except AcquisitionRefused as refusal:
-        raise AcquisitionRefused(str(refusal), why="not allowed") from None
+    unrevoked = acquire_sql.lock_unrevoked_certificates(terminal.pk)
+    # Locked, so that closing it at its deadline (center) waits for us or happens before we look.
+    pickup_id = acquire_sql.lock_open_pickup_id(terminal.pk, now)
+    if pickup_id is None:
+        try:
+            check_renewal_window(unrevoked, now)
+        except AcquisitionRefused as refusal:
+            raise AcquisitionRefused(str(refusal), why="not allowed") from None
     key = new_terminal_key()
-    certificate = _issue(
-        terminal, public_key=key.public_key(), actor_label=client_address, via="取得", pickup=pickup and pickup.pk
-    )
-    if pickup is not None:
-        pickup.acquired_at = now
-        pickup.certificate = certificate
-        pickup.save(update_fields=["acquired_at", "certificate"])
+    authority = ca.get_authority()
+    issued, certificate = _issue(
+        terminal, public_key=key.public_key(), authority=authority, superseded=unrevoked, actor_label=client_address,
+        via="取得", pickup=pickup_id,
+    )  # fmt: skip
+    if pickup_id is not None:
+        acquire_sql.mark_pickup_acquired(pickup_id, now=now, certificate_id=issued.pk)
     bundle = pkcs12.serialize_key_and_certificates(
         name=terminal.name.encode(),
         key=key,
-        cert=x509.load_pem_x509_certificate(certificate.pem.encode()),
-        cas=[ca.get_authority().certificate],
+        cert=certificate,
+        cas=[authority.certificate],
         encryption_algorithm=serialization.BestAvailableEncryption(password.encode()),
     )
-    return Acquired(certificate=certificate, pkcs12=bundle)
+    return Acquired(certificate=issued, pkcs12=bundle)
