@@ -1,6 +1,7 @@
 """Logical terminals (論理端末) and the client certificates (デジタル証明書) they hold."""
 
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 
@@ -70,7 +71,11 @@ class Certificate(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "デジタル証明書"
         ordering = ["-issued_at"]
-        indexes = [models.Index(fields=["terminal", "-issued_at"])]
+        indexes = [
+            models.Index(fields=["terminal", "-issued_at"]),
+            # The CRL fetch asks for revocations since the newest CRL; only revoked rows are indexed.
+            models.Index(fields=["revoked_at"], name="certificate_revoked_at", condition=Q(revoked_at__isnull=False)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.terminal.name} {self.serial}"

@@ -3,6 +3,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from naccs.audit.models import AuditEvent
 from naccs.pki import services
@@ -139,3 +141,28 @@ def test_a_pickup_is_opened_once(terminal):
     first = services.open_pickup(terminal=terminal)
     assert services.open_pickup(terminal=terminal) == first
     assert CertificatePickup.objects.count() == 1
+
+
+def test_acquiring_audits_the_revocation_and_the_issue(terminal):
+    previous = certify(terminal, age_days=30)
+    pickup = services.open_pickup(terminal=terminal)
+    acquired = acquire()
+    revoked = AuditEvent.objects.get(action="certificate.revoked")
+    assert (revoked.object_id, revoked.actor_label) == (str(previous.pk), "192.0.2.10")
+    assert revoked.company == terminal.company
+    assert revoked.after["reason"] == "superseded" and revoked.details == {"terminal": "11110A"}
+    issued = AuditEvent.objects.get(action="certificate.issued", actor_label="192.0.2.10")
+    assert (issued.object_id, issued.company) == (str(acquired.certificate.pk), terminal.company)
+    assert issued.after["serial"] == acquired.certificate.serial
+    assert issued.details == {"terminal": "11110A", "via": "取得", "pickup": pickup.pk}
+
+
+def test_acquiring_runs_eight_statements(terminal):
+    # Issue 4: the 取得 path must cost little more than its cryptography, and each statement costs.
+    certify(terminal, age_days=30)
+    services.open_pickup(terminal=terminal)
+    with CaptureQueriesContext(connection) as captured:
+        acquire()
+    statements = [query["sql"] for query in captured.captured_queries if "SAVEPOINT" not in query["sql"]]
+    # rate limit; terminal, certificates and pickup locked; revoke, insert certificate, audit rows, pickup acquired
+    assert len(statements) == 8, statements

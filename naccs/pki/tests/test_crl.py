@@ -1,0 +1,118 @@
+"""The CRL at /pki/crl is rebuilt at the fetch after a batch of revocations, not after each revocation."""
+
+import time
+from datetime import timedelta
+
+import pytest
+from cryptography import x509
+from django.db import IntegrityError
+from django_tasks_db.models import DBTaskResult
+
+from naccs.pki import services
+from naccs.pki.models import CertificateRevocationList
+from naccs.terminals.models import Certificate
+from naccs.tests.helpers import at_once
+
+from .conftest import acquire, certify, make_terminal
+
+pytestmark = pytest.mark.django_db
+
+
+def fetch(client) -> x509.CertificateRevocationList:
+    return x509.load_der_x509_crl(client.get("/pki/crl").content)
+
+
+def number_of(crl) -> int:
+    return crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
+
+
+def listed(crl, certificate) -> x509.RevokedCertificate | None:
+    return crl.get_revoked_certificate_by_serial_number(int(certificate.serial, 16))
+
+
+def test_a_revocation_after_the_newest_crl_is_in_the_next_fetch(renewable, client):
+    before = fetch(client)
+    previous = Certificate.objects.get(terminal=renewable)
+    acquire()
+    after = fetch(client)
+    assert number_of(after) == number_of(before) + 1
+    entry = listed(after, previous)
+    assert entry is not None
+    assert entry.extensions.get_extension_for_class(x509.CRLReason).value.reason == x509.ReasonFlags.superseded
+
+
+def test_fetches_without_revocations_in_between_serve_the_same_crl(renewable, client):
+    first = fetch(client)
+    assert number_of(fetch(client)) == number_of(first)
+    acquire()
+    rebuilt = number_of(fetch(client))
+    assert number_of(fetch(client)) == rebuilt == number_of(first) + 1
+    assert CertificateRevocationList.objects.count() == 2
+
+
+def test_a_batch_of_revocations_makes_one_new_crl(company, client):
+    first = fetch(client)
+    terminals = [make_terminal(company, name=f"1111{number}A") for number in range(3)]
+    for terminal in terminals:
+        certify(terminal, age_days=350)
+        certify(terminal, age_days=0)  # supersedes the first
+    crl = fetch(client)
+    assert number_of(crl) == number_of(first) + 1
+    revoked = Certificate.objects.filter(revoked_at__isnull=False)
+    assert revoked.count() == 3 and all(listed(crl, certificate) for certificate in revoked)
+
+
+def test_a_revocation_committed_after_the_crl_was_signed_is_caught(renewable, client):
+    """A revoking transaction stamps revoked_at before it commits; a CRL signed in between misses it."""
+    crl = services.current_crl()
+    previous = Certificate.objects.get(terminal=renewable)
+    Certificate.objects.filter(pk=previous.pk).update(
+        revoked_at=crl.this_update - timedelta(seconds=1), revocation_reason=Certificate.RevocationReason.SUPERSEDED
+    )
+    assert listed(fetch(client), previous) is not None
+
+
+def test_acquiring_enqueues_no_crl_rebuild(renewable, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        acquire()
+    assert not DBTaskResult.objects.filter(task_path__endswith="rebuild_crl_task").exists()
+
+
+def test_an_explicit_rebuild_always_signs_a_new_crl():
+    first = services.current_crl()
+    assert services.rebuild_crl().number == first.number + 1
+
+
+def test_a_crl_number_taken_meanwhile_is_tried_again(renewable, monkeypatch):
+    """PostgreSQL: a concurrent fetch can publish the number we computed while we waited for the lock."""
+    first = services.current_crl()
+    acquire()
+    sign = services._sign_crl
+    calls = []
+
+    def taken_once(*, number):
+        calls.append(number)
+        if len(calls) == 1:
+            raise IntegrityError("duplicate key value violates unique constraint")
+        return sign(number=number)
+
+    monkeypatch.setattr(services, "_sign_crl", taken_once)
+    assert services.current_crl().number == first.number + 1
+    assert len(calls) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_fetches_after_a_revocation_publish_one_crl(renewable, monkeypatch):
+    first = services.current_crl()
+    acquire()
+    sign = services._sign_crl
+
+    def slow_sign(*, number):
+        time.sleep(0.2)  # the others reach the lock while the first one signs
+        return sign(number=number)
+
+    monkeypatch.setattr(services, "_sign_crl", slow_sign)
+    results, errors = at_once(services.current_crl, count=4)
+    assert not errors, errors
+    assert {crl.number for crl in results} == {first.number + 1}
+    assert CertificateRevocationList.objects.count() == 2
