@@ -118,15 +118,6 @@ def issue_certificate(*, terminal, public_key, actor=None, not_before=None, not_
     return issued
 
 
-def unrevoked_certificates(terminal) -> list[Certificate]:
-    """The terminal's certificates not yet revoked, locked: the ones a new certificate supersedes."""
-    return list(
-        Certificate.objects.select_for_update()
-        .filter(terminal=terminal, revoked_at__isnull=True)
-        .only("pk", "serial", "not_after")
-    )
-
-
 def _issue(
     terminal, *, public_key, authority=None, superseded=None, actor=None, actor_label="", not_before=None,
     not_after=None, **details,
@@ -144,7 +135,7 @@ def _issue(
         authority, terminal=terminal, public_key=public_key, not_before=not_before, not_after=not_after
     )
     if superseded is None:
-        superseded = unrevoked_certificates(terminal)
+        superseded = acquire_sql.lock_unrevoked_certificates(terminal.pk)
     events = []
     if superseded:
         reason = Certificate.RevocationReason.SUPERSEDED
@@ -223,7 +214,7 @@ def crl_is_stale(crl: CertificateRevocationList, now) -> bool:
     """Its nextUpdate is near, or a certificate revoked since it was built is missing from it."""
     if crl.next_update <= now + CRL_RENEW_BEFORE:
         return True
-    recent = listed_revocations(now).filter(revoked_at__gte=crl.this_update - CRL_LOOKBACK)
+    recent = listed_revocations(now).filter(revoked_at__gte=crl.this_update - CRL_LOOKBACK).order_by()
     serials = list(recent.values_list("serial", flat=True))
     if not serials:
         return False
@@ -248,20 +239,23 @@ def current_crl() -> CertificateRevocationList:
 
 
 def _publish_crl(*, always: bool, attempts: int = 3) -> CertificateRevocationList:
-    for attempt in range(attempts):
+    for _ in range(attempts - 1):
         try:
-            with transaction.atomic():
-                last = CertificateRevocationList.objects.select_for_update().first()
-                # A concurrent fetch may have published while we waited for the lock (SQLite: the write lock).
-                if not always and last is not None and not crl_is_stale(last, timezone.now()):
-                    return last
-                return _sign_crl(number=(last.number + 1) if last else 1)
+            return _publish_crl_once(always=always)
         except IntegrityError:
-            # PostgreSQL: another process published this number while we waited for the lock on the row before
-            # it, which our snapshot cannot see; a new transaction sees it and decides again.
-            if attempt == attempts - 1:
-                raise
-    raise AssertionError("unreachable")
+            # PostgreSQL: another process published this number while we waited for the lock on the CRL before
+            # it, which our query did not see. A new transaction sees it and decides again.
+            continue
+    return _publish_crl_once(always=always)
+
+
+@transaction.atomic
+def _publish_crl_once(*, always: bool) -> CertificateRevocationList:
+    last = CertificateRevocationList.objects.select_for_update().first()
+    # Another fetch may have published while we waited for the lock (SQLite: the database write lock).
+    if not always and last is not None and not crl_is_stale(last, timezone.now()):
+        return last
+    return _sign_crl(number=(last.number + 1) if last else 1)
 
 
 def _sign_crl(*, number: int) -> CertificateRevocationList:
