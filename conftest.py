@@ -42,6 +42,20 @@ def test_ca(settings, session_ca_dir):
     return session_ca_dir
 
 
+@pytest.fixture(autouse=True)
+def empty_cache(settings, tmp_path_factory):
+    """Each test gets its own empty shared cache: rows rolled back after one test must not be served to the next."""
+    from django.core.cache import cache
+
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {**settings.CACHES["default"], "LOCATION": str(tmp_path_factory.mktemp("cache"))},
+    }
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def company(db):
     from naccs.accounts.models import Company

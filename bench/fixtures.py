@@ -5,7 +5,9 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.sessions.backends.cached_db import SessionStore
+from django.http import HttpRequest
+from django.middleware.csrf import get_token
 from django.utils import timezone
 
 from naccs.accounts.middleware import LAST_SEEN_KEY
@@ -21,6 +23,9 @@ BIG_TERMINAL_COUNT = 2000
 
 
 def session_cookie(user) -> str:
+    """The cookies a browser holds after logging in: the session and the CSRF secret."""
+    request = HttpRequest()
+    get_token(request)  # sets the secret the CSRF cookie would carry
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = "naccs.accounts.backends.PortalBackend"
@@ -28,7 +33,10 @@ def session_cookie(user) -> str:
     session[LOGIN_AT_KEY] = timezone.now().isoformat()
     session[LAST_SEEN_KEY] = time.time()
     session.save()
-    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+    return (
+        f"{settings.SESSION_COOKIE_NAME}={session.session_key}; "
+        f"{settings.CSRF_COOKIE_NAME}={request.META['CSRF_COOKIE']}"
+    )
 
 
 def big_company_user():

@@ -39,7 +39,7 @@ class Walker:
 
     def __init__(self, port: int, cookie: str, terminal_ids: list[str], desired: str):
         self.port = port
-        self.cookies = dict(part.split("=", 1) for part in [cookie])
+        self.cookies = dict(part.split("=", 1) for part in cookie.split("; "))
         self.terminals = iter(terminal_ids)
         self.desired = desired
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)

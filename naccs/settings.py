@@ -142,6 +142,19 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
+# One cache shared by every worker process on this host (files under VAR_DIR), so that a logout or a change seen by
+# one worker is seen by all. It holds sessions (read through, written to the database as well), signed-in users and
+# the 新着情報 lists; each is invalidated where it changes (see naccs/accounts/signals.py, naccs/portal/signals.py).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": os.environ.get("CACHE_DIR") or str(VAR_DIR / "cache"),
+        "TIMEOUT": 300,
+        "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 100_000)},
+    }
+}
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 # Idle timeout: a session untouched for this many minutes is logged out (manual: shared terminals at customs offices).
 SESSION_IDLE_TIMEOUT_MINUTES = env_int("SESSION_IDLE_TIMEOUT_MINUTES", 30)
 SESSION_COOKIE_AGE = 12 * 60 * 60

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from naccs.accounts.signals import LOGIN_AT_KEY
 
-from .menu import GLOBAL_NAV
+from .menu import global_nav_for
 
 
 def site_context() -> dict:
@@ -21,7 +21,6 @@ def site_context() -> dict:
             "regional": settings.REGIONAL_CONTACTS,
         },
         "copyright_line": settings.COPYRIGHT_LINE,
-        "global_nav": GLOBAL_NAV,
     }
 
 
@@ -29,6 +28,8 @@ def portal(request):
     context = site_context()
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
+        if user.company_id:
+            context["global_nav"] = global_nav_for(request.path)
         login_at = request.session.get(LOGIN_AT_KEY)
         if login_at:
             context["login_at"] = timezone.localtime(datetime.fromisoformat(login_at))

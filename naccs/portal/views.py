@@ -5,13 +5,20 @@ from django.shortcuts import get_object_or_404, render
 from naccs.accounts.decorators import company_user_required
 
 from .menu import APPLY_ENTRIES, MENU_GROUPS
-from .selectors import HOME_NEWS_COUNT, news_for
+from .selectors import HOME_NEWS_COUNT, news_for, news_version
 
 
 @company_user_required
 def home(request):
-    news = news_for(request.user.company)[:HOME_NEWS_COUNT]
-    return render(request, "portal/home.html", {"news": news, "menu_groups": MENU_GROUPS})
+    # Everything below the header comes from a fragment cached per company and news version (see the template);
+    # the template calls `news` only to fill a missing fragment. Everyone opens this page at 9:00.
+    company = request.user.company
+    context = {
+        "news": lambda: list(news_for(company)[:HOME_NEWS_COUNT]),
+        "news_version": news_version(),
+        "menu_groups": MENU_GROUPS,
+    }
+    return render(request, "portal/home.html", context)
 
 
 @company_user_required

@@ -112,9 +112,36 @@ def test_center_staff_are_sent_to_the_back_office(staff_client):
     assert response.url == "/center/"
 
 
-def test_home_needs_three_queries_whatever_the_news(user_client, company, django_assert_num_queries):
+def test_home_needs_at_most_three_queries_whatever_the_news(user_client, company, django_assert_max_num_queries):
     for day in range(30):
         make_news(company, f"お知らせ{day}", days_ago=day)
     # session, user with company and office, news
-    with django_assert_num_queries(3):
+    with django_assert_max_num_queries(3):
         user_client.get("/")
+
+
+def test_a_second_visit_is_served_from_the_shared_cache(user_client, django_assert_num_queries):
+    user_client.get("/")
+    with django_assert_num_queries(0):
+        assert user_client.get("/").status_code == 200
+
+
+def test_news_posted_after_a_visit_shows_on_the_next_one(user_client, company, other_company):
+    user_client.get("/")
+    make_news(company, "論理端末を追加しました。")
+    make_news(None, "システムメンテナンスのお知らせ")
+    make_news(other_company, "他社のお知らせ")
+    html = user_client.get("/").content.decode()
+    assert "論理端末を追加しました。" in html
+    assert "システムメンテナンスのお知らせ" in html
+    assert "他社のお知らせ" not in html
+
+
+def test_a_changed_or_deleted_news_item_changes_the_next_visit(user_client, company):
+    item = make_news(company, "旧い見出し")
+    user_client.get("/")
+    item.text = "新しい見出し"
+    item.save()
+    assert "新しい見出し" in user_client.get("/").content.decode()
+    item.delete()
+    assert "新しい見出し" not in user_client.get("/").content.decode()
