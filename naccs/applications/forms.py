@@ -161,6 +161,11 @@ def check_desired_date(day: date, *, now=None) -> None:
 
 
 class TerminalChoiceField(forms.ModelMultipleChoiceField):
+    default_error_messages = {
+        "invalid_choice": "選択できない論理端末が含まれています。画面を開き直してから選択してください。",
+        "invalid_pk_value": "選択できない論理端末が含まれています。画面を開き直してから選択してください。",
+    }
+
     def label_from_instance(self, terminal):
         return terminal.name
 
@@ -192,20 +197,29 @@ class TerminalsForm(forms.Form):
     terminals = TerminalChoiceField(
         label="再発行を希望する論理端末",
         queryset=None,
+        required=False,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={
-            "required": "再発行を希望する論理端末を1つ以上選択してください。",
-            "invalid_choice": "選択できない論理端末が含まれています。画面を開き直してから選択してください。",
-            "invalid_pk_value": "選択できない論理端末が含まれています。画面を開き直してから選択してください。",
-        },
+    )
+    # The terminals of the page the user saw: an unticked one among them is taken out of the choice.
+    shown = TerminalChoiceField(
+        label="表示中の論理端末", queryset=None, required=False, widget=forms.MultipleHiddenInput
     )
 
-    def __init__(self, *args, terminals, now=None, **kwargs):
+    NONE_CHOSEN = "再発行を希望する論理端末を1つ以上選択してください。"
+
+    def __init__(self, *args, choosable, listed, proceeding=True, now=None, **kwargs):
+        """`proceeding`: to the 確認画面, where every field is required; otherwise only to another page of the list,
+        where what is filled in is checked and saved and what is empty keeps its saved value."""
         super().__init__(*args, **kwargs)
         self.now = now
-        self.fields["terminals"].queryset = terminals
+        self.fields["terminals"].queryset = choosable
+        self.fields["shown"].queryset = listed
+        self.fields["desired_date"].required = proceeding
+        self.fields["reason"].required = proceeding
 
     def clean_desired_date(self):
+        if not self.cleaned_data["desired_date"]:
+            return None
         day = parse_desired_date(self.cleaned_data["desired_date"])
         check_desired_date(day, now=self.now)
         return day

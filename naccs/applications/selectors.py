@@ -1,8 +1,8 @@
 """Reads of 申込, always scoped to one company."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
-from naccs.terminals.models import LogicalTerminal
+from naccs.terminals.models import Certificate, LogicalTerminal
 
 from .models import ReissueApplication, ReissueApplicationTerminal
 
@@ -31,3 +31,20 @@ def open_application_terminal_ids(company, *, excluding=None) -> set[int]:
 
 def terminals_for(company) -> QuerySet[LogicalTerminal]:
     return LogicalTerminal.objects.filter(company=company, is_active=True).order_by("name")
+
+
+def terminal_choices(company, application, *, name_filter: str = "") -> QuerySet[LogicalTerminal]:
+    """The 論理端末 step's list: each terminal with its newest certificate's 発行日, whether another open 申込 names it
+    (busy) and whether this draft has chosen it, so that one page of the list is one query."""
+    other_open_lines = ReissueApplicationTerminal.objects.filter(
+        terminal=OuterRef("pk"), application__status__in=ReissueApplication.OPEN_STATUSES
+    ).exclude(application=application)
+    newest_certificate = Certificate.objects.filter(terminal=OuterRef("pk")).order_by("-issued_at")
+    terminals = terminals_for(company).annotate(
+        busy=Exists(other_open_lines),
+        chosen=Exists(ReissueApplicationTerminal.objects.filter(application=application, terminal=OuterRef("pk"))),
+        issued_at=Subquery(newest_certificate.values("issued_at")[:1]),
+    )
+    if name_filter:
+        terminals = terminals.filter(name__icontains=name_filter)
+    return terminals

@@ -84,15 +84,26 @@ def save_applicant(*, application, data: dict) -> ReissueApplication:
 
 
 @transaction.atomic
-def save_terminals(*, application, desired_date, reason, reason_text, terminals) -> ReissueApplication:
+def save_terminals(*, application, desired_date, reason, reason_text, terminals, shown=None) -> ReissueApplication:
+    """Save the 論理端末 step (manual ④).
+
+    `terminals` are the chosen ones among `shown`, the terminals the user saw on one page of the list; the choice
+    on other pages is kept. Without `shown`, `terminals` is the whole choice. A header field given as None (the user
+    moved to another page without filling it in) keeps its saved value.
+    """
     application = _lock_editable(application.pk)
-    application.desired_date = desired_date
-    application.reason = reason
-    application.reason_text = reason_text
+    if desired_date is not None:
+        application.desired_date = desired_date
+    if reason:
+        application.reason = reason
+        application.reason_text = reason_text
     application.save()
     chosen = {terminal.pk for terminal in terminals}
-    application.lines.exclude(terminal_id__in=chosen).delete()
-    existing = set(application.lines.values_list("terminal_id", flat=True))
+    lines = application.lines.all()
+    if shown is not None:
+        lines = lines.filter(terminal_id__in=[terminal.pk for terminal in shown])
+    lines.exclude(terminal_id__in=chosen).delete()
+    existing = set(application.lines.filter(terminal_id__in=chosen).values_list("terminal_id", flat=True))
     ReissueApplicationTerminal.objects.bulk_create(
         ReissueApplicationTerminal(application=application, terminal_id=pk) for pk in sorted(chosen - existing)
     )

@@ -1,8 +1,11 @@
 """The reissue wizard (manual ② to ⑥) and 申込内容の確認. Every step has its own URL; every POST redirects."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from naccs.accounts.decorators import company_user_required
@@ -10,11 +13,14 @@ from naccs.accounts.decorators import company_user_required
 from . import services
 from .forms import ApplicantForm, TerminalsForm
 from .models import ReissueApplication
-from .selectors import applications_for, open_application_terminal_ids, terminals_for, wizard_applications
+from .selectors import applications_for, terminal_choices, terminals_for, wizard_applications
 
 Status = ReissueApplication.Status
 STEPS = ["ガイダンス", "申込担当者入力", "論理端末入力", "申込内容確認", "登録完了"]
 PAGE_SIZE = 20
+TERMINAL_PAGE_SIZE = 50
+NAME_FILTER_MAX = 20
+CHOSEN_NAMES_SHOWN = 20
 
 
 def wizard_context(step: int, application=None, **extra) -> dict:
@@ -59,48 +65,66 @@ def applicant_step(request, pk):
 @company_user_required
 @require_http_methods(["GET", "POST"])
 def terminals_step(request, pk):
+    """Manual ④. A company may have thousands of terminals, so the list comes a page at a time with a name filter;
+    every button saves the ticks of the page shown, then goes to another page or on to the 確認画面."""
     application, elsewhere = editable_or_redirect(request, pk)
     if elsewhere:
         return elsewhere
     company = request.user.company
-    busy = open_application_terminal_ids(company, excluding=application)
-    all_terminals = list(terminals_for(company).prefetch_related("certificates"))
-    choosable = terminals_for(company).exclude(pk__in=busy)
-    chosen = set(application.lines.values_list("terminal_id", flat=True))
+    name_filter = request.GET.get("q", "").strip()[:NAME_FILTER_MAX]
+    listed = terminal_choices(company, application, name_filter=name_filter)
+    page = Paginator(listed, TERMINAL_PAGE_SIZE).get_page(request.GET.get("page"))
+    going = request.POST.get("go", "confirm")
+    proceeding = going == "confirm"
     initial = {
         "desired_date": application.desired_date.strftime("%Y%m%d") if application.desired_date else "",
         "reason": application.reason,
         "reason_text": application.reason_text,
-        "terminals": list(chosen - busy),
     }
-    form = TerminalsForm(request.POST or None, initial=initial, terminals=choosable)
+    form = TerminalsForm(
+        request.POST or None,
+        initial=initial,
+        choosable=terminal_choices(company, application).filter(busy=False),
+        listed=terminals_for(company),
+        proceeding=proceeding,
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        services.save_terminals(
+        application = services.save_terminals(
             application=application,
             desired_date=data["desired_date"],
             reason=data["reason"],
             reason_text=data["reason_text"],
             terminals=data["terminals"],
+            shown=data["shown"],
         )
-        return redirect("applications:confirm", pk=application.pk)
-    selected = {str(value) for value in (form["terminals"].value() or [])}
+        if not proceeding:
+            query = urlencode({"page": going if going.isdigit() else 1, "q": request.POST.get("q", "").strip()})
+            return redirect(f"{reverse('applications:terminals', args=[application.pk])}?{query}")
+        if application.lines.exists():
+            return redirect("applications:confirm", pk=application.pk)
+        form.add_error("terminals", TerminalsForm.NONE_CHOSEN)
+    ticked = {str(value) for value in form["terminals"].value() or []} if form.is_bound else None
     rows = [
-        {
-            "terminal": terminal,
-            "certificate": current_certificate(terminal),
-            "busy": terminal.pk in busy,
-            "checked": str(terminal.pk) in selected,
-        }
-        for terminal in all_terminals
+        {"terminal": terminal, "checked": terminal.chosen if ticked is None else str(terminal.pk) in ticked}
+        for terminal in page.object_list
     ]
-    return render(request, "applications/terminals.html", wizard_context(2, application, form=form, rows=rows))
-
-
-def current_certificate(terminal):
-    """The newest certificate of a terminal (prefetched, newest first)."""
-    certificates = terminal.certificates.all()
-    return certificates[0] if certificates else None
+    chosen = application.lines.order_by("terminal__name").values_list("terminal__name", flat=True)
+    chosen_count = chosen.count()
+    chosen_names = list(chosen[:CHOSEN_NAMES_SHOWN])
+    context = wizard_context(
+        2,
+        application,
+        form=form,
+        page=page,
+        rows=rows,
+        name_filter=name_filter,
+        page_range=page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+        chosen_count=chosen_count,
+        chosen_names=chosen_names,
+        chosen_more=chosen_count - len(chosen_names),
+    )
+    return render(request, "applications/terminals.html", context)
 
 
 @company_user_required

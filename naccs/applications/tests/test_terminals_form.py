@@ -11,9 +11,10 @@ pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
 
 
-def form_for(offered, **changes):
+def form_for(offered, proceeding=True, **changes):
     data = {"desired_date": "20261201", "reason": "expired", "terminals": [offered[0].pk], **changes}
-    form = TerminalsForm(data, terminals=LogicalTerminal.objects.all(), now=NOW)
+    everything = LogicalTerminal.objects.all()
+    form = TerminalsForm(data, choosable=everything, listed=everything, proceeding=proceeding, now=NOW)
     form.is_valid()
     return form
 
@@ -81,16 +82,23 @@ def test_other_reason_with_a_text_is_valid(terminals):
     assert form_for(terminals, reason="other", reason_text="端末の故障のため").is_valid()
 
 
-def test_at_least_one_terminal(terminals):
-    assert form_for(terminals, terminals=[]).errors["terminals"] == [
-        "再発行を希望する論理端末を1つ以上選択してください。"
-    ]
+def test_moving_to_another_page_needs_neither_date_nor_reason(terminals):
+    form = form_for(terminals, proceeding=False, desired_date="", reason="")
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["desired_date"] is None
+
+
+def test_moving_to_another_page_still_checks_a_date_that_was_typed(terminals):
+    form = form_for(terminals, proceeding=False, desired_date="20261128")
+    assert form.errors["desired_date"] == ["再発行希望日に土曜日・日曜日は指定できません。"]
 
 
 def test_a_terminal_outside_the_offered_ones_is_refused(terminals, other_terminal):
+    own = LogicalTerminal.objects.filter(company=terminals[0].company)
     form = TerminalsForm(
         {"desired_date": "20261201", "reason": "expired", "terminals": [other_terminal.pk]},
-        terminals=LogicalTerminal.objects.filter(company=terminals[0].company),
+        choosable=own,
+        listed=own,
         now=NOW,
     )
     assert form.errors["terminals"] == ["選択できない論理端末が含まれています。画面を開き直してから選択してください。"]

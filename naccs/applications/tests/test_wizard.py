@@ -126,7 +126,7 @@ def test_a_terminal_in_an_open_application_cannot_be_chosen(user_client, walk, t
     second = int(user_client.post("/applications/reissue/").url.split("/")[3])
     url = f"/applications/reissue/{second}/terminals/"
     html = user_client.get(url).content.decode()
-    assert f'value="{terminals[0].pk}"' not in html and "申込中" in html
+    assert f'name="terminals" value="{terminals[0].pk}"' not in html and "申込中" in html
     response = user_client.post(url, {"desired_date": desired, "reason": "expired", "terminals": [terminals[0].pk]})
     assert "選択できない論理端末が含まれています" in response.content.decode()
 

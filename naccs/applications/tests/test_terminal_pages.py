@@ -1,0 +1,118 @@
+"""The 論理端末 step for a company with many terminals: a page at a time, a name filter, ticks kept across pages."""
+
+import re
+
+import pytest
+
+from naccs.applications.models import ReissueApplication
+from naccs.applications.views import TERMINAL_PAGE_SIZE
+from naccs.tests.helpers import APPLICANT, make_terminal
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def many(company):
+    """One page and a half of terminals, named so that their order is their number."""
+    return [make_terminal(company, f"T{number:05d}") for number in range(TERMINAL_PAGE_SIZE + 10)]
+
+
+@pytest.fixture
+def draft(user_client):
+    pk = int(user_client.post("/applications/reissue/").url.split("/")[3])
+    user_client.post(f"/applications/reissue/{pk}/applicant/", APPLICANT)
+    return ReissueApplication.objects.get(pk=pk)
+
+
+def step_url(draft, query=""):
+    return f"/applications/reissue/{draft.pk}/terminals/{query}"
+
+
+def shown_ids(html):
+    return [int(pk) for pk in re.findall(r'name="shown" value="(\d+)"', html)]
+
+
+def chosen_names(draft):
+    return sorted(draft.lines.values_list("terminal__name", flat=True))
+
+
+def test_the_list_comes_a_page_at_a_time(user_client, draft, many):
+    first = user_client.get(step_url(draft)).content.decode()
+    second = user_client.get(step_url(draft, "?page=2")).content.decode()
+    assert shown_ids(first) == [terminal.pk for terminal in many[:TERMINAL_PAGE_SIZE]]
+    assert shown_ids(second) == [terminal.pk for terminal in many[TERMINAL_PAGE_SIZE:]]
+    assert f"{len(many)}台中 1〜{TERMINAL_PAGE_SIZE}台目" in first
+    assert '<button type="submit" name="go" value="2"' in first
+
+
+def test_ticks_on_different_pages_add_up_and_an_untick_removes_only_its_own(user_client, draft, many):
+    first_page = many[:TERMINAL_PAGE_SIZE]
+    second_page = many[TERMINAL_PAGE_SIZE:]
+    response = user_client.post(
+        step_url(draft), {"shown": [t.pk for t in first_page], "terminals": [many[0].pk, many[1].pk], "go": "2"}
+    )
+    assert response.status_code == 302
+    assert response.url == step_url(draft, "?page=2&q=")
+    user_client.post(
+        step_url(draft, "?page=2"),
+        {"shown": [t.pk for t in second_page], "terminals": [second_page[0].pk], "go": "1"},
+    )
+    assert chosen_names(draft) == ["T00000", "T00001", second_page[0].name]
+    user_client.post(step_url(draft), {"shown": [t.pk for t in first_page], "terminals": [many[1].pk], "go": "2"})
+    assert chosen_names(draft) == ["T00001", second_page[0].name]
+    html = user_client.get(step_url(draft)).content.decode()
+    assert f'value="{many[1].pk}" id="terminal-{many[1].pk}" aria-label="T00001を選択" checked' in html
+    assert "選択中の論理端末：2台（T00001、T00050）" in html
+
+
+def test_the_filter_lists_matching_names_only(user_client, draft, many):
+    response = user_client.post(step_url(draft), {"q": "T0004", "go": "1"})
+    assert response.url == step_url(draft, "?page=1&q=T0004")
+    html = user_client.get(response.url).content.decode()
+    assert shown_ids(html) == [terminal.pk for terminal in many[40:50]]
+    html = user_client.get(step_url(draft, "?q=ZZZ")).content.decode()
+    assert "「ZZZ」を含む論理端末はありません。" in html
+
+
+def test_moving_between_pages_keeps_the_date_and_reason_typed(user_client, draft, many, desired):
+    user_client.post(step_url(draft), {"desired_date": desired, "reason": "expired", "go": "2"})
+    draft.refresh_from_db()
+    assert draft.desired_date.strftime("%Y%m%d") == desired
+    assert draft.reason == "expired"
+
+
+def test_a_wrong_date_stops_the_move_and_says_why(user_client, draft, many):
+    response = user_client.post(
+        step_url(draft), {"desired_date": "2026121", "shown": [many[0].pk], "terminals": [many[0].pk], "go": "2"}
+    )
+    assert response.status_code == 200
+    assert "再発行希望日はYYYYMMDDの形式" in response.content.decode()
+
+
+def test_going_on_without_any_terminal_is_refused_beside_the_list(user_client, draft, many, desired):
+    response = user_client.post(
+        step_url(draft), {"desired_date": desired, "reason": "expired", "shown": [many[0].pk], "go": "confirm"}
+    )
+    assert response.status_code == 200
+    assert "再発行を希望する論理端末を1つ以上選択してください。" in response.content.decode()
+
+
+def test_a_choice_made_on_another_page_is_enough_to_go_on(user_client, draft, many, desired):
+    user_client.post(step_url(draft), {"shown": [many[0].pk], "terminals": [many[0].pk], "go": "2"})
+    response = user_client.post(
+        step_url(draft, "?page=2"),
+        {"desired_date": desired, "reason": "expired", "shown": [many[-1].pk], "go": "confirm"},
+    )
+    assert response.url == f"/applications/reissue/{draft.pk}/confirm/"
+
+
+def test_another_companys_terminal_cannot_be_slipped_into_the_shown_list(user_client, draft, many, other_terminal):
+    response = user_client.post(step_url(draft), {"shown": [other_terminal.pk], "go": "2"})
+    assert response.status_code == 200
+    assert "選択できない論理端末が含まれています" in response.content.decode()
+    assert not draft.lines.exists()
+
+
+@pytest.mark.parametrize("page", ["0", "999", "x", "-1", "9" * 30])
+def test_any_page_number_shows_a_page(user_client, draft, many, page):
+    assert user_client.get(step_url(draft, f"?page={page}")).status_code == 200
