@@ -3,7 +3,8 @@
     uv run python bench/issuance.py [--count 40] [--database-url postgres://...]
 
 Ours: services.acquire_certificate — rate-limit check, terminal lookup and code check, the pickup row, a key pair,
-the signed certificate, revocation of the previous one, audit rows, PKCS#12 with the chain. Floor: the same key type
+the signed certificate, revocation of the previous one, audit rows, PKCS#12 with the chain (the CRL is not rebuilt
+per 取得: the next fetch of /pki/crl publishes one for the whole batch). Floor: the same key type
 generated, a certificate with the same extensions signed by the same CA key, and the same PKCS#12, with no database.
 The two alternate, one of each per round, so that both see the same machine. Target (issue 4): ratio <= 1.25.
 """

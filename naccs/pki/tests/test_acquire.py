@@ -1,3 +1,5 @@
+import inspect
+
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -7,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from naccs.audit.models import AuditEvent
-from naccs.pki import services
+from naccs.pki import acquire_sql, services
 from naccs.pki.models import CertificatePickup
 from naccs.terminals.models import Certificate
 
@@ -166,3 +168,10 @@ def test_acquiring_runs_eight_statements(terminal):
     statements = [query["sql"] for query in captured.captured_queries if "SAVEPOINT" not in query["sql"]]
     # rate limit; terminal, certificates and pickup locked; revoke, insert certificate, audit rows, pickup acquired
     assert len(statements) == 8, statements
+
+
+def test_the_plain_sql_insert_writes_every_certificate_column():
+    # acquire_sql names the columns itself: a new Certificate field must be added there too.
+    source = inspect.getsource(acquire_sql.insert_certificate)
+    columns = [field.column for field in Certificate._meta.concrete_fields if not field.primary_key]
+    assert [column for column in columns if column not in source] == []
