@@ -1,6 +1,5 @@
 """Writing audit events: the one way every service records a state change."""
 
-from collections.abc import Iterable
 from typing import Any
 
 from django.db import models
@@ -19,7 +18,7 @@ def event(
     after: dict[str, Any] | None = None,
     **details: Any,
 ) -> AuditEvent:
-    """The unsaved event that `record` writes; `record_many` writes several in one statement."""
+    """The unsaved event that `record` writes (a hot path may insert several at once)."""
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
     return AuditEvent(
@@ -53,8 +52,3 @@ def record(
     )  # fmt: skip
     audit_event.save(force_insert=True)
     return audit_event
-
-
-def record_many(events: Iterable[AuditEvent]) -> list[AuditEvent]:
-    """Write events built with `event` in one INSERT, in order (a hot path with several changes at once)."""
-    return AuditEvent.objects.bulk_create(list(events))

@@ -12,6 +12,7 @@ from django.db import connection
 from django.utils import timezone
 
 from naccs.accounts.models import Company
+from naccs.audit.models import AuditEvent
 from naccs.terminals.models import Certificate, LogicalTerminal
 
 
@@ -30,6 +31,11 @@ def _when(moment):
 def _aware(value):
     """A datetime column as the ORM would return it: SQLite gives naive UTC, PostgreSQL aware values."""
     return value if timezone.is_aware(value) else timezone.make_aware(value, connection.timezone)
+
+
+def _json(value):
+    """A JSONField parameter as the ORM would pass it (text on SQLite, jsonb on PostgreSQL)."""
+    return connection.ops.adapt_json_value(value, None)
 
 
 def failed_attempts(*, action: str, object_type: str, object_id: str, actor_label: str, since) -> tuple[int, int]:
@@ -129,13 +135,34 @@ def insert_certificate(certificate: Certificate) -> Certificate:
     return certificate
 
 
+def insert_audit_events(events: list[AuditEvent]) -> None:
+    """INSERT events built by naccs.audit.services.event, as record_many would (without giving them ids)."""
+    now = _when(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            """
+            INSERT INTO audit_auditevent ("created_at", "actor_id", "actor_label", "company_id", "action",
+                "object_type", "object_id", "before", "after", "details")
+            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+            """,
+            [
+                (
+                    now, event.actor_id, event.actor_label, event.company_id, event.action, event.object_type,
+                    event.object_id, _json(event.before), _json(event.after), _json(event.details),
+                )
+                for event in events
+            ],
+        )  # fmt: skip
+
+
 def revoke(certificate_ids: list[int], *, now, reason: str) -> None:
     """Revoke certificate rows the caller has locked (usually one: the terminal's current certificate)."""
     with connection.cursor() as cursor:
-        cursor.executemany(
-            "UPDATE terminals_certificate SET revoked_at = %s, revocation_reason = %s WHERE id = %s",
-            [(_when(now), reason, certificate_id) for certificate_id in certificate_ids],
-        )
+        for certificate_id in certificate_ids:
+            cursor.execute(
+                "UPDATE terminals_certificate SET revoked_at = %s, revocation_reason = %s WHERE id = %s",
+                [_when(now), reason, certificate_id],
+            )
 
 
 def mark_pickup_acquired(pickup_id: int, *, now, certificate_id: int) -> None:

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from naccs.audit.models import AuditEvent
 from naccs.audit.services import event as audit_event
-from naccs.audit.services import record, record_many
+from naccs.audit.services import record
 from naccs.terminals.models import Certificate, LogicalTerminal
 
 from . import acquire_sql, ca
@@ -165,7 +165,7 @@ def _issue(
             **details,
         )
     )
-    record_many(events)
+    acquire_sql.insert_audit_events(events)
     return issued, certificate
 
 
@@ -178,7 +178,7 @@ def revoke_certificate(*, certificate, reason, actor=None, rebuild_crl=True) -> 
     certificate.revoked_at = timezone.now()
     certificate.revocation_reason = reason
     certificate.save(update_fields=["revoked_at", "revocation_reason"])
-    record_many([_revocation_event(certificate, terminal=certificate.terminal, actor=actor)])
+    _revocation_event(certificate, terminal=certificate.terminal, actor=actor).save(force_insert=True)
     if rebuild_crl:
         transaction.on_commit(schedule_crl_rebuild)
     return certificate

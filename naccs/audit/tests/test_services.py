@@ -1,7 +1,7 @@
 import pytest
 
 from naccs.audit.models import AuditEvent
-from naccs.audit.services import event, record, record_many
+from naccs.audit.services import event, record
 
 pytestmark = pytest.mark.django_db
 
@@ -19,16 +19,7 @@ def test_an_event_without_an_actor_is_labelled_system():
     assert record(action="nightly.run").actor_label == "system"
 
 
-def test_record_many_writes_all_events_in_one_statement(company, django_assert_num_queries):
-    events = [event(action="a.first", company=company, obj=company), event(action="a.second", actor_label="192.0.2.1")]
-    with django_assert_num_queries(1):
-        written = record_many(events)
-    assert all(written_event.pk for written_event in written)
-    stored = list(AuditEvent.objects.order_by("pk").values_list("action", "actor_label", "object_id"))
-    assert stored == [("a.first", "system", str(company.pk)), ("a.second", "192.0.2.1", "")]
-    assert all(created is not None for created in AuditEvent.objects.values_list("created_at", flat=True))
-
-
-def test_record_many_of_nothing_writes_nothing(django_assert_num_queries):
-    with django_assert_num_queries(0):
-        assert record_many([]) == []
+def test_an_event_is_built_unsaved_with_the_same_fields_as_record(company, user):
+    built = event(action="company.renamed", actor=user, company=company, obj=company, why="t")
+    assert built.pk is None
+    assert (built.actor_label, built.object_type, built.details) == (user.username, "accounts.Company", {"why": "t"})

@@ -7,6 +7,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from naccs.audit.models import AuditEvent
 from naccs.pki import acquire_sql, services
@@ -157,6 +158,7 @@ def test_acquiring_audits_the_revocation_and_the_issue(terminal):
     assert (issued.object_id, issued.company) == (str(acquired.certificate.pk), terminal.company)
     assert issued.after["serial"] == acquired.certificate.serial
     assert issued.details == {"terminal": "11110A", "via": "取得", "pickup": pickup.pk}
+    assert revoked.created_at == issued.created_at and abs(issued.created_at - timezone.now()).total_seconds() < 60
 
 
 def test_acquiring_runs_eight_statements(terminal):
@@ -170,8 +172,12 @@ def test_acquiring_runs_eight_statements(terminal):
     assert len(statements) == 8, statements
 
 
-def test_the_plain_sql_insert_writes_every_certificate_column():
-    # acquire_sql names the columns itself: a new Certificate field must be added there too.
-    source = inspect.getsource(acquire_sql.insert_certificate)
-    columns = [field.column for field in Certificate._meta.concrete_fields if not field.primary_key]
+@pytest.mark.parametrize(
+    ("model", "insert"),
+    [(Certificate, acquire_sql.insert_certificate), (AuditEvent, acquire_sql.insert_audit_events)],
+)
+def test_the_plain_sql_inserts_write_every_column(model, insert):
+    # acquire_sql names the columns itself: a new field must be added there too.
+    source = inspect.getsource(insert)
+    columns = [field.column for field in model._meta.concrete_fields if not field.primary_key]
     assert [column for column in columns if column not in source] == []
