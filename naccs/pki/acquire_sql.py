@@ -1,11 +1,12 @@
 """The 取得 path's hot statements, written as plain SQL (issue #4: our 取得 costs at most 1.25 × bare cryptography).
 
-Why not the ORM here: for EC P-256 the cryptography of one 取得 takes about 5.3 ms, and the ORM spent 0.1–0.4 ms of
-Python building each of the path's eight statements (about 2.5 ms in all, while SQLite executed them in 0.3 ms).
-Only the statements of that one path live here (the audit rows stay on the ORM: one bulk_create), each small and
+Why not the ORM here: for EC P-256 the cryptography of one 取得 takes about 5.2 ms, and the ORM spent 0.1–0.4 ms of
+Python building each of the path's eight statements (about 2.5 ms in all, while SQLite executed them in 0.3 ms);
+even one bulk_create for the audit rows cost 0.2 ms. Only the statements of that one path live here, each small and
 portable: the suite runs them on SQLite and PostgreSQL. They name the models' tables and columns, so a model change
-must be made here too; the 取得 tests fail otherwise. Row locks: FOR UPDATE as select_for_update() would write it on
-PostgreSQL; SQLite has no row locks and needs none (a write transaction takes the database lock at BEGIN IMMEDIATE).
+must be made here too (test_acquire checks that every column is written). Row locks: FOR UPDATE as
+select_for_update() would write it on PostgreSQL; SQLite has no row locks and needs none (a write transaction takes
+the database lock at BEGIN IMMEDIATE).
 """
 
 from django.db import connection
