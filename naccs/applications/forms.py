@@ -207,7 +207,7 @@ class TerminalsForm(forms.Form):
 
     NONE_CHOSEN = "再発行を希望する論理端末を1つ以上選択してください。"
 
-    def __init__(self, *args, choosable, listed, proceeding=True, now=None, **kwargs):
+    def __init__(self, *args, choosable=None, listed=None, proceeding=True, now=None, **kwargs):
         """`proceeding`: to the 確認画面, where every field is required; otherwise only to another page of the list,
         where what is filled in is checked and saved and what is empty keeps its saved value."""
         super().__init__(*args, **kwargs)

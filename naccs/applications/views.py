@@ -5,10 +5,13 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 
 from naccs.accounts.decorators import company_user_required
+from naccs.terminals.models import LogicalTerminal
 
 from . import services
 from .forms import ApplicantForm, TerminalsForm
@@ -18,9 +21,25 @@ from .selectors import applications_for, terminal_choices, terminals_for, wizard
 Status = ReissueApplication.Status
 STEPS = ["ガイダンス", "申込担当者入力", "論理端末入力", "申込内容確認", "登録完了"]
 PAGE_SIZE = 20
-TERMINAL_PAGE_SIZE = 50
+TERMINAL_PAGE_SIZE = 20
 NAME_FILTER_MAX = 20
 CHOSEN_NAMES_SHOWN = 20
+CHOOSE_ALL_LISTED = "all"
+CHOOSE_NONE = "none"
+TERMINAL_ROW_FIELDS = (
+    "pk",
+    "name",
+    "category",
+    "device_type",
+    "auth_code1",
+    "auth_code2",
+    "auth_code3",
+    "busy",
+    "chosen",
+    "issued_at",
+)
+CATEGORY_LABELS = dict(LogicalTerminal.Category.choices)
+DEVICE_TYPE_LABELS = dict(LogicalTerminal.DeviceType.choices)
 
 
 def wizard_context(step: int, application=None, **extra) -> dict:
@@ -72,8 +91,10 @@ def terminals_step(request, pk):
         return elsewhere
     company = request.user.company
     name_filter = request.GET.get("q", "").strip()[:NAME_FILTER_MAX]
-    listed = terminal_choices(company, application, name_filter=name_filter)
+    # Plain values, not model instances: the rows only print them.
+    listed = terminal_choices(company, application, name_filter=name_filter).values(*TERMINAL_ROW_FIELDS)
     page = Paginator(listed, TERMINAL_PAGE_SIZE).get_page(request.GET.get("page"))
+    # Which button: "confirm" (the 確認画面), a page number, or one of the two that choose in bulk.
     going = request.POST.get("go", "confirm")
     proceeding = going == "confirm"
     initial = {
@@ -81,15 +102,24 @@ def terminals_step(request, pk):
         "reason": application.reason,
         "reason_text": application.reason_text,
     }
-    form = TerminalsForm(
-        request.POST or None,
-        initial=initial,
-        choosable=terminal_choices(company, application).filter(busy=False),
-        listed=terminals_for(company),
-        proceeding=proceeding,
-    )
+    if request.method == "POST":
+        form = TerminalsForm(
+            request.POST,
+            choosable=terminal_choices(company, application).filter(busy=False),
+            listed=terminals_for(company),
+            proceeding=proceeding,
+        )
+    else:
+        form = TerminalsForm(initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        if going == CHOOSE_ALL_LISTED:
+            # Every terminal of the list shown that can be chosen, on every page of it.
+            data["terminals"] = data["shown"] = list(
+                form.fields["terminals"].queryset.filter(pk__in=listed.values("pk"))
+            )
+        elif going == CHOOSE_NONE:
+            data["terminals"], data["shown"] = [], None
         application = services.save_terminals(
             application=application,
             desired_date=data["desired_date"],
@@ -98,26 +128,35 @@ def terminals_step(request, pk):
             terminals=data["terminals"],
             shown=data["shown"],
         )
-        if not proceeding:
-            query = urlencode({"page": going if going.isdigit() else 1, "q": request.POST.get("q", "").strip()})
+        if going.isdigit():
+            query = urlencode({"page": going, "q": request.POST.get("q", "").strip()})
             return redirect(f"{reverse('applications:terminals', args=[application.pk])}?{query}")
+        if not proceeding:
+            return redirect(request.get_full_path())
         if application.lines.exists():
             return redirect("applications:confirm", pk=application.pk)
         form.add_error("terminals", TerminalsForm.NONE_CHOSEN)
     ticked = {str(value) for value in form["terminals"].value() or []} if form.is_bound else None
     rows = [
-        {"terminal": terminal, "checked": terminal.chosen if ticked is None else str(terminal.pk) in ticked}
+        {"terminal": terminal, "checked": terminal["chosen"] if ticked is None else str(terminal["pk"]) in ticked}
         for terminal in page.object_list
     ]
+    rows_html = render_to_string(
+        "applications/terminal_rows.html",
+        {"rows": rows, "name_filter": name_filter, "categories": CATEGORY_LABELS, "device_types": DEVICE_TYPE_LABELS},
+        using="jinja2",
+    )
     chosen = application.lines.order_by("terminal__name").values_list("terminal__name", flat=True)
-    chosen_count = chosen.count()
-    chosen_names = list(chosen[:CHOSEN_NAMES_SHOWN])
+    chosen_names = list(chosen[: CHOSEN_NAMES_SHOWN + 1])
+    # A second query only when more are chosen than the names shown.
+    chosen_count = len(chosen_names) if len(chosen_names) <= CHOSEN_NAMES_SHOWN else chosen.count()
+    chosen_names = chosen_names[:CHOSEN_NAMES_SHOWN]
     context = wizard_context(
         2,
         application,
         form=form,
         page=page,
-        rows=rows,
+        rows_html=mark_safe(rows_html),  # noqa: S308 - rendered by the autoescaping Jinja2 engine
         name_filter=name_filter,
         page_range=page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
         chosen_count=chosen_count,

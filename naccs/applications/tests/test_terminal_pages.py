@@ -62,14 +62,14 @@ def test_ticks_on_different_pages_add_up_and_an_untick_removes_only_its_own(user
     assert chosen_names(draft) == ["T00001", second_page[0].name]
     html = user_client.get(step_url(draft)).content.decode()
     assert f'value="{many[1].pk}" id="terminal-{many[1].pk}" aria-label="T00001を選択" checked' in html
-    assert "選択中の論理端末：2台（T00001、T00050）" in html
+    assert f"選択中の論理端末：2台（T00001、{second_page[0].name}）" in html
 
 
 def test_the_filter_lists_matching_names_only(user_client, draft, many):
     response = user_client.post(step_url(draft), {"q": "T0004", "go": "1"})
     assert response.url == step_url(draft, "?page=1&q=T0004")
     html = user_client.get(response.url).content.decode()
-    assert shown_ids(html) == [terminal.pk for terminal in many[40:50]]
+    assert shown_ids(html) == [terminal.pk for terminal in many[40:50]][:TERMINAL_PAGE_SIZE]
     html = user_client.get(step_url(draft, "?q=ZZZ")).content.decode()
     assert "「ZZZ」を含む論理端末はありません。" in html
 
@@ -116,3 +116,31 @@ def test_another_companys_terminal_cannot_be_slipped_into_the_shown_list(user_cl
 @pytest.mark.parametrize("page", ["0", "999", "x", "-1", "9" * 30])
 def test_any_page_number_shows_a_page(user_client, draft, many, page):
     assert user_client.get(step_url(draft, f"?page={page}")).status_code == 200
+
+
+def test_the_rows_are_escaped(user_client, draft, company):
+    make_terminal(company, "<b>X</b>")
+    html = user_client.get(step_url(draft)).content.decode()
+    assert "&lt;b&gt;X&lt;/b&gt;" in html
+    assert "<b>X</b>" not in html
+
+
+def test_choose_all_takes_every_choosable_terminal_of_the_filtered_list(user_client, user, draft, many, company):
+    busy = many[1]
+    other = ReissueApplication.objects.create(
+        company=company, created_by=user, receipt_number="26112500001", status=ReissueApplication.Status.SUBMITTED
+    )
+    other.lines.create(terminal=busy)
+    response = user_client.post(step_url(draft, "?q=T0000"), {"go": "all", "q": "T0000"})
+    assert response.url == step_url(draft, "?q=T0000")
+    assert chosen_names(draft) == [f"T0000{n}" for n in range(10) if n != 1]
+
+
+def test_choose_none_clears_the_whole_choice(user_client, draft, many):
+    user_client.post(step_url(draft), {"go": "all"})
+    assert draft.lines.count() == len(many)
+    html = user_client.get(step_url(draft)).content.decode()
+    assert f"選択中の論理端末：{len(many)}台" in html
+    assert f"ほか{len(many) - 20}台" in html
+    user_client.post(step_url(draft), {"go": "none"})
+    assert not draft.lines.exists()
