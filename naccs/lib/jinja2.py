@@ -1,5 +1,6 @@
 """The Jinja2 environment for the long tables (see TEMPLATES in settings)."""
 
+from django.urls import reverse
 from django.utils import timezone
 
 from jinja2 import Environment
@@ -18,4 +19,5 @@ def environment(**options) -> Environment:
     # Django's backend asks for autoescaping already; say it here too, so that no caller can forget it.
     env = Environment(autoescape=options.pop("autoescape", True), **options)
     env.filters["ymd"] = ymd
+    env.globals["url"] = reverse
     return env

@@ -4,10 +4,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
-from naccs.applications.selectors import open_application_terminal_ids
+from naccs.applications.models import ReissueApplication, ReissueApplicationTerminal
 from naccs.pki.models import CertificatePickup
 
 from .models import Certificate, LogicalTerminal
@@ -31,10 +31,18 @@ class TerminalStatus:
         return self.status in (RENEWABLE, AWAITING_PICKUP)
 
 
-def open_pickup_terminal_ids(company, now: datetime) -> set[int]:
+def open_pickup_terminal_ids(terminal_ids, now: datetime) -> set[int]:
     return set(
-        CertificatePickup.objects.open(now).filter(terminal__company=company).values_list("terminal_id", flat=True)
+        CertificatePickup.objects.open(now).filter(terminal__in=terminal_ids).values_list("terminal_id", flat=True)
     )
+
+
+def busy_terminal_ids(terminal_ids) -> set[int]:
+    """Those of the terminals named in an open 申込 (受付済, 確認事項あり, 審査終了)."""
+    lines = ReissueApplicationTerminal.objects.filter(
+        terminal__in=terminal_ids, application__status__in=ReissueApplication.OPEN_STATUSES
+    )
+    return set(lines.values_list("terminal_id", flat=True))
 
 
 def status_of(certificate, *, now, in_application: bool, awaiting_pickup: bool) -> str:
@@ -49,19 +57,27 @@ def status_of(certificate, *, now, in_application: bool, awaiting_pickup: bool) 
     return VALID
 
 
-def contract_terminals(company, now: datetime | None = None) -> list[TerminalStatus]:
-    """Four queries whatever the number of terminals."""
+def contract_terminals(company, *, name_filter: str = "") -> QuerySet[LogicalTerminal]:
+    terminals = LogicalTerminal.objects.filter(company=company, is_active=True).order_by("name")
+    if name_filter:
+        terminals = terminals.filter(name__icontains=name_filter)
+    return terminals
+
+
+def statuses_of(terminals: list[LogicalTerminal], now: datetime | None = None) -> list[TerminalStatus]:
+    """Each terminal (one page of them) with its current certificate and status: four queries for any number."""
     now = now or timezone.now()
     current = Prefetch(
         "certificates",
         queryset=Certificate.objects.filter(revoked_at__isnull=True).order_by("-not_after"),
         to_attr="unrevoked",
     )
-    terminals = LogicalTerminal.objects.filter(company=company, is_active=True).prefetch_related(current)
-    busy = open_application_terminal_ids(company)
-    pickups = open_pickup_terminal_ids(company, now)
+    prefetch_related_objects(terminals, current)
+    ids = [terminal.pk for terminal in terminals]
+    busy = busy_terminal_ids(ids)
+    pickups = open_pickup_terminal_ids(ids, now)
     rows = []
-    for terminal in terminals.order_by("name"):
+    for terminal in terminals:
         certificate = terminal.unrevoked[0] if terminal.unrevoked else None
         days_left = (certificate.not_after - now).days if certificate and certificate.not_after > now else None
         status = status_of(

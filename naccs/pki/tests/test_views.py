@@ -97,3 +97,16 @@ def test_contract_page_queries_do_not_grow_with_terminals(user_client, company, 
         certify(make_terminal(company, f"T{number:05d}"), age_days=number * 10)
     with django_assert_max_num_queries(8):
         user_client.get("/terminals/contract/")
+
+
+def test_contract_page_lists_fifty_terminals_a_page_with_a_filter(user_client, company):
+    for number in range(60):
+        make_terminal(company, f"T{number:05d}")
+    first = user_client.get("/terminals/contract/").content.decode()
+    assert "60台中 1〜50台目" in first and "<td>T00049</td>" in first and "<td>T00050</td>" not in first
+    assert '<a href="?page=2">次へ</a>' in first
+    second = user_client.get("/terminals/contract/?page=2").content.decode()
+    assert "<td>T00050</td>" in second and "<td>T00049</td>" not in second
+    filtered = user_client.get("/terminals/contract/?q=t0005").content.decode()
+    assert "10台中 1〜10台目" in filtered and "<td>T00055</td>" in filtered and "<td>T00049</td>" not in filtered
+    assert "「ZZZ」を含む論理端末はありません。" in user_client.get("/terminals/contract/?q=ZZZ").content.decode()
