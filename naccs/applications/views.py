@@ -188,7 +188,7 @@ def confirm_step(request, pk):
 
 
 def lines_of(application):
-    return application.lines.select_related("terminal").prefetch_related("terminal__certificates")
+    return application.lines.select_related("terminal").order_by("terminal__name")
 
 
 @company_user_required
