@@ -72,7 +72,8 @@ def lock_active_terminal(name: str) -> LogicalTerminal | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    # Instances with the loaded fields only (the others load on access), as .only() would give.
+    # Instances with the loaded fields only (the others load on access), as .only() would give; from_db takes the
+    # values in the order of the model's fields.
     fields = ["id", "company_id", "name", "auth_code1", "auth_code2", "auth_code3"]
     terminal = LogicalTerminal.from_db(connection.alias, fields, row[:-1])
     terminal.company = Company.from_db(connection.alias, ["id", "name"], (terminal.company_id, row[-1]))
