@@ -44,16 +44,18 @@ def test_ca(settings, session_ca_dir):
 
 @pytest.fixture(autouse=True)
 def empty_cache(settings, tmp_path_factory):
-    """Each test gets its own empty shared cache: rows rolled back after one test must not be served to the next."""
-    from django.core.cache import cache
+    """Each test gets its own empty caches: rows rolled back after one test must not be served to the next."""
+    from django.core.cache import caches
 
     settings.CACHES = {
         **settings.CACHES,
         "default": {**settings.CACHES["default"], "LOCATION": str(tmp_path_factory.mktemp("cache"))},
     }
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
     yield
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
 
 
 @pytest.fixture

@@ -159,7 +159,14 @@ CACHES = {
         "LOCATION": os.environ.get("CACHE_DIR") or str(VAR_DIR / "cache"),
         "TIMEOUT": 300,
         "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 100_000)},
-    }
+    },
+    # Rendered fragments whose key names the version of everything they show (e.g. the news version, kept in the
+    # shared cache): what is stored under a key never changes, so each process may keep its own copy in memory.
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "TIMEOUT": 3600,
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
+    },
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 

@@ -1,8 +1,11 @@
 """What every page's header and footer show: login time, company, nav, helpdesk, copyright."""
 
 from datetime import datetime
+from functools import cache
 
 from django.conf import settings
+from django.templatetags.static import static
+from django.urls import reverse
 from django.utils import timezone
 
 from naccs.accounts.signals import LOGIN_AT_KEY
@@ -21,6 +24,18 @@ def site_context() -> dict:
             "regional": settings.REGIONAL_CONTACTS,
         },
         "copyright_line": settings.COPYRIGHT_LINE,
+        "layout": layout_urls(),
+    }
+
+
+@cache
+def layout_urls() -> dict:
+    """The links and the stylesheet of base.html: the same on every page, so resolved once per process."""
+    return {
+        "home": reverse("portal:home"),
+        "login": reverse("accounts:login"),
+        "logout": reverse("accounts:logout"),
+        "stylesheet": static("css/portal.css"),
     }
 
 
@@ -32,5 +47,5 @@ def portal(request):
             context["global_nav"] = global_nav_for(request.path)
         login_at = request.session.get(LOGIN_AT_KEY)
         if login_at:
-            context["login_at"] = timezone.localtime(datetime.fromisoformat(login_at))
+            context["login_at"] = f"{timezone.localtime(datetime.fromisoformat(login_at)):%Y/%m/%d %H:%M}"
     return context
