@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from cryptography import x509
 from django.db import IntegrityError
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from naccs.pki import services
@@ -70,6 +71,17 @@ def test_a_revocation_committed_after_the_crl_was_signed_is_caught(renewable, cl
         revoked_at=crl.this_update - timedelta(seconds=1), revocation_reason=Certificate.RevocationReason.SUPERSEDED
     )
     assert listed(fetch(client), previous) is not None
+
+
+def test_each_crl_is_parsed_once_for_the_staleness_check(renewable, monkeypatch):
+    acquire()
+    crl = services.rebuild_crl()  # lists the revocation, which is inside the look-back window
+    load = x509.load_der_x509_crl
+    loads = []
+    monkeypatch.setattr(x509, "load_der_x509_crl", lambda der: loads.append(1) or load(der))
+    assert not services.crl_is_stale(crl, timezone.now())
+    assert not services.crl_is_stale(CertificateRevocationList.objects.get(pk=crl.pk), timezone.now())
+    assert len(loads) == 1
 
 
 def test_acquiring_enqueues_no_crl_rebuild(renewable, django_capture_on_commit_callbacks):
