@@ -36,3 +36,30 @@ def test_every_company_page_of_the_demo_company_is_under_100_kb():
         assert "<script" not in response.content.decode()  # no JavaScript is needed at all
         checked += 1
     assert checked >= 8
+
+
+def test_static_files_are_hashed_compressed_and_cached_for_a_year(tmp_path, settings):
+    import re
+
+    from django.contrib.staticfiles.storage import staticfiles_storage
+    from django.test import RequestFactory
+    from whitenoise.middleware import WhiteNoiseMiddleware
+
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    call_command("collectstatic", "--no-input", verbosity=0)
+    url = staticfiles_storage.url("css/portal.css")
+    assert re.fullmatch(r"/static/css/portal\.[0-9a-f]{12}\.css", url)
+    assert (tmp_path / f"{url.removeprefix('/static/')}.gz").exists()
+
+    serve = WhiteNoiseMiddleware(lambda request: None)
+    response = serve(RequestFactory().get(url, HTTP_ACCEPT_ENCODING="gzip, br"))
+    assert response.status_code == 200
+    # At least a year (WhiteNoise gives hashed files ten), and never revalidated.
+    max_age = int(re.search(r"max-age=(\d+)", response["Cache-Control"]).group(1))
+    assert max_age >= 365 * 24 * 60 * 60
+    assert "immutable" in response["Cache-Control"]
+    assert response["Content-Encoding"] in ("gzip", "br")
