@@ -11,7 +11,7 @@ def ymd(value) -> str:
     if value is None:
         return ""
     if hasattr(value, "tzinfo"):
-        value = timezone.localtime(value)
+        value = value.astimezone(timezone.get_default_timezone())  # Tokyo; no per-request zones here
     return value.strftime("%Y/%m/%d")
 
 

@@ -1,0 +1,24 @@
+from datetime import UTC, date, datetime
+
+from django.template.loader import render_to_string
+
+from naccs.lib.jinja2 import ymd
+
+
+def test_ymd_shows_the_tokyo_date_of_a_moment():
+    assert ymd(datetime(2026, 11, 30, 15, 0, tzinfo=UTC)) == "2026/12/01"
+    assert ymd(datetime(2026, 11, 30, 14, 59, tzinfo=UTC)) == "2026/11/30"
+
+
+def test_ymd_shows_a_date_and_nothing_for_none():
+    assert ymd(date(2027, 1, 4)) == "2027/01/04"
+    assert ymd(None) == ""
+
+
+def test_the_jinja2_engine_escapes(db):
+    html = render_to_string(
+        "terminals/contract_rows.html",
+        {"rows": [], "name_filter": "<script>", "categories": {}, "device_types": {}},
+        using="jinja2",
+    )
+    assert "「&lt;script&gt;」を含む論理端末はありません。" in html
