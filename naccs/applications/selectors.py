@@ -48,3 +48,11 @@ def terminal_choices(company, application, *, name_filter: str = "") -> QuerySet
     if name_filter:
         terminals = terminals.filter(name__icontains=name_filter)
     return terminals
+
+
+def chosen_summary(application, shown: int) -> tuple[int, list[str]]:
+    """How many terminals the draft names, and the first `shown` names (one query unless there are more)."""
+    chosen = application.lines.order_by("terminal__name").values_list("terminal__name", flat=True)
+    names = list(chosen[: shown + 1])
+    count = len(names) if len(names) <= shown else chosen.count()
+    return count, names[:shown]

@@ -5,18 +5,16 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 
 from naccs.accounts.decorators import company_user_required
-from naccs.terminals.models import LogicalTerminal
+from naccs.lib.jinja2 import render_rows
 
 from . import services
 from .forms import ApplicantForm, TerminalsForm
 from .models import ReissueApplication
-from .selectors import applications_for, terminal_choices, terminals_for, wizard_applications
+from .selectors import applications_for, chosen_summary, terminal_choices, terminals_for, wizard_applications
 
 Status = ReissueApplication.Status
 STEPS = ["ガイダンス", "申込担当者入力", "論理端末入力", "申込内容確認", "登録完了"]
@@ -38,8 +36,6 @@ TERMINAL_ROW_FIELDS = (
     "chosen",
     "issued_at",
 )
-CATEGORY_LABELS = dict(LogicalTerminal.Category.choices)
-DEVICE_TYPE_LABELS = dict(LogicalTerminal.DeviceType.choices)
 
 
 def wizard_context(step: int, application=None, **extra) -> dict:
@@ -136,27 +132,15 @@ def terminals_step(request, pk):
         if application.lines.exists():
             return redirect("applications:confirm", pk=application.pk)
         form.add_error("terminals", TerminalsForm.NONE_CHOSEN)
+    # After a refused POST the boxes show what was ticked, otherwise what is saved.
     ticked = {str(value) for value in form["terminals"].value() or []} if form.is_bound else None
-    rows = [
-        {"terminal": terminal, "checked": terminal["chosen"] if ticked is None else str(terminal["pk"]) in ticked}
-        for terminal in page.object_list
-    ]
-    rows_html = render_to_string(
-        "applications/terminal_rows.html",
-        {"rows": rows, "name_filter": name_filter, "categories": CATEGORY_LABELS, "device_types": DEVICE_TYPE_LABELS},
-        using="jinja2",
-    )
-    chosen = application.lines.order_by("terminal__name").values_list("terminal__name", flat=True)
-    chosen_names = list(chosen[: CHOSEN_NAMES_SHOWN + 1])
-    # A second query only when more are chosen than the names shown.
-    chosen_count = len(chosen_names) if len(chosen_names) <= CHOSEN_NAMES_SHOWN else chosen.count()
-    chosen_names = chosen_names[:CHOSEN_NAMES_SHOWN]
+    chosen_count, chosen_names = chosen_summary(application, CHOSEN_NAMES_SHOWN)
     context = wizard_context(
         2,
         application,
         form=form,
         page=page,
-        rows_html=mark_safe(rows_html),  # noqa: S308 - rendered by the autoescaping Jinja2 engine
+        rows_html=terminal_rows_html(page.object_list, ticked=ticked, name_filter=name_filter),
         name_filter=name_filter,
         page_range=page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
         chosen_count=chosen_count,
@@ -164,6 +148,15 @@ def terminals_step(request, pk):
         chosen_more=chosen_count - len(chosen_names),
     )
     return render(request, "applications/terminals.html", context)
+
+
+def terminal_rows_html(terminals, *, ticked: set[str] | None, name_filter: str) -> str:
+    """The table rows of one page of the 論理端末 step (Jinja2: see TEMPLATES in settings)."""
+    rows = [
+        {"terminal": terminal, "checked": terminal["chosen"] if ticked is None else str(terminal["pk"]) in ticked}
+        for terminal in terminals
+    ]
+    return render_rows("applications/terminal_rows.html", rows=rows, name_filter=name_filter)
 
 
 @company_user_required

@@ -2,19 +2,15 @@
 
 from django.core.paginator import Paginator
 from django.shortcuts import render
-from django.template.loader import render_to_string
-from django.utils.safestring import mark_safe
 
 from naccs.accounts.decorators import company_user_required
+from naccs.lib.jinja2 import render_rows
 
-from .models import LogicalTerminal
 from .selectors import contract_terminals, statuses_of
 
 # A company may have thousands of terminals: a page at a time, with a name filter.
 PAGE_SIZE = 50
 NAME_FILTER_MAX = 20
-CATEGORY_LABELS = dict(LogicalTerminal.Category.choices)
-DEVICE_TYPE_LABELS = dict(LogicalTerminal.DeviceType.choices)
 
 
 @company_user_required
@@ -23,19 +19,11 @@ def contract(request):
     page = Paginator(contract_terminals(request.user.company, name_filter=name_filter), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    rows_html = render_to_string(
-        "terminals/contract_rows.html",
-        {
-            "rows": statuses_of(list(page.object_list)),
-            "name_filter": name_filter,
-            "categories": CATEGORY_LABELS,
-            "device_types": DEVICE_TYPE_LABELS,
-        },
-        using="jinja2",
-    )
     context = {
         "page": page,
         "name_filter": name_filter,
-        "rows_html": mark_safe(rows_html),  # noqa: S308 - rendered by the autoescaping Jinja2 engine
+        "rows_html": render_rows(
+            "terminals/contract_rows.html", rows=statuses_of(list(page.object_list)), name_filter=name_filter
+        ),
     }
     return render(request, "terminals/contract.html", context)

@@ -18,7 +18,7 @@ def test_ymd_shows_a_date_and_nothing_for_none():
 def test_the_jinja2_engine_escapes(db):
     html = render_to_string(
         "terminals/contract_rows.html",
-        {"rows": [], "name_filter": "<script>", "categories": {}, "device_types": {}},
+        {"rows": [], "name_filter": "<script>"},
         using="jinja2",
     )
     assert "「&lt;script&gt;」を含む論理端末はありません。" in html
