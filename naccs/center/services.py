@@ -421,7 +421,12 @@ def close_stale_pickups(*, now: datetime | None = None) -> int:
     stale = CertificatePickup.objects.unused().filter(expires_at__lte=now).values_list("pk", flat=True)
     for pickup_id in list(stale):
         with transaction.atomic():
-            pickup = CertificatePickup.objects.select_for_update().select_related("terminal__company").get(pk=pickup_id)
+            # Only the pickup row: 取得 locks the terminal before its pickup, so locking both here could deadlock.
+            pickup = (
+                CertificatePickup.objects.select_for_update(of=("self",))
+                .select_related("terminal__company")
+                .get(pk=pickup_id)
+            )
             if pickup.acquired_at is not None or pickup.closed_at is not None:
                 continue
             pickup.closed_at = now
