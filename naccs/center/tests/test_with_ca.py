@@ -82,3 +82,46 @@ def test_an_acquired_pickup_is_never_closed(real_ca, make_application, staff_use
     services.process_reissues(day=run_day)
     CertificatePickup.objects.update(acquired_at=timezone.now())
     assert services.close_stale_pickups(now=timezone.now() + timedelta(days=90)) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_closing_a_pickup_does_not_wait_for_a_terminal_locked_by_an_acquisition(
+    real_ca, make_application, staff_user, run_day
+):
+    """取得 locks the terminal, then its pickup; the closing must not lock the terminal too (a deadlock)."""
+    import threading
+
+    from django.db import connection, transaction
+
+    from naccs.terminals.models import LogicalTerminal
+
+    if not connection.features.has_select_for_update:
+        pytest.skip("row locks: PostgreSQL only")
+    application = make_application(count=1)
+    services.approve(application=application, actor=staff_user)
+    services.process_reissues(day=run_day)
+    pickup = CertificatePickup.objects.get()
+    holding, release = threading.Event(), threading.Event()
+
+    def hold_terminal_row():
+        with transaction.atomic():
+            LogicalTerminal.objects.select_for_update().get(pk=pickup.terminal_id)
+            holding.set()
+            release.wait(10)
+        connection.close()
+
+    holder = threading.Thread(target=hold_terminal_row)
+    holder.start()
+    try:
+        holding.wait(10)
+        closed = []
+        closer = threading.Thread(
+            target=lambda: (closed.append(services.close_stale_pickups(now=pickup.expires_at)), connection.close())
+        )
+        closer.start()
+        closer.join(5)
+        assert closed == [1], "closing the pickup waited for the terminal row"
+    finally:
+        release.set()
+        holder.join()
+        closer.join()
