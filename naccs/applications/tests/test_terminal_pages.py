@@ -144,3 +144,10 @@ def test_choose_none_clears_the_whole_choice(user_client, draft, many):
     assert f"ほか{len(many) - 20}台" in html
     user_client.post(step_url(draft), {"go": "none"})
     assert not draft.lines.exists()
+
+
+def test_enter_in_a_field_goes_on_to_the_confirmation(user_client, draft, many):
+    """The browser submits with the form's first button when Enter is pressed in a field."""
+    html = user_client.get(step_url(draft)).content.decode()
+    form = html.split('<form method="post" novalidate>')[1]
+    assert re.search(r'<button type="submit" name="go" value="([^"]+)"', form).group(1) == "confirm"
