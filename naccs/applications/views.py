@@ -165,7 +165,8 @@ def confirm_step(request, pk):
     application, elsewhere = editable_or_redirect(request, pk)
     if elsewhere:
         return elsewhere
-    if not services.is_complete(application):
+    lines = list(lines_of(application))
+    if not services.is_complete(application, lines):
         messages.info(request, "入力されていない項目があります。入力を続けてください。")
         if not application.applicant_email:
             return redirect("applications:applicant", pk=application.pk)
@@ -177,7 +178,7 @@ def confirm_step(request, pk):
             messages.error(request, str(error))
             return redirect("applications:confirm", pk=application.pk)
         return redirect("applications:done", pk=application.pk)
-    return render(request, "applications/confirm.html", wizard_context(3, application, lines=lines_of(application)))
+    return render(request, "applications/confirm.html", wizard_context(3, application, lines=lines))
 
 
 def lines_of(application):
