@@ -16,3 +16,5 @@ urlpatterns = [
     path("center/dashboard/", center_views.dashboard, name="center_dashboard"),
     path("center/", admin.site.urls),
 ]
+
+handler500 = "naccs.portal.views.server_error"

@@ -9,7 +9,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from naccs.accounts.decorators import company_user_required
-from naccs.lib.jinja2 import render_rows
 
 from . import services
 from .forms import ApplicantForm, TerminalsForm
@@ -140,7 +139,7 @@ def terminals_step(request, pk):
         application,
         form=form,
         page=page,
-        rows_html=terminal_rows_html(page.object_list, ticked=ticked, name_filter=name_filter),
+        rows=terminal_rows(page.object_list, ticked=ticked),
         name_filter=name_filter,
         page_range=page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
         chosen_count=chosen_count,
@@ -150,13 +149,12 @@ def terminals_step(request, pk):
     return render(request, "applications/terminals.html", context)
 
 
-def terminal_rows_html(terminals, *, ticked: set[str] | None, name_filter: str) -> str:
-    """The table rows of one page of the 論理端末 step (Jinja2: see TEMPLATES in settings)."""
-    rows = [
+def terminal_rows(terminals, *, ticked: set[str] | None) -> list[dict]:
+    """The table rows of one page of the 論理端末 step: each terminal and whether its box is ticked."""
+    return [
         {"terminal": terminal, "checked": terminal["chosen"] if ticked is None else str(terminal["pk"]) in ticked}
         for terminal in terminals
     ]
-    return render_rows("applications/terminal_rows.html", rows=rows, name_filter=name_filter)
 
 
 @company_user_required

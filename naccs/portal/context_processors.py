@@ -4,17 +4,18 @@ from datetime import datetime
 from functools import cache
 
 from django.conf import settings
+from django.contrib.messages import get_messages
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 
 from naccs.accounts.signals import LOGIN_AT_KEY
 
-from .menu import global_nav_for
+from .menu import GLOBAL_NAV
 
 
 def site_context() -> dict:
-    """The parts of every page that need neither the request nor the database."""
+    """The parts of every page that need neither the request nor the database (error pages render with these)."""
     return {
         "helpdesk": {
             "name": settings.HELPDESK_NAME,
@@ -39,12 +40,17 @@ def layout_urls() -> dict:
     }
 
 
-def portal(request):
+def portal(request) -> dict:
+    """The context of every page (jinja2/base.html) rendered with a request."""
     context = site_context()
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
+    # The templates get the company and the office, not request.user: each read through its lazy proxy costs.
+    user = request.user
+    signed_in = user.is_authenticated
+    context.update(signed_in=signed_in, messages=get_messages(request), global_nav=(), login_at=None)
+    context["company"], context["office"] = (user.company, user.office) if signed_in else (None, None)
+    if signed_in:
         if user.company_id:
-            context["global_nav"] = global_nav_for(request.path)
+            context["global_nav"] = GLOBAL_NAV
         login_at = request.session.get(LOGIN_AT_KEY)
         if login_at:
             context["login_at"] = f"{timezone.localtime(datetime.fromisoformat(login_at)):%Y/%m/%d %H:%M}"

@@ -7,7 +7,6 @@ rather than as a link to a dead page, so a feature appears in the menu by adding
 from dataclasses import dataclass
 from functools import cache
 
-from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 
 
@@ -53,14 +52,3 @@ GLOBAL_NAV = (
     MenuEntry("請求内容参照", "billing:invoices"),
     MenuEntry("パスワード変更", "accounts:password_change"),
 )
-
-
-@cache
-def global_nav_html(current_url: str | None) -> str:
-    """The nav is the same for every company user: render it once per highlighted entry, not on every page."""
-    return render_to_string("includes/global_nav.html", {"entries": GLOBAL_NAV, "current_url": current_url})
-
-
-def global_nav_for(path: str) -> str:
-    current = next((entry.url for entry in GLOBAL_NAV if entry.url == path), None)
-    return global_nav_html(current)

@@ -1,24 +1,31 @@
 """Home (メニュー画面), 新着情報 detail and the 申込実施 menu."""
 
+from django.core.cache import caches
+from django.http import HttpResponseServerError
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
 from naccs.accounts.decorators import company_user_required
 
+from .context_processors import site_context
 from .menu import APPLY_ENTRIES, MENU_GROUPS
 from .selectors import HOME_NEWS_COUNT, news_for, news_version
 
 
 @company_user_required
 def home(request):
-    # Everything below the header comes from a fragment cached per company and news version (see the template);
-    # the template calls `news` only to fill a missing fragment. Everyone opens this page at 9:00.
+    # Everyone opens this page at 9:00: below its header it is the same for every user of a company until a news item
+    # changes, so that part is rendered once per company and news version and kept in each process's memory.
     company = request.user.company
-    context = {
-        "news": lambda: list(news_for(company)[:HOME_NEWS_COUNT]),
-        "news_version": news_version(),
-        "menu_groups": MENU_GROUPS,
-    }
-    return render(request, "portal/home.html", context)
+    key = f"home:{company.pk}:{news_version()}"
+    content = caches["fragments"].get(key)
+    if content is None:
+        news = list(news_for(company)[:HOME_NEWS_COUNT])
+        context = {**site_context(), "news": news, "menu_groups": MENU_GROUPS}
+        content = mark_safe(render_to_string("portal/_home_content.html", context))  # noqa: S308 - Jinja2 escaped it
+        caches["fragments"].set(key, content)
+    return render(request, "portal/home.html", {"content": content})
 
 
 @company_user_required
@@ -35,3 +42,8 @@ def apply_menu(request):
 def csrf_failure(request, reason=""):
     """A stale or forged form: explain in Japanese instead of Django's English page."""
     return render(request, "403_csrf.html", status=403)
+
+
+def server_error(request):
+    """The 500 page, rendered without the request: whatever failed may fail again while building its context."""
+    return HttpResponseServerError(render_to_string("500.html", site_context()))

@@ -4,7 +4,6 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from naccs.accounts.decorators import company_user_required
-from naccs.lib.jinja2 import render_rows
 
 from .selectors import contract_terminals, statuses_of
 
@@ -22,8 +21,6 @@ def contract(request):
     context = {
         "page": page,
         "name_filter": name_filter,
-        "rows_html": render_rows(
-            "terminals/contract_rows.html", rows=statuses_of(list(page.object_list)), name_filter=name_filter
-        ),
+        "rows": statuses_of(list(page.object_list)),
     }
     return render(request, "terminals/contract.html", context)

@@ -17,7 +17,7 @@ def test_ymd_shows_a_date_and_nothing_for_none():
 
 def test_the_jinja2_engine_escapes(db):
     html = render_to_string(
-        "terminals/contract_rows.html",
+        "terminals/_contract_rows.html",
         {"rows": [], "name_filter": "<script>"},
         using="jinja2",
     )

@@ -30,3 +30,17 @@ def test_a_stale_form_gives_a_japanese_csrf_page(user):
     response = client.post("/accounts/login/", {"username": user.username, "password": PASSWORD})
     assert response.status_code == 403
     assert "画面の有効期限が切れました" in response.content.decode()
+
+
+def test_an_unexpected_error_gives_a_japanese_500_without_the_layout_failing(user, monkeypatch):
+    def broken(company):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("naccs.portal.views.news_for", broken)
+    client = Client(raise_request_exception=False)
+    client.force_login(user)
+    response = client.get("/")
+    assert response.status_code == 500
+    html = response.content.decode()
+    assert "エラーが発生しました" in html
+    assert "a bug" not in html
