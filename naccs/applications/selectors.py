@@ -1,8 +1,11 @@
 """Reads of 申込, always scoped to one company."""
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.shortcuts import get_object_or_404
 
+from naccs.lib.versions import cached_under
 from naccs.terminals.models import Certificate, LogicalTerminal
+from naccs.terminals.selectors import terminals_version_key
 
 from .models import ReissueApplication, ReissueApplicationTerminal
 
@@ -17,6 +20,37 @@ def wizard_applications(company, user) -> QuerySet[ReissueApplication]:
     return ReissueApplication.objects.filter(company=company).filter(
         ~Q(status=ReissueApplication.Status.DRAFT) | Q(created_by=user)
     )
+
+
+def application_version_key(application_id: int) -> str:
+    """The version (naccs.lib.versions) of one 申込 and its lines, retired by signals.py whenever the 申込 is saved
+    or deleted; code that changes lines saves their 申込 in the same transaction (services.save_terminals)."""
+    return f"applications:version:{application_id}"
+
+
+def lines_of(application) -> QuerySet[ReissueApplicationTerminal]:
+    return application.lines.select_related("terminal").order_by("terminal__name")
+
+
+def wizard_application(company, user, pk: int) -> ReissueApplication:
+    """One of wizard_applications (404 otherwise), from the shared cache while the 申込 is unchanged."""
+    return cached_under(
+        f"applications:wizard:{company.pk}:{user.pk}:{pk}",
+        (application_version_key(pk),),
+        lambda: get_object_or_404(wizard_applications(company, user), pk=pk),
+    )
+
+
+def wizard_application_with_lines(company, user, pk: int) -> tuple[ReissueApplication, list]:
+    """What the 確認画面 shows, from the shared cache while neither the 申込, its lines nor the company's terminals
+    have changed (404 as wizard_applications would)."""
+    application = wizard_application(company, user, pk)
+    lines = cached_under(
+        f"applications:lines:{company.pk}:{pk}",
+        (application_version_key(pk), terminals_version_key(company.pk)),
+        lambda: list(lines_of(application)),
+    )
+    return application, lines
 
 
 def open_application_terminal_ids(company, *, excluding=None) -> set[int]:
@@ -51,8 +85,24 @@ def terminal_choices(company, application, *, name_filter: str = "") -> QuerySet
 
 
 def chosen_summary(application, shown: int) -> tuple[int, list[str]]:
-    """How many terminals the draft names, and the first `shown` names (one query unless there are more)."""
-    chosen = application.lines.order_by("terminal__name").values_list("terminal__name", flat=True)
-    names = list(chosen[: shown + 1])
-    count = len(names) if len(names) <= shown else chosen.count()
-    return count, names[:shown]
+    """How many terminals the draft names, and the first `shown` names (from the shared cache while neither the
+    draft nor the company's terminals have changed)."""
+
+    def summary():
+        chosen = application.lines.order_by("terminal__name").values_list("terminal__name", flat=True)
+        names = list(chosen[: shown + 1])
+        count = len(names) if len(names) <= shown else chosen.count()
+        return count, names[:shown]
+
+    return cached_under(
+        f"applications:chosen:{application.company_id}:{application.pk}:{shown}",
+        (application_version_key(application.pk), terminals_version_key(application.company_id)),
+        summary,
+    )
+
+
+def active_terminal_count(company) -> int:
+    """How many terminals terminals_for(company) lists, from the shared cache while they are unchanged."""
+    return cached_under(
+        f"terminals:count:{company.pk}", (terminals_version_key(company.pk),), terminals_for(company).count
+    )

@@ -97,7 +97,7 @@ def save_terminals(*, application, desired_date, reason, reason_text, terminals,
     if reason:
         application.reason = reason
         application.reason_text = reason_text
-    application.save()
+    application.save()  # also retires the cached lines (selectors.application_version_key), changed below
     chosen = {terminal.pk for terminal in terminals}
     lines = application.lines.all()
     if shown is not None:

@@ -13,7 +13,16 @@ from naccs.accounts.decorators import company_user_required
 from . import services
 from .forms import ApplicantForm, TerminalsForm
 from .models import ReissueApplication
-from .selectors import applications_for, chosen_summary, terminal_choices, terminals_for, wizard_applications
+from .selectors import (
+    active_terminal_count,
+    applications_for,
+    chosen_summary,
+    lines_of,
+    terminal_choices,
+    terminals_for,
+    wizard_application,
+    wizard_application_with_lines,
+)
 
 Status = ReissueApplication.Status
 STEPS = ["ガイダンス", "申込担当者入力", "論理端末入力", "申込内容確認", "登録完了"]
@@ -43,12 +52,16 @@ def wizard_context(step: int, application=None, **extra) -> dict:
 
 def editable_or_redirect(request, pk):
     """The application for a wizard step, or where to go when it cannot be edited any more (e.g. after Back)."""
-    application = get_object_or_404(wizard_applications(request.user.company, request.user), pk=pk)
+    application = wizard_application(request.user.company, request.user, pk)
+    return application, redirect_unless_editable(application)
+
+
+def redirect_unless_editable(application):
     if application.status in (Status.DRAFT, Status.NEEDS_INFO):
-        return application, None
+        return None
     if application.status == Status.SUBMITTED:
-        return application, redirect("applications:done", pk=application.pk)
-    return application, redirect("applications:detail", pk=application.pk)
+        return redirect("applications:done", pk=application.pk)
+    return redirect("applications:detail", pk=application.pk)
 
 
 @company_user_required
@@ -88,7 +101,10 @@ def terminals_step(request, pk):
     name_filter = request.GET.get("q", "").strip()[:NAME_FILTER_MAX]
     # Plain values, not model instances: the rows only print them.
     listed = terminal_choices(company, application, name_filter=name_filter).values(*TERMINAL_ROW_FIELDS)
-    page = Paginator(listed, TERMINAL_PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(listed, TERMINAL_PAGE_SIZE)
+    if not name_filter:
+        paginator.count = active_terminal_count(company)  # a cached_property: the cached count saves its query
+    page = paginator.get_page(request.GET.get("page"))
     # Which button: "confirm" (the 確認画面), a page number, or one of the two that choose in bulk.
     going = request.POST.get("go", "confirm")
     proceeding = going == "confirm"
@@ -160,10 +176,12 @@ def terminal_rows(terminals, *, ticked: set[str] | None) -> list[dict]:
 @company_user_required
 @require_http_methods(["GET", "POST"])
 def confirm_step(request, pk):
-    application, elsewhere = editable_or_redirect(request, pk)
+    # From the shared cache (no query) while nothing it shows has changed: everyone who applies opens this page, and
+    # the registration below reads and checks everything again under a lock.
+    application, lines = wizard_application_with_lines(request.user.company, request.user, pk)
+    elsewhere = redirect_unless_editable(application)
     if elsewhere:
         return elsewhere
-    lines = list(lines_of(application))
     if not services.is_complete(application, lines):
         messages.info(request, "入力されていない項目があります。入力を続けてください。")
         if not application.applicant_email:
@@ -177,10 +195,6 @@ def confirm_step(request, pk):
             return redirect("applications:confirm", pk=application.pk)
         return redirect("applications:done", pk=application.pk)
     return render(request, "applications/confirm.html", wizard_context(3, application, lines=lines))
-
-
-def lines_of(application):
-    return application.lines.select_related("terminal").order_by("terminal__name")
 
 
 @company_user_required

@@ -1,9 +1,8 @@
 """Reads of 新着情報, always scoped to one company plus the notices for all."""
 
-import uuid
-
-from django.core.cache import cache
 from django.db.models import Q, QuerySet
+
+from naccs.lib.versions import version
 
 from .models import NewsItem
 
@@ -17,14 +16,6 @@ def news_for(company) -> QuerySet[NewsItem]:
     return NewsItem.objects.filter(Q(company=company) | Q(company__isnull=True)).select_related("company")
 
 
-def new_news_version() -> None:
-    cache.set(NEWS_VERSION_KEY, uuid.uuid4().hex, timeout=None)
-
-
 def news_version() -> str:
-    """Part of the key of every cached fragment that shows news (see portal/home.html)."""
-    version = cache.get(NEWS_VERSION_KEY)
-    if version is None:
-        cache.add(NEWS_VERSION_KEY, uuid.uuid4().hex, timeout=None)
-        version = cache.get(NEWS_VERSION_KEY)
-    return version
+    """Part of the key of every cached fragment that shows news (see portal.views.home)."""
+    return version(NEWS_VERSION_KEY)

@@ -1,5 +1,7 @@
 """Security headers and CSRF on every POST, checked against the real URL configuration."""
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -56,3 +58,29 @@ def test_staff_actions_need_a_csrf_token(staff_user):
     client.force_login(staff_user)
     response = client.post("/center/accounts/company/add/", {"code": "11112222", "name": "x"})
     assert response.status_code == 403
+
+
+def test_the_token_in_a_page_logs_in_and_is_the_same_in_each_of_its_forms(user):
+    client = Client(enforce_csrf_checks=True)
+    html = client.get("/accounts/login/").content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    response = client.post(
+        "/accounts/login/", {"username": user.username, "password": PASSWORD, "csrfmiddlewaretoken": token}
+    )
+    assert response.status_code == 302
+    start = client.get("/applications/reissue/").content.decode()  # the header's logout form and the page's form
+    tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', start)
+    assert len(tokens) == 2 and tokens[0] == tokens[1]
+    assert client.post("/applications/reissue/", {"csrfmiddlewaretoken": tokens[1]}).status_code == 302
+
+
+def test_the_portal_answers_in_japanese_whatever_the_browser_prefers(user_client):
+    # Django's own messages (here a password validator's) follow LANGUAGE_CODE, not the browser's Accept-Language.
+    response = user_client.post(
+        "/accounts/password/",
+        {"old_password": PASSWORD, "new_password1": "x7", "new_password2": "x7"},
+        HTTP_ACCEPT_LANGUAGE="en-US,en",
+    )
+    html = response.content.decode()
+    assert "このパスワードは短すぎます" in html
+    assert "too short" not in html
