@@ -118,6 +118,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=20, help="seconds per page (default 20)")
     parser.add_argument("--connections", type=int, default=32, help="concurrent connections (default 32)")
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--only", help="measure only the pages whose label contains this (and the bare view)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: apt-get install wrk")
@@ -133,6 +134,8 @@ def main() -> None:
     try:
         results = {}
         for label, path, cookie in [("bare view (2 KB)", "/bench/bare/", ""), *targets]:
+            if args.only and args.only not in label and path != "/bench/bare/":
+                continue
             run_wrk(base + path, cookie or None, 2, args.connections)  # warm up
             results[label] = run_wrk(base + path, cookie or None, args.duration, args.connections)
             figures = results[label]

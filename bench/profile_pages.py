@@ -33,6 +33,7 @@ def wsgi_caller(path: str, cookie: str):
         statuses = []
         body = handler(dict(environ, **{"wsgi.input": io.BytesIO()}), lambda status, headers: statuses.append(status))
         size = sum(len(chunk) for chunk in body)
+        body.close()  # as a server does: Django's request_finished (closing connections and caches) runs here
         assert statuses[0].startswith("200"), statuses
         return size
 

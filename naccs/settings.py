@@ -76,7 +76,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "naccs.accounts.middleware.IdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "naccs.portal.middleware.StaticCSPMiddleware",
     # Last, so that it sees the final authenticated request (django-axes documentation).
     "axes.middleware.AxesMiddleware",
 ]

@@ -44,13 +44,16 @@ def wizard_application(company, user, pk: int) -> ReissueApplication:
 def wizard_application_with_lines(company, user, pk: int) -> tuple[ReissueApplication, list]:
     """What the 確認画面 shows, from the shared cache while neither the 申込, its lines nor the company's terminals
     have changed (404 as wizard_applications would)."""
-    application = wizard_application(company, user, pk)
-    lines = cached_under(
-        f"applications:lines:{company.pk}:{pk}",
+
+    def read():
+        application = get_object_or_404(wizard_applications(company, user), pk=pk)
+        return application, list(lines_of(application))
+
+    return cached_under(
+        f"applications:with-lines:{company.pk}:{user.pk}:{pk}",
         (application_version_key(pk), terminals_version_key(company.pk)),
-        lambda: list(lines_of(application)),
+        read,
     )
-    return application, lines
 
 
 def open_application_terminal_ids(company, *, excluding=None) -> set[int]:

@@ -1,8 +1,9 @@
 from datetime import UTC, date, datetime
 
 from django.template.loader import render_to_string
+from django.urls import set_script_prefix
 
-from naccs.lib.jinja2 import ymd
+from naccs.lib.jinja2 import url, ymd
 
 
 def test_ymd_shows_the_tokyo_date_of_a_moment():
@@ -22,3 +23,13 @@ def test_the_jinja2_engine_escapes(db):
         using="jinja2",
     )
     assert "「&lt;script&gt;」を含む論理端末はありません。" in html
+
+
+def test_url_is_remembered_per_script_prefix():
+    assert url("applications:confirm", 7) == "/applications/reissue/7/confirm/"
+    set_script_prefix("/naccs/")
+    try:
+        assert url("applications:confirm", 7) == "/naccs/applications/reissue/7/confirm/"
+    finally:
+        set_script_prefix("/")
+    assert url("applications:confirm", 7) == "/applications/reissue/7/confirm/"
