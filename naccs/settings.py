@@ -172,6 +172,8 @@ CACHES = {
     },
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Messages ride in the session every request loads anyway; the default also reads and rewrites a cookie of its own.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 # Idle timeout: a session untouched for this many minutes is logged out (manual: shared terminals at customs offices).
 SESSION_IDLE_TIMEOUT_MINUTES = env_int("SESSION_IDLE_TIMEOUT_MINUTES", 30)

@@ -5,11 +5,9 @@ from functools import cache
 
 from django.conf import settings
 from django.contrib.messages import get_messages
-from django.template.backends.utils import csrf_input
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import SimpleLazyObject
 
 from naccs.accounts.signals import LOGIN_AT_KEY
 
@@ -49,8 +47,6 @@ def portal(request) -> dict:
     user = request.user
     signed_in = user.is_authenticated
     context.update(signed_in=signed_in, messages=get_messages(request), global_nav=(), login_at=None)
-    # Django's csrf_input masks the token anew at each use; the header's logout form and the page's own form share one.
-    context["csrf_input"] = SimpleLazyObject(lambda: csrf_input(request))
     context["company"], context["office"] = (user.company, user.office) if signed_in else (None, None)
     if signed_in:
         if user.company_id:

@@ -10,8 +10,9 @@ from conftest import PASSWORD
 from .urlmatrix import all_routes, is_staff_route
 
 pytestmark = pytest.mark.django_db
-# OCSP clients post DER without cookies or tokens, and an OCSP answer changes nothing.
-CSRF_EXEMPT_ROUTES = {"pki:ocsp"}
+# OCSP clients post DER without cookies or tokens, and an OCSP answer changes nothing. Logout ends only the caller's
+# own session, and a cross-site POST arrives without the (SameSite=Lax) session cookie: see accounts.views.logout.
+CSRF_EXEMPT_ROUTES = {"pki:ocsp", "accounts:logout"}
 
 
 def test_every_page_sends_the_security_headers(client):
@@ -60,7 +61,7 @@ def test_staff_actions_need_a_csrf_token(staff_user):
     assert response.status_code == 403
 
 
-def test_the_token_in_a_page_logs_in_and_is_the_same_in_each_of_its_forms(user):
+def test_the_token_in_a_page_logs_in_and_pages_without_a_form_of_their_own_set_none(user):
     client = Client(enforce_csrf_checks=True)
     html = client.get("/accounts/login/").content.decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
@@ -68,10 +69,22 @@ def test_the_token_in_a_page_logs_in_and_is_the_same_in_each_of_its_forms(user):
         "/accounts/login/", {"username": user.username, "password": PASSWORD, "csrfmiddlewaretoken": token}
     )
     assert response.status_code == 302
-    start = client.get("/applications/reissue/").content.decode()  # the header's logout form and the page's form
+    home = client.get("/")
+    assert "csrfmiddlewaretoken" not in home.content.decode() and "csrftoken" not in home.cookies
+    start = client.get("/applications/reissue/").content.decode()
     tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', start)
-    assert len(tokens) == 2 and tokens[0] == tokens[1]
-    assert client.post("/applications/reissue/", {"csrfmiddlewaretoken": tokens[1]}).status_code == 302
+    assert len(tokens) == 1
+    assert client.post("/applications/reissue/", {"csrfmiddlewaretoken": tokens[0]}).status_code == 302
+
+
+def test_logout_needs_no_token_and_ends_only_the_callers_session(user):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    response = client.post("/accounts/logout/", follow=True)
+    assert "ログアウトしました。" in response.content.decode()
+    assert client.get("/").status_code == 302
+    assert Client(enforce_csrf_checks=True).post("/accounts/logout/").status_code == 302  # no session: nothing ends
+    assert client.get("/accounts/logout/").status_code == 405
 
 
 def test_the_portal_answers_in_japanese_whatever_the_browser_prefers(user_client):
