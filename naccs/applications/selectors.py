@@ -3,9 +3,8 @@
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
-from naccs.lib.versions import cached_under
+from naccs.lib.versions import cached_under, company_version_key
 from naccs.terminals.models import Certificate, LogicalTerminal
-from naccs.terminals.selectors import terminals_version_key
 
 from .models import ReissueApplication, ReissueApplicationTerminal
 
@@ -22,37 +21,16 @@ def wizard_applications(company, user) -> QuerySet[ReissueApplication]:
     )
 
 
-def application_version_key(application_id: int) -> str:
-    """The version (naccs.lib.versions) of one 申込 and its lines, retired by signals.py whenever the 申込 is saved
-    or deleted; code that changes lines saves their 申込 in the same transaction (services.save_terminals)."""
-    return f"applications:version:{application_id}"
-
-
 def lines_of(application) -> QuerySet[ReissueApplicationTerminal]:
     return application.lines.select_related("terminal").order_by("terminal__name")
 
 
 def wizard_application(company, user, pk: int) -> ReissueApplication:
-    """One of wizard_applications (404 otherwise), from the shared cache while the 申込 is unchanged."""
+    """One of wizard_applications (404 otherwise), from the shared cache while the company's 申込 are unchanged."""
     return cached_under(
         f"applications:wizard:{company.pk}:{user.pk}:{pk}",
-        (application_version_key(pk),),
+        company_version_key(company.pk),
         lambda: get_object_or_404(wizard_applications(company, user), pk=pk),
-    )
-
-
-def wizard_application_with_lines(company, user, pk: int) -> tuple[ReissueApplication, list]:
-    """What the 確認画面 shows, from the shared cache while neither the 申込, its lines nor the company's terminals
-    have changed (404 as wizard_applications would)."""
-
-    def read():
-        application = get_object_or_404(wizard_applications(company, user), pk=pk)
-        return application, list(lines_of(application))
-
-    return cached_under(
-        f"applications:with-lines:{company.pk}:{user.pk}:{pk}",
-        (application_version_key(pk), terminals_version_key(company.pk)),
-        read,
     )
 
 
@@ -99,13 +77,11 @@ def chosen_summary(application, shown: int) -> tuple[int, list[str]]:
 
     return cached_under(
         f"applications:chosen:{application.company_id}:{application.pk}:{shown}",
-        (application_version_key(application.pk), terminals_version_key(application.company_id)),
+        company_version_key(application.company_id),
         summary,
     )
 
 
 def active_terminal_count(company) -> int:
     """How many terminals terminals_for(company) lists, from the shared cache while they are unchanged."""
-    return cached_under(
-        f"terminals:count:{company.pk}", (terminals_version_key(company.pk),), terminals_for(company).count
-    )
+    return cached_under(f"terminals:count:{company.pk}", company_version_key(company.pk), terminals_for(company).count)

@@ -97,7 +97,7 @@ def save_terminals(*, application, desired_date, reason, reason_text, terminals,
     if reason:
         application.reason = reason
         application.reason_text = reason_text
-    application.save()  # also retires the cached lines (selectors.application_version_key), changed below
+    application.save()  # also retires the cached lines, changed below (lib.versions.company_version_key)
     chosen = {terminal.pk for terminal in terminals}
     lines = application.lines.all()
     if shown is not None:

@@ -6,12 +6,11 @@ transaction, and a receiver here would make Django load every line it deletes to
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from naccs.lib.versions import retire
+from naccs.lib.versions import company_version_key, retire
 
 from .models import ReissueApplication
-from .selectors import application_version_key
 
 
 @receiver([post_save, post_delete], sender=ReissueApplication)
 def retire_cached_application(sender, instance, **kwargs):
-    retire(application_version_key(instance.pk))
+    retire(company_version_key(instance.company_id))

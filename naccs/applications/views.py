@@ -1,14 +1,20 @@
 """The reissue wizard (manual ② to ⑥) and 申込内容の確認. Every step has its own URL; every POST redirects."""
 
+from dataclasses import dataclass
+from functools import cache
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core.cache import caches
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 
 from naccs.accounts.decorators import company_user_required
+from naccs.lib.versions import company_version_key, version
 
 from . import services
 from .forms import ApplicantForm, TerminalsForm
@@ -21,7 +27,7 @@ from .selectors import (
     terminal_choices,
     terminals_for,
     wizard_application,
-    wizard_application_with_lines,
+    wizard_applications,
 )
 
 Status = ReissueApplication.Status
@@ -32,6 +38,8 @@ NAME_FILTER_MAX = 20
 CHOSEN_NAMES_SHOWN = 20
 CHOOSE_ALL_LISTED = "all"
 CHOOSE_NONE = "none"
+CONFIRM_CONTENT_CACHED_MAX = 32_000
+CONFIRM_CONTENT_SECONDS = 600
 TERMINAL_ROW_FIELDS = (
     "pk",
     "name",
@@ -47,7 +55,14 @@ TERMINAL_ROW_FIELDS = (
 
 
 def wizard_context(step: int, application=None, **extra) -> dict:
-    return {"steps": STEPS, "current_step": step, "application": application, **extra}
+    return {"stepper": stepper(step), "application": application, **extra}
+
+
+@cache
+def stepper(current_step: int) -> str:
+    """The wizard's progress bar, the same for every 申込 at a step: rendered once per process."""
+    html = render_to_string("applications/_stepper.html", {"steps": STEPS, "current_step": current_step})
+    return mark_safe(html)  # noqa: S308 - rendered by the autoescaping Jinja2 engine
 
 
 def editable_or_redirect(request, pk):
@@ -173,28 +188,62 @@ def terminal_rows(terminals, *, ticked: set[str] | None) -> list[dict]:
     ]
 
 
+@dataclass(frozen=True)
+class ConfirmSummary:
+    """What the 確認画面 needs of a 申込: where to send the user instead, and the page above its form."""
+
+    pk: int
+    status: str
+    applicant_email: str
+    complete: bool
+    content: str
+
+
+def confirm_summary(company, user, pk: int) -> ConfirmSummary:
+    """The 確認画面 of one 申込, kept in each process's memory under the versions of everything it shows (404 as
+    wizard_applications). Everyone who applies opens this page; while nothing changes it costs no query and no render.
+    The key names the company and the user: only a request that passed the 404 check fills it."""
+    key = f"applications:confirm:{company.pk}:{user.pk}:{pk}:{version(company_version_key(company.pk))}"
+    summary = caches["fragments"].get(key)
+    if summary is None:
+        application = get_object_or_404(wizard_applications(company, user), pk=pk)
+        lines = list(lines_of(application))
+        content = render_to_string("applications/_confirm_content.html", {"application": application, "lines": lines})
+        summary = ConfirmSummary(
+            pk=application.pk,
+            status=application.status,
+            applicant_email=application.applicant_email,
+            complete=services.is_complete(application, lines),
+            content=mark_safe(content),  # noqa: S308 - rendered by the autoescaping Jinja2 engine
+        )
+        # Large drafts (hundreds of terminals) are rendered each time rather than held in every worker's memory.
+        if len(content) <= CONFIRM_CONTENT_CACHED_MAX:
+            caches["fragments"].set(key, summary, CONFIRM_CONTENT_SECONDS)
+    return summary
+
+
 @company_user_required
 @require_http_methods(["GET", "POST"])
 def confirm_step(request, pk):
-    # From the shared cache (no query) while nothing it shows has changed: everyone who applies opens this page, and
-    # the registration below reads and checks everything again under a lock.
-    application, lines = wizard_application_with_lines(request.user.company, request.user, pk)
-    elsewhere = redirect_unless_editable(application)
+    summary = confirm_summary(request.user.company, request.user, pk)
+    elsewhere = redirect_unless_editable(summary)
     if elsewhere:
         return elsewhere
-    if not services.is_complete(application, lines):
+    if not summary.complete:
         messages.info(request, "入力されていない項目があります。入力を続けてください。")
-        if not application.applicant_email:
-            return redirect("applications:applicant", pk=application.pk)
-        return redirect("applications:terminals", pk=application.pk)
+        if not summary.applicant_email:
+            return redirect("applications:applicant", pk=pk)
+        return redirect("applications:terminals", pk=pk)
     if request.method == "POST":
+        # Registration reads and checks everything again, under a lock.
+        application = wizard_application(request.user.company, request.user, pk)
         try:
             application = services.submit(application=application, user=request.user)
         except services.ApplicationError as error:
             messages.error(request, str(error))
-            return redirect("applications:confirm", pk=application.pk)
+            return redirect("applications:confirm", pk=pk)
         return redirect("applications:done", pk=application.pk)
-    return render(request, "applications/confirm.html", wizard_context(3, application, lines=lines))
+    return render(request, "applications/confirm.html", wizard_context(3, content=summary.content))
 
 
 @company_user_required

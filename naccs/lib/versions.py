@@ -11,6 +11,13 @@ from django.core.cache import cache
 from django.db import transaction
 
 
+def company_version_key(company_id: int) -> str:
+    """The version of what a company's users see of its terminals and 申込 (wizard, 確認画面), retired by
+    terminals/signals.py and applications/signals.py whenever one of those rows is saved or deleted. Code that
+    changes them without a signal (QuerySet.update, bulk_create) saves their 申込 in the same transaction."""
+    return f"company:version:{company_id}"
+
+
 def version(key: str) -> str:
     """The current version under `key`, made on first use (also after the cache lost it: a new one is safe)."""
     current = cache.get(key)
@@ -34,12 +41,12 @@ def _new_version(key: str) -> None:
     cache.set(key, uuid.uuid4().hex, timeout=None)
 
 
-def cached_under(name: str, version_keys: tuple[str, ...], compute):
-    """compute()'s value, kept in the shared cache under `name` and the current versions of `version_keys`.
+def cached_under(name: str, version_key: str, compute):
+    """compute()'s value, kept in the shared cache under `name` and the current version under `version_key`.
 
-    `name` must say whose data it is (company, user, id); `version_keys` must cover every row compute() reads.
-    An exception from compute() (Http404 for another company's id) passes through and caches nothing."""
-    key = ":".join([name, *(version(version_key) for version_key in version_keys)])
+    `name` must say whose data it is (company, user, id); the version must cover every row compute() reads. An
+    exception from compute() (Http404 for another company's id) passes through and caches nothing."""
+    key = f"{name}:{version(version_key)}"
     value = cache.get(key)
     if value is None:
         value = compute()

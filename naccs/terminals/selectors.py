@@ -19,13 +19,6 @@ IN_PROGRESS = "再発行手続中"
 AWAITING_PICKUP = "取得待ち"
 
 
-def terminals_version_key(company_id: int) -> str:
-    """The version (naccs.lib.versions) of a company's terminal rows, retired by signals.py on every save or delete.
-
-    Rows changed without a signal (QuerySet.update, bulk_update) must retire it themselves."""
-    return f"terminals:version:{company_id}"
-
-
 @dataclass(frozen=True)
 class TerminalStatus:
     terminal: LogicalTerminal

@@ -107,3 +107,11 @@ def test_a_version_lost_by_the_cache_is_made_again():
     first = version("test:lost")
     cache.delete("test:lost")
     assert version("test:lost") not in (None, first)
+
+
+def test_each_step_marks_itself_in_the_stepper(user_client, walk):
+    pk = walk()
+    confirm = confirm_html(user_client, pk)
+    assert '<li class="done">論理端末入力</li><li aria-current="step">申込内容確認</li><li>登録完了</li>' in confirm
+    terminals = user_client.get(f"/applications/reissue/{pk}/terminals/").content.decode()
+    assert '<li class="done">申込担当者入力</li><li aria-current="step">論理端末入力</li>' in terminals

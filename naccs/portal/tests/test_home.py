@@ -85,6 +85,27 @@ def test_global_nav_has_the_six_entries(user_client):
         assert label in nav
 
 
+def test_the_header_marks_the_current_page_and_follows_a_renamed_company(user_client, company):
+    contract = user_client.get("/terminals/contract/").content.decode().split("</header>")[0]
+    assert '<a href="/terminals/contract/" aria-current="page">契約内容確認</a>' in contract
+    assert contract.count("aria-current") == 1
+    home = user_client.get("/").content.decode().split("</header>")[0]
+    assert '<a href="/" aria-current="page">ホーム</a>' in home and "からログイン中" in home
+    company.name = "新通関商事株式会社"
+    company.save()
+    assert "新通関商事株式会社" in user_client.get("/").content.decode().split("</header>")[0]
+
+
+def test_a_page_outside_the_nav_marks_nothing(user_client):
+    header = user_client.get("/applications/reissue/").content.decode().split("</header>")[0]
+    assert "aria-current" not in header and "ログアウト" in header
+
+
+def test_the_login_page_has_no_session_header(client):
+    header = client.get("/accounts/login/").content.decode().split("</header>")[0]
+    assert "ログアウト" not in header and "global-nav" not in header
+
+
 def test_features_not_built_are_not_links(user_client):
     html = user_client.get("/").content.decode()
     assert '<span class="unavailable">契約内容の変更<span class="badge">準備中</span></span>' in html
