@@ -29,6 +29,7 @@ from .selectors import (
     wizard_application,
     wizard_applications,
 )
+from .terminal_page_sql import TerminalPages
 
 Status = ReissueApplication.Status
 STEPS = ["ガイダンス", "申込担当者入力", "論理端末入力", "申込内容確認", "登録完了"]
@@ -40,18 +41,6 @@ CHOOSE_ALL_LISTED = "all"
 CHOOSE_NONE = "none"
 CONFIRM_CONTENT_CACHED_MAX = 32_000
 CONFIRM_CONTENT_SECONDS = 600
-TERMINAL_ROW_FIELDS = (
-    "pk",
-    "name",
-    "category",
-    "device_type",
-    "auth_code1",
-    "auth_code2",
-    "auth_code3",
-    "busy",
-    "chosen",
-    "issued_at",
-)
 
 
 def wizard_context(step: int, application=None, **extra) -> dict:
@@ -114,9 +103,8 @@ def terminals_step(request, pk):
         return elsewhere
     company = request.user.company
     name_filter = request.GET.get("q", "").strip()[:NAME_FILTER_MAX]
-    # Plain values, not model instances: the rows only print them.
-    listed = terminal_choices(company, application, name_filter=name_filter).values(*TERMINAL_ROW_FIELDS)
-    paginator = Paginator(listed, TERMINAL_PAGE_SIZE)
+    # Plain values, a page at a time in one statement: the rows only print them.
+    paginator = Paginator(TerminalPages(company.pk, application.pk, name_filter=name_filter), TERMINAL_PAGE_SIZE)
     if not name_filter:
         paginator.count = active_terminal_count(company)  # a cached_property: the cached count saves its query
     page = paginator.get_page(request.GET.get("page"))
@@ -142,7 +130,7 @@ def terminals_step(request, pk):
         if going == CHOOSE_ALL_LISTED:
             # Every terminal of the list shown that can be chosen, on every page of it.
             data["terminals"] = data["shown"] = list(
-                form.fields["terminals"].queryset.filter(pk__in=listed.values("pk"))
+                form.fields["terminals"].queryset.filter(name__icontains=name_filter)
             )
         elif going == CHOOSE_NONE:
             data["terminals"], data["shown"] = [], None

@@ -151,3 +151,52 @@ def test_enter_in_a_field_goes_on_to_the_confirmation(user_client, draft, many):
     html = user_client.get(step_url(draft)).content.decode()
     form = html.split('<form method="post" novalidate>')[1]
     assert re.search(r'<button type="submit" name="go" value="([^"]+)"', form).group(1) == "confirm"
+
+
+ROW_FIELDS = ("pk", "name", "category", "device_type", "auth_code1", "auth_code2", "auth_code3", "busy", "chosen")
+
+
+@pytest.mark.parametrize("name_filter", ["", "a_", "10%", "A", "\\"])
+def test_the_sql_pages_give_the_rows_of_terminal_choices(company, other_company, user, name_filter):
+    """TerminalPages repeats terminal_choices' rules in plain SQL: both must give the same rows, in the same order."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from naccs.applications.selectors import terminal_choices
+    from naccs.applications.terminal_page_sql import TerminalPages
+    from naccs.terminals.models import Certificate
+
+    names = ["A_100", "AB10%", "a_200", "A\\300", "B0001", "C0002", "D0003"]
+    terminals = {name: make_terminal(company, name, certificate_age_days=30 * age) for age, name in enumerate(names)}
+    newest = timezone.now() - timedelta(days=1)
+    Certificate.objects.create(
+        terminal=terminals["B0001"], serial="b" * 32, not_before=newest, not_after=newest, issued_at=newest
+    )
+    terminals["C0002"].is_active = False
+    terminals["C0002"].save()
+    make_terminal(other_company, "A_999")
+    draft = ReissueApplication.objects.create(company=company, created_by=user)
+    draft.lines.create(terminal=terminals["A_100"])
+    submitted = ReissueApplication.objects.create(
+        company=company, created_by=user, status=ReissueApplication.Status.SUBMITTED, receipt_number="26112600001"
+    )
+    submitted.lines.create(terminal=terminals["a_200"])
+    closed = ReissueApplication.objects.create(
+        company=company, created_by=user, status=ReissueApplication.Status.COMPLETED, receipt_number="26112600002"
+    )
+    closed.lines.create(terminal=terminals["D0003"])
+
+    expected = [
+        {**row, "busy": bool(row["busy"]), "chosen": bool(row["chosen"])}
+        for row in terminal_choices(company, draft, name_filter=name_filter).values(*ROW_FIELDS, "issued_at")
+    ]
+    pages = TerminalPages(company.pk, draft.pk, name_filter=name_filter)
+    assert pages.count() == len(expected)
+    assert pages[0:100] == expected
+    assert pages[1:3] == expected[1:3]
+    if not name_filter:
+        assert [row["name"] for row in expected] == ["AB10%", "A\\300", "A_100", "B0001", "D0003", "a_200"]
+        by_name = {row["name"]: row for row in expected}
+        assert by_name["a_200"]["busy"] and by_name["A_100"]["chosen"] and not by_name["D0003"]["busy"]
+        assert by_name["B0001"]["issued_at"] == newest
