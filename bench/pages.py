@@ -1,12 +1,13 @@
 """Page throughput: our pages against a bare Django view, served by the same gunicorn on PostgreSQL.
 
-    uv run python bench/pages.py [--duration 20] [--connections 32]
+    uv run python bench/pages.py [--duration 10] [--rounds 3] [--connections 32] [--only 確認画面]
 
 Starts a throw-away PostgreSQL cluster (scripts/with-test-postgres), migrates a fresh database, loads the demo data
 plus a company with 2,000 terminals, starts gunicorn (2 workers, production settings) on 127.0.0.1 and drives every
-page with wrk (Debian's package) for the same time and concurrency, each page right after a run of the bare view.
-Prints requests/s, p50, p95 and the ratios to that bare run. Targets (issue 7): home and 確認画面 >= 0.5 of the
-bare view's throughput; the 2,000-terminal 論理端末 step's p95 under 10x the bare view's p95.
+page with wrk (Debian's package) for the same time and concurrency, in rounds of a bare-view run then the page.
+Prints requests/s, p50, p95, and the medians over the rounds of each page's ratios to the bare run before it.
+Targets (issue 7): home and 確認画面 >= 0.5 of the bare view's throughput; the 2,000-terminal 論理端末 step's p95
+under 10x the bare view's p95.
 """
 
 import argparse
@@ -19,6 +20,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from statistics import median
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_PORT = "54340"
@@ -116,7 +118,8 @@ def run_wrk(url: str, cookie: str | None, duration: int, connections: int) -> di
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--duration", type=int, default=20, help="seconds per page (default 20)")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per page and round (default 10)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of bare view then page (default 3)")
     parser.add_argument("--connections", type=int, default=32, help="concurrent connections (default 32)")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--only", help="measure only the pages whose label contains this")
@@ -133,31 +136,38 @@ def main() -> None:
     base = f"http://127.0.0.1:{args.port}"
     server = start_gunicorn(env, args.port)
     try:
-        # Each page right after a run of the bare view, and its ratios against that run: this machine's speed drifts
-        # by a quarter from minute to minute (neighbours on the host), which one bare run at the start misreads.
+        # Each page right after a run of the bare view, in several rounds, and the median of its ratios to those
+        # runs: this machine's speed drifts by a quarter from minute to minute (neighbours on the host), which one
+        # bare run at the start misreads.
         results = []
         for label, path, cookie in targets:
             if args.only and args.only not in label:
                 continue
-            bare = measure(base + BARE_PATH, None, args)
-            page = measure(base + path, cookie, args)
-            results.append((label, page, bare))
-            for name, figures in (("  bare view (2 KB)", bare), (label, page)):
-                print(
-                    f"{name:<28} {figures['rps']:8.1f} req/s  p50 {figures['p50_us'] / 1000:7.1f} ms  "
-                    f"p95 {figures['p95_us'] / 1000:7.1f} ms  errors {figures['errors']}",
-                    flush=True,
-                )
+            rounds = []
+            for _ in range(args.rounds):
+                bare = measure(base + BARE_PATH, None, args)
+                page = measure(base + path, cookie, args)
+                rounds.append((page, bare))
+                for name, figures in (("  bare view (2 KB)", bare), (label, page)):
+                    print(
+                        f"{name:<28} {figures['rps']:8.1f} req/s  p50 {figures['p50_us'] / 1000:7.1f} ms  "
+                        f"p95 {figures['p95_us'] / 1000:7.1f} ms  errors {figures['errors']}",
+                        flush=True,
+                    )
+            results.append((label, rounds))
     finally:
         server.terminate()
         server.wait()
         shutil.rmtree(var_dir, ignore_errors=True)
 
-    print(f"\n{'page':<28} {'req/s':>8} {'bare':>8} {'ratio':>6} {'p95 ratio':>9}")
-    for label, page, bare in results:
+    print(f"\nmedians of {args.rounds} rounds")
+    print(f"{'page':<28} {'req/s':>8} {'bare':>8} {'ratio':>6} {'p95 ratio':>9}")
+    for label, rounds in results:
         print(
-            f"{label:<28} {page['rps']:8.1f} {bare['rps']:8.1f} {page['rps'] / bare['rps']:6.2f} "
-            f"{page['p95_us'] / bare['p95_us']:9.2f}"
+            f"{label:<28} {median(page['rps'] for page, _ in rounds):8.1f} "
+            f"{median(bare['rps'] for _, bare in rounds):8.1f} "
+            f"{median(page['rps'] / bare['rps'] for page, bare in rounds):6.2f} "
+            f"{median(page['p95_us'] / bare['p95_us'] for page, bare in rounds):9.2f}"
         )
 
 

@@ -115,3 +115,20 @@ def test_each_step_marks_itself_in_the_stepper(user_client, walk):
     assert '<li class="done">論理端末入力</li><li aria-current="step">申込内容確認</li><li>登録完了</li>' in confirm
     terminals = user_client.get(f"/applications/reissue/{pk}/terminals/").content.decode()
     assert '<li class="done">申込担当者入力</li><li aria-current="step">論理端末入力</li>' in terminals
+
+
+def test_a_draft_too_large_to_keep_is_read_again_each_time(user_client, walk, company, desired):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from naccs.applications.views import CONFIRM_CONTENT_CACHED_MAX
+
+    many = [make_terminal(company, f"M{number:05d}") for number in range(CONFIRM_CONTENT_CACHED_MAX // 80)]
+    pk = walk(terminal_ids=[terminal.pk for terminal in many])
+    first = confirm_html(user_client, pk)
+    with CaptureQueriesContext(connection) as second_look:
+        second = confirm_html(user_client, pk)
+    assert len(second_look.captured_queries) > 0
+    above_the_form = first.split('id="register-form"')[0]
+    assert above_the_form == second.split('id="register-form"')[0]
+    assert "<td>M00000</td>" in second and f"<td>M{len(many) - 1:05d}</td>" in second
