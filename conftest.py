@@ -42,15 +42,22 @@ def test_ca(settings, session_ca_dir):
     return session_ca_dir
 
 
+@pytest.fixture(scope="session", autouse=True)
+def test_cache_dir(tmp_path_factory):
+    """The shared cache of the test run in a directory of its own, made once (a diskcache takes a while to create)."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    location = str(tmp_path_factory.mktemp("cache"))
+    with override_settings(CACHES={**settings.CACHES, "default": {**settings.CACHES["default"], "LOCATION": location}}):
+        yield
+
+
 @pytest.fixture(autouse=True)
-def empty_cache(settings, tmp_path_factory):
-    """Each test gets its own empty caches: rows rolled back after one test must not be served to the next."""
+def empty_cache(test_cache_dir):
+    """Each test starts with empty caches: rows rolled back after one test must not be served to the next."""
     from django.core.cache import caches
 
-    settings.CACHES = {
-        **settings.CACHES,
-        "default": {**settings.CACHES["default"], "LOCATION": str(tmp_path_factory.mktemp("cache"))},
-    }
     for cache in caches.all():
         cache.clear()
     yield

@@ -153,15 +153,20 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-# One cache shared by every worker process on this host (files under VAR_DIR), so that a logout or a change seen by
-# one worker is seen by all. It holds sessions (read through, written to the database as well), signed-in users and
-# the 新着情報 lists; each is invalidated where it changes (see naccs/accounts/signals.py, naccs/portal/signals.py).
+# One cache shared by every worker process on this host (diskcache: SQLite files under VAR_DIR), so that a logout or
+# a change seen by one worker is seen by all. It holds sessions (read through, written to the database as well),
+# signed-in users, the versions of cached data (naccs/lib/versions.py) and the data cached under them. Not Django's
+# file cache: each of its writes lists the whole directory, 10 ms per write at 5,000 entries, which the wizard under
+# load reached within a minute (bench/load_wizard.py). Writes wait up to DATABASE_TIMEOUT for a busy shard and retry,
+# so no invalidation is dropped; the oldest entries go when the cache outgrows CACHE_SIZE_LIMIT_MB.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "BACKEND": "naccs.lib.cache.SharedCache",
         "LOCATION": os.environ.get("CACHE_DIR") or str(VAR_DIR / "cache"),
         "TIMEOUT": 300,
-        "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 100_000)},
+        "SHARDS": 4,
+        "DATABASE_TIMEOUT": 1.0,
+        "OPTIONS": {"size_limit": env_int("CACHE_SIZE_LIMIT_MB", 512) * 2**20},
     },
     # Rendered fragments whose key names the version of everything they show (e.g. the news version, kept in the
     # shared cache): what is stored under a key never changes, so each process may keep its own copy in memory.

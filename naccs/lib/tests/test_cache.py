@@ -1,0 +1,28 @@
+"""The shared cache (diskcache) stays open between requests and is shared through its directory."""
+
+from django.core.cache import cache
+
+from naccs.lib.cache import SharedCache
+
+
+def open_connections():
+    return [getattr(shard._local, "con", None) for shard in cache._cache._shards]
+
+
+def test_a_finished_request_leaves_the_connections_open(client, db):
+    cache.set("test:key", "value")
+    before = open_connections()
+    assert any(before)
+    client.get("/accounts/login/")  # Django closes every cache when a request finishes
+    assert open_connections() == before
+    assert cache.get("test:key") == "value"
+
+
+def test_another_process_sees_what_one_wrote(tmp_path):
+    # Two instances on one directory stand for two workers.
+    writer = SharedCache(str(tmp_path), {"TIMEOUT": 300})
+    reader = SharedCache(str(tmp_path), {"TIMEOUT": 300})
+    writer.set("version", "a")
+    assert reader.get("version") == "a"
+    writer.set("version", "b")
+    assert reader.get("version") == "b"
