@@ -80,8 +80,3 @@ def chosen_summary(application, shown: int) -> tuple[int, list[str]]:
         company_version_key(application.company_id),
         summary,
     )
-
-
-def active_terminal_count(company) -> int:
-    """How many terminals terminals_for(company) lists, from the shared cache while they are unchanged."""
-    return cached_under(f"terminals:count:{company.pk}", company_version_key(company.pk), terminals_for(company).count)

@@ -8,8 +8,9 @@ the same rows. Portable: the suite runs it on SQLite and PostgreSQL.
 """
 
 from django.db import connection
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
+
+from naccs.lib.raw_sql import datetime_from_db
+from naccs.lib.versions import cached_under, company_version_key
 
 from .models import ReissueApplication
 
@@ -29,7 +30,7 @@ LIMIT %s OFFSET %s
 COUNT = "SELECT COUNT(*) FROM terminals_logicalterminal t WHERE t.company_id = %s AND t.is_active {name_condition}"
 # As the ORM writes name__icontains on both databases.
 NAME_CONTAINS = "AND UPPER(t.name) LIKE UPPER(%s) ESCAPE '\\'"
-COLUMNS = ("pk", "name", "category", "device_type", "auth_code1", "auth_code2", "auth_code3", "busy", "chosen")
+COLUMNS = ("pk", "name", "category", "device_type", "auth_code1", "auth_code2", "auth_code3")
 
 
 class TerminalPages:
@@ -47,6 +48,13 @@ class TerminalPages:
         return NAME_CONTAINS, [f"%{escaped}%"]
 
     def count(self) -> int:
+        """The unfiltered count, asked on every page, from the shared cache while the company's terminals are
+        unchanged; a filtered one from the database."""
+        if self.name_filter:
+            return self._count()
+        return cached_under(f"terminals:count:{self.company_id}", company_version_key(self.company_id), self._count)
+
+    def _count(self) -> int:
         condition, params = self._name()
         with connection.cursor() as cursor:
             cursor.execute(COUNT.format(name_condition=condition), [self.company_id, *params])
@@ -71,15 +79,11 @@ class TerminalPages:
             )
             rows = cursor.fetchall()
         return [
-            {**dict(zip(COLUMNS, (*row[:7], bool(row[7]), bool(row[8])), strict=True)), "issued_at": _moment(row[9])}
+            {
+                **dict(zip(COLUMNS, row[:7], strict=True)),
+                "busy": bool(row[7]),  # SQLite answers EXISTS with 0 or 1
+                "chosen": bool(row[8]),
+                "issued_at": datetime_from_db(row[9]),
+            }
             for row in rows
         ]
-
-
-def _moment(value):
-    """A datetime from a subquery as the ORM would return it: SQLite gives text, PostgreSQL an aware value."""
-    if isinstance(value, str):
-        value = parse_datetime(value)
-    if value is None or timezone.is_aware(value):
-        return value
-    return timezone.make_aware(value, connection.timezone)

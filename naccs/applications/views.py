@@ -8,19 +8,17 @@ from django.contrib import messages
 from django.core.cache import caches
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 
 from naccs.accounts.decorators import company_user_required
+from naccs.lib.jinja2 import render_fragment
 from naccs.lib.versions import company_version_key, version
 
 from . import services
 from .forms import ApplicantForm, TerminalsForm
 from .models import ReissueApplication
 from .selectors import (
-    active_terminal_count,
     applications_for,
     chosen_summary,
     lines_of,
@@ -50,8 +48,7 @@ def wizard_context(step: int, application=None, **extra) -> dict:
 @cache
 def stepper(current_step: int) -> str:
     """The wizard's progress bar, the same for every 申込 at a step: rendered once per process."""
-    html = render_to_string("applications/_stepper.html", {"steps": STEPS, "current_step": current_step})
-    return mark_safe(html)  # noqa: S308 - rendered by the autoescaping Jinja2 engine
+    return render_fragment("applications/_stepper.html", {"steps": STEPS, "current_step": current_step})
 
 
 def editable_or_redirect(request, pk):
@@ -104,10 +101,8 @@ def terminals_step(request, pk):
     company = request.user.company
     name_filter = request.GET.get("q", "").strip()[:NAME_FILTER_MAX]
     # Plain values, a page at a time in one statement: the rows only print them.
-    paginator = Paginator(TerminalPages(company.pk, application.pk, name_filter=name_filter), TERMINAL_PAGE_SIZE)
-    if not name_filter:
-        paginator.count = active_terminal_count(company)  # a cached_property: the cached count saves its query
-    page = paginator.get_page(request.GET.get("page"))
+    terminal_pages = TerminalPages(company.pk, application.pk, name_filter=name_filter)
+    page = Paginator(terminal_pages, TERMINAL_PAGE_SIZE).get_page(request.GET.get("page"))
     # Which button: "confirm" (the 確認画面), a page number, or one of the two that choose in bulk.
     going = request.POST.get("go", "confirm")
     proceeding = going == "confirm"
@@ -196,13 +191,13 @@ def confirm_summary(company, user, pk: int) -> ConfirmSummary:
     if summary is None:
         application = get_object_or_404(wizard_applications(company, user), pk=pk)
         lines = list(lines_of(application))
-        content = render_to_string("applications/_confirm_content.html", {"application": application, "lines": lines})
+        content = render_fragment("applications/_confirm_content.html", {"application": application, "lines": lines})
         summary = ConfirmSummary(
             pk=application.pk,
             status=application.status,
             applicant_email=application.applicant_email,
             complete=services.is_complete(application, lines),
-            content=mark_safe(content),  # noqa: S308 - rendered by the autoescaping Jinja2 engine
+            content=content,
         )
         # Large drafts (hundreds of terminals) are rendered each time rather than held in every worker's memory.
         if len(content) <= CONFIRM_CONTENT_CACHED_MAX:

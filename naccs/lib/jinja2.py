@@ -9,9 +9,11 @@ from functools import lru_cache
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.template.defaultfilters import linebreaks_filter, linebreaksbr
+from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 
 from jinja2 import Environment
 
@@ -54,6 +56,11 @@ def _reverse(script_prefix: str, urlconf, name: str, args: tuple) -> str:
 def forget_urls(*, setting, **kwargs):
     if setting == "ROOT_URLCONF":
         _reverse.cache_clear()
+
+
+def render_fragment(template_name: str, context: dict) -> SafeString:
+    """A part of a page rendered by the Jinja2 engine, ready to be cached and placed in a page as it is."""
+    return mark_safe(render_to_string(template_name, context, using="jinja2"))  # noqa: S308 - the engine escapes
 
 
 def environment(**options) -> Environment:

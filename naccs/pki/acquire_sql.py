@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from naccs.accounts.models import Company
 from naccs.audit.models import AuditEvent
+from naccs.lib.raw_sql import datetime_from_db
 from naccs.terminals.models import Certificate, LogicalTerminal
 
 
@@ -27,11 +28,6 @@ def _locking(sql: str, *, of: str = "") -> str:
 def _when(moment):
     """A datetime parameter as the ORM would pass it."""
     return connection.ops.adapt_datetimefield_value(moment)
-
-
-def _aware(value):
-    """A datetime column as the ORM would return it: SQLite gives naive UTC, PostgreSQL aware values."""
-    return value if timezone.is_aware(value) else timezone.make_aware(value, connection.timezone)
 
 
 def _json(value):
@@ -93,7 +89,7 @@ def lock_unrevoked_certificates(terminal_id: int) -> list[Certificate]:
         )
         rows = cursor.fetchall()
     return [
-        Certificate.from_db(connection.alias, fields, (pk, terminal, serial, _aware(not_after)))
+        Certificate.from_db(connection.alias, fields, (pk, terminal, serial, datetime_from_db(not_after)))
         for pk, terminal, serial, not_after in rows
     ]
 

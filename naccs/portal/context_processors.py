@@ -5,13 +5,12 @@ from functools import cache, lru_cache
 
 from django.conf import settings
 from django.contrib.messages import get_messages
-from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 
 from naccs.accounts.signals import LOGIN_AT_KEY
+from naccs.lib.jinja2 import render_fragment
 
 from .menu import GLOBAL_NAV
 
@@ -45,16 +44,14 @@ def layout_urls() -> dict:
 def portal(request) -> dict:
     """The context of every page (jinja2/base.html) rendered with a request."""
     context = site_context()
-    # The templates get the company and the office, not request.user: each read through its lazy proxy costs.
+    # The templates get the company, not request.user: each read through its lazy proxy costs.
     user = request.user
     signed_in = user.is_authenticated
     company, office = (user.company, user.office) if signed_in else (None, None)
     login_at = request.session.get(LOGIN_AT_KEY) if signed_in else None
     with_nav = company is not None
     context.update(
-        signed_in=signed_in,
         company=company,
-        office=office,
         messages=get_messages(request),
         header=page_header(
             signed_in=signed_in,
@@ -88,4 +85,4 @@ def page_header(
         "global_nav": GLOBAL_NAV,
         "layout": layout_urls(),
     }
-    return mark_safe(render_to_string("includes/header.html", context, using="jinja2"))  # noqa: S308 - autoescaped
+    return render_fragment("includes/header.html", context)

@@ -2,8 +2,6 @@
 
 from django.db.models import Q, QuerySet
 
-from naccs.lib.versions import version
-
 from .models import NewsItem
 
 HOME_NEWS_COUNT = 10
@@ -14,8 +12,3 @@ NEWS_VERSION_KEY = "portal:news-version"
 
 def news_for(company) -> QuerySet[NewsItem]:
     return NewsItem.objects.filter(Q(company=company) | Q(company__isnull=True)).select_related("company")
-
-
-def news_version() -> str:
-    """Part of the key of every cached fragment that shows news (see portal.views.home)."""
-    return version(NEWS_VERSION_KEY)

@@ -4,13 +4,14 @@ from django.core.cache import caches
 from django.http import HttpResponseServerError
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
-from django.utils.safestring import mark_safe
 
 from naccs.accounts.decorators import company_user_required
+from naccs.lib.jinja2 import render_fragment
+from naccs.lib.versions import cached_under
 
 from .context_processors import site_context
 from .menu import APPLY_ENTRIES, MENU_GROUPS
-from .selectors import HOME_NEWS_COUNT, news_for, news_version
+from .selectors import HOME_NEWS_COUNT, NEWS_VERSION_KEY, news_for
 
 
 @company_user_required
@@ -18,14 +19,15 @@ def home(request):
     # Everyone opens this page at 9:00: below its header it is the same for every user of a company until a news item
     # changes, so that part is rendered once per company and news version and kept in each process's memory.
     company = request.user.company
-    key = f"home:{company.pk}:{news_version()}"
-    content = caches["fragments"].get(key)
-    if content is None:
+
+    def content():
         news = list(news_for(company)[:HOME_NEWS_COUNT])
-        context = {**site_context(), "news": news, "menu_groups": MENU_GROUPS}
-        content = mark_safe(render_to_string("portal/_home_content.html", context))  # noqa: S308 - Jinja2 escaped it
-        caches["fragments"].set(key, content)
-    return render(request, "portal/home.html", {"content": content})
+        return render_fragment(
+            "portal/_home_content.html", {**site_context(), "news": news, "menu_groups": MENU_GROUPS}
+        )
+
+    cached = cached_under(f"home:{company.pk}", NEWS_VERSION_KEY, content, store=caches["fragments"])
+    return render(request, "portal/home.html", {"content": cached})
 
 
 @company_user_required

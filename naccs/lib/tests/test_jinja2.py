@@ -3,7 +3,7 @@ from datetime import UTC, date, datetime
 from django.template.loader import render_to_string
 from django.urls import set_script_prefix
 
-from naccs.lib.jinja2 import url, ymd
+from naccs.lib.jinja2 import iso, line_breaks, paragraphs, url, ymd
 
 
 def test_ymd_shows_the_tokyo_date_of_a_moment():
@@ -33,3 +33,10 @@ def test_url_is_remembered_per_script_prefix():
     finally:
         set_script_prefix("/")
     assert url("applications:confirm", 7) == "/applications/reissue/7/confirm/"
+
+
+def test_the_text_filters_escape_and_keep_line_breaks():
+    assert paragraphs("<b>一行目</b>\n二行目") == "<p>&lt;b&gt;一行目&lt;/b&gt;<br>二行目</p>"
+    assert line_breaks("a<\nb") == "a&lt;<br>b"
+    assert iso(datetime(2026, 11, 30, 15, 0, tzinfo=UTC)) == "2026-12-01T00:00:00+09:00"
+    assert iso(None) == ""
