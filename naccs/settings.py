@@ -72,6 +72,7 @@ MIDDLEWARE = [
     # No LocaleMiddleware: the portal is Japanese only (LANGUAGE_CODE), whatever language the browser asks for.
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "naccs.portal.middleware.CsrfCookieOnceMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "naccs.accounts.middleware.IdleTimeoutMiddleware",

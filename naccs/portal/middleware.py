@@ -1,4 +1,5 @@
-"""Middleware of the portal: a Japanese retry page when the database is away, the CSP header built once."""
+"""Middleware of the portal: a Japanese retry page when the database is away, the CSP header built once, the CSRF
+cookie sent only when the browser does not hold it yet."""
 
 import logging
 
@@ -53,4 +54,25 @@ class StaticCSPMiddleware(CSPMiddleware):
         for header, value in self.headers.items():
             if value and header not in response:
                 response[header] = value
+        return response
+
+
+class CsrfCookieOnceMiddleware:
+    """Lets Django's CsrfViewMiddleware, which it must follow in MIDDLEWARE, send the CSRF cookie only to a browser that
+    does not hold it yet; the protection itself is Django's, unchanged.
+
+    Django sends the cookie again with every page that shows a form, only to push its expiry a year further; building
+    that Set-Cookie (an HTTP date, a Morsel) cost more than rendering the 確認画面's own template. It is still sent
+    when it is new or changed: a first visit, a malformed or pre-4.0 cookie, and every login (Django rotates the
+    secret then), so a signed-in user's cookie always has about a year to run, and a session lasts 12 hours."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        # Runs before CsrfViewMiddleware.process_response, which reads this flag.
+        secret = request.META.get("CSRF_COOKIE")
+        if secret is not None and request.COOKIES.get(settings.CSRF_COOKIE_NAME) == secret:
+            request.META["CSRF_COOKIE_NEEDS_UPDATE"] = False
         return response
