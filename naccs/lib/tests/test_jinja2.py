@@ -40,3 +40,15 @@ def test_the_text_filters_escape_and_keep_line_breaks():
     assert line_breaks("a<\nb") == "a&lt;<br>b"
     assert iso(datetime(2026, 11, 30, 15, 0, tzinfo=UTC)) == "2026-12-01T00:00:00+09:00"
     assert iso(None) == ""
+
+
+def test_a_template_sees_the_environment_globals_and_its_own_overlay_them_for_it_alone():
+    from django.template import engines
+
+    env = engines["jinja2"].env
+    source = "{{ reasons | length }} {{ url('portal:home') }}"
+    overlaid = env.from_string(source, globals={"reasons": {"only": "one"}})
+    plain = env.from_string(source)
+    assert overlaid.render() == "1 /"
+    assert plain.render() == f"{len(env.globals['reasons'])} /"
+    assert len(env.globals["reasons"]) > 1
