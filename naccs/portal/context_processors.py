@@ -5,6 +5,8 @@ from functools import cache, lru_cache
 
 from django.conf import settings
 from django.contrib.messages import get_messages
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +19,12 @@ from .menu import GLOBAL_NAV
 
 def site_context() -> dict:
     """The parts of every page that need neither the request nor the database (error pages render with these)."""
+    return dict(site_parts())
+
+
+@cache
+def site_parts() -> dict:
+    """site_context()'s settings, read once per process (and again when a test changes them)."""
     return {
         "helpdesk": {
             "name": settings.HELPDESK_NAME,
@@ -28,6 +36,11 @@ def site_context() -> dict:
         "copyright_line": settings.COPYRIGHT_LINE,
         "layout": layout_urls(),
     }
+
+
+@receiver(setting_changed)
+def forget_site_parts(**kwargs):
+    site_parts.cache_clear()
 
 
 @cache
@@ -43,26 +56,32 @@ def layout_urls() -> dict:
 
 def portal(request) -> dict:
     """The context of every page (jinja2/base.html) rendered with a request."""
-    context = site_context()
     # The templates get the company, not request.user: each read through its lazy proxy costs.
     user = request.user
     signed_in = user.is_authenticated
     company, office = (user.company, user.office) if signed_in else (None, None)
     login_at = request.session.get(LOGIN_AT_KEY) if signed_in else None
     with_nav = company is not None
-    context.update(
-        company=company,
-        messages=get_messages(request),
-        header=page_header(
+    return {
+        **site_parts(),
+        "company": company,
+        "messages": get_messages(request),
+        "header": page_header(
             signed_in=signed_in,
             company_name=company.name if company else "",
             office_name=office.name if company and office else "",
-            login_at=f"{timezone.localtime(datetime.fromisoformat(login_at)):%Y/%m/%d %H:%M}" if login_at else "",
+            login_at=shown_login_time(login_at) if login_at else "",
             with_nav=with_nav,
             current_url=current_nav_url(request.path) if with_nav else None,
         ),
-    )
-    return context
+    }
+
+
+@lru_cache(maxsize=10_000)
+def shown_login_time(moment: str) -> str:
+    """The login time kept in the session (ISO 8601) as the header shows it; the same for every page of a session,
+    so converted once (a time zone conversion cost as much as the rest of this context)."""
+    return f"{timezone.localtime(datetime.fromisoformat(moment)):%Y/%m/%d %H:%M}"
 
 
 def current_nav_url(path: str) -> str | None:
