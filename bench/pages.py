@@ -1,11 +1,12 @@
 """Page throughput: our pages against a bare Django view, served by the same gunicorn on PostgreSQL.
 
-    uv run python bench/pages.py [--duration 10] [--rounds 3] [--connections 32] [--only 確認画面]
+    uv run python bench/pages.py [--duration 2] [--rounds 10] [--connections 32] [--only 確認画面]
 
 Starts a throw-away PostgreSQL cluster (scripts/with-test-postgres), migrates a fresh database, loads the demo data
 plus a company with 2,000 terminals, starts gunicorn (2 workers, production settings) on 127.0.0.1 and drives every
-page with wrk (Debian's package) for the same time and concurrency, in rounds of a bare-view run then the page.
-Prints requests/s, p50, p95, and the medians over the rounds of each page's ratios to the bare run before it.
+page with wrk (Debian's package) for the same time and concurrency: after a warm-up, in rounds of a short bare-view run
+then a run of the page (10 rounds of 2 s: each side driven for 20 s). Prints for each page the medians over the rounds
+of requests/s, p50 and p95, and of its ratios to the bare run just before it, with the lowest and highest ratio.
 Targets (issue 7): home and 確認画面 >= 0.5 of the bare view's throughput; the 2,000-terminal 論理端末 step's p95
 under 10x the bare view's p95.
 """
@@ -26,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PG_PORT = "54340"
 BARE_PATH = "/bench/bare/"
 BENCH_DB = "naccs_bench"
+WARM_UP_SECONDS = 2
 
 
 def ensure_postgres() -> None:
@@ -118,8 +120,8 @@ def run_wrk(url: str, cookie: str | None, duration: int, connections: int) -> di
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--duration", type=int, default=10, help="seconds per page and round (default 10)")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds of bare view then page (default 3)")
+    parser.add_argument("--duration", type=int, default=2, help="seconds of each run (default 2)")
+    parser.add_argument("--rounds", type=int, default=10, help="rounds of bare view then page (default 10)")
     parser.add_argument("--connections", type=int, default=32, help="concurrent connections (default 32)")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--only", help="measure only the pages whose label contains this")
@@ -136,44 +138,39 @@ def main() -> None:
     base = f"http://127.0.0.1:{args.port}"
     server = start_gunicorn(env, args.port)
     try:
-        # Each page right after a run of the bare view, in several rounds, and the median of its ratios to those
-        # runs: this machine's speed drifts by a quarter from minute to minute (neighbours on the host), which one
-        # bare run at the start misreads.
-        results = []
+        # Short runs of the page, each right after a run of the bare view, and the median of its ratios to those
+        # runs: this machine's speed drifts by a quarter within a minute (neighbours on the host); long runs, or one
+        # bare run at the start, mistake that drift for the page's cost.
+        print(f"{'page':<28} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'bare':>8} {'ratio':>6} {'range':>11} "
+              f"{'p95 ratio':>9} {'errors':>6}", flush=True)  # fmt: skip
         for label, path, cookie in targets:
             if args.only and args.only not in label:
                 continue
+            run_wrk(base + BARE_PATH, None, WARM_UP_SECONDS, args.connections)
+            run_wrk(base + path, cookie, WARM_UP_SECONDS, args.connections)
             rounds = []
             for _ in range(args.rounds):
-                bare = measure(base + BARE_PATH, None, args)
-                page = measure(base + path, cookie, args)
+                bare = run_wrk(base + BARE_PATH, None, args.duration, args.connections)
+                page = run_wrk(base + path, cookie, args.duration, args.connections)
                 rounds.append((page, bare))
-                for name, figures in (("  bare view (2 KB)", bare), (label, page)):
-                    print(
-                        f"{name:<28} {figures['rps']:8.1f} req/s  p50 {figures['p50_us'] / 1000:7.1f} ms  "
-                        f"p95 {figures['p95_us'] / 1000:7.1f} ms  errors {figures['errors']}",
-                        flush=True,
-                    )
-            results.append((label, rounds))
+            print(summary_line(label, rounds), flush=True)
     finally:
         server.terminate()
         server.wait()
         shutil.rmtree(var_dir, ignore_errors=True)
 
-    print(f"\nmedians of {args.rounds} rounds")
-    print(f"{'page':<28} {'req/s':>8} {'bare':>8} {'ratio':>6} {'p95 ratio':>9}")
-    for label, rounds in results:
-        print(
-            f"{label:<28} {median(page['rps'] for page, _ in rounds):8.1f} "
-            f"{median(bare['rps'] for _, bare in rounds):8.1f} "
-            f"{median(page['rps'] / bare['rps'] for page, bare in rounds):6.2f} "
-            f"{median(page['p95_us'] / bare['p95_us'] for page, bare in rounds):9.2f}"
-        )
 
-
-def measure(url: str, cookie: str | None, args) -> dict:
-    run_wrk(url, cookie, 2, args.connections)  # warm up
-    return run_wrk(url, cookie or None, args.duration, args.connections)
+def summary_line(label: str, rounds: list[tuple[dict, dict]]) -> str:
+    ratios = [page["rps"] / bare["rps"] for page, bare in rounds]
+    return (
+        f"{label:<28} {median(page['rps'] for page, _ in rounds):8.1f} "
+        f"{median(page['p50_us'] for page, _ in rounds) / 1000:7.1f} "
+        f"{median(page['p95_us'] for page, _ in rounds) / 1000:7.1f} "
+        f"{median(bare['rps'] for _, bare in rounds):8.1f} {median(ratios):6.2f} "
+        f"{min(ratios):5.2f}–{max(ratios):.2f} "
+        f"{median(page['p95_us'] / bare['p95_us'] for page, bare in rounds):9.2f} "
+        f"{sum(page['errors'] for page, _ in rounds):6d}"
+    )
 
 
 if __name__ == "__main__":
