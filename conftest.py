@@ -58,10 +58,12 @@ def empty_cache(test_cache_dir):
     """Each test starts with empty caches: rows rolled back after one test must not be served to the next."""
     from django.core.cache import caches
 
-    for cache in caches.all():
+    from naccs.lib.cache import fragments
+
+    for cache in [*caches.all(), fragments]:
         cache.clear()
     yield
-    for cache in caches.all():
+    for cache in [*caches.all(), fragments]:
         cache.clear()
 
 

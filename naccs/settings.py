@@ -169,13 +169,6 @@ CACHES = {
         "DATABASE_TIMEOUT": 1.0,
         "OPTIONS": {"size_limit": env_int("CACHE_SIZE_LIMIT_MB", 512) * 2**20},
     },
-    # Rendered fragments whose key names the version of everything they show (e.g. the news version, kept in the
-    # shared cache): what is stored under a key never changes, so each process may keep its own copy in memory.
-    "fragments": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "TIMEOUT": 3600,
-        "OPTIONS": {"MAX_ENTRIES": 10_000},
-    },
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # Messages ride in the session every request loads anyway; the default also reads and rewrites a cookie of its own.

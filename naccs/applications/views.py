@@ -5,13 +5,13 @@ from functools import cache
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.cache import caches
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from naccs.accounts.decorators import company_user_required
+from naccs.lib.cache import fragments
 from naccs.lib.jinja2 import render_fragment
 from naccs.lib.versions import company_version_key, version
 
@@ -38,7 +38,6 @@ CHOSEN_NAMES_SHOWN = 20
 CHOOSE_ALL_LISTED = "all"
 CHOOSE_NONE = "none"
 CONFIRM_CONTENT_CACHED_MAX = 16_000  # characters: about a hundred terminals
-CONFIRM_CONTENT_SECONDS = 600
 
 
 def wizard_context(step: int, application=None, **extra) -> dict:
@@ -187,7 +186,7 @@ def confirm_summary(company, user, pk: int) -> ConfirmSummary:
     wizard_applications). Everyone who applies opens this page; while nothing changes it costs no query and no render.
     The key names the company and the user: only a request that passed the 404 check fills it."""
     key = f"applications:confirm:{company.pk}:{user.pk}:{pk}:{version(company_version_key(company.pk))}"
-    summary = caches["fragments"].get(key)
+    summary = fragments.get(key)
     if summary is None:
         application = get_object_or_404(wizard_applications(company, user), pk=pk)
         lines = list(lines_of(application))
@@ -201,7 +200,7 @@ def confirm_summary(company, user, pk: int) -> ConfirmSummary:
         )
         # Large drafts (hundreds of terminals) are rendered each time rather than held in every worker's memory.
         if len(content) <= CONFIRM_CONTENT_CACHED_MAX:
-            caches["fragments"].set(key, summary, CONFIRM_CONTENT_SECONDS)
+            fragments.set(key, summary)
     return summary
 
 

@@ -1,11 +1,11 @@
 """Home (メニュー画面), 新着情報 detail and the 申込実施 menu."""
 
-from django.core.cache import caches
 from django.http import HttpResponseServerError
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 
 from naccs.accounts.decorators import company_user_required
+from naccs.lib.cache import fragments
 from naccs.lib.jinja2 import render_fragment
 from naccs.lib.versions import cached_under
 
@@ -26,7 +26,7 @@ def home(request):
             "portal/_home_content.html", {**site_context(), "news": news, "menu_groups": MENU_GROUPS}
         )
 
-    cached = cached_under(f"home:{company.pk}", NEWS_VERSION_KEY, content, store=caches["fragments"])
+    cached = cached_under(f"home:{company.pk}", NEWS_VERSION_KEY, content, store=fragments)
     return render(request, "portal/home.html", {"content": cached})
 
 
