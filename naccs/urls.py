@@ -8,13 +8,14 @@ admin.site.site_title = "NACCSサポートシステム"
 admin.site.index_title = "センター業務"
 
 urlpatterns = [
-    path("", include("naccs.portal.urls")),
     path("accounts/", include("naccs.accounts.urls")),
     path("applications/", include("naccs.applications.urls")),
     path("pki/", include("naccs.pki.urls")),
     path("terminals/", include("naccs.terminals.urls")),
     path("center/dashboard/", center_views.dashboard, name="center_dashboard"),
     path("center/", admin.site.urls),
+    # Last: with no prefix of its own, every request would otherwise try the portal's patterns first.
+    path("", include("naccs.portal.urls")),
 ]
 
 handler500 = "naccs.portal.views.server_error"
