@@ -85,14 +85,19 @@ def prepared_environment(*, prefix: str, steps: str) -> tuple[str, dict]:
     return var_dir, env
 
 
-def start_gunicorn(env: dict, port: int) -> subprocess.Popen:
-    """gunicorn with 2 workers on 127.0.0.1, production settings from `env`; waits until it answers."""
+def start_gunicorn(env: dict, port: int, root: Path = ROOT) -> subprocess.Popen:
+    """gunicorn with 2 workers on 127.0.0.1 serving the code under `root`, production settings from `env`; waits
+    until it answers."""
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "naccs.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{port}",
          "--log-level", "warning"],
-        cwd=ROOT, env=env,
+        cwd=root, env={**env, "PYTHONPATH": str(root)},
     )  # fmt: skip
-    wait_until_up(f"http://127.0.0.1:{port}/accounts/login/")
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/accounts/login/")
+    except BaseException:
+        server.terminate()
+        raise
     return server
 
 
