@@ -70,3 +70,15 @@ def test_a_malformed_cookie_is_replaced(browser):
     response = browser.get(LOGIN)
     assert csrf_cookie_sent(response)
     assert re.fullmatch(r"[A-Za-z0-9]{32}", response.cookies[settings.CSRF_COOKIE_NAME].value)
+
+
+def test_the_form_field_is_django_s_and_only_pages_with_a_form_make_a_token(browser, user):
+    signed_in(browser, user)
+    html = browser.get(GUIDANCE).content.decode()
+    assert re.search(r'<input type="hidden" name="csrfmiddlewaretoken" value="[A-Za-z0-9]{64}">', html)
+    fresh = Client(enforce_csrf_checks=True)  # no CSRF cookie yet: a page that made a token would set one
+    fresh.force_login(user)
+    home = fresh.get("/")
+    assert home.status_code == 200
+    assert "csrfmiddlewaretoken" not in home.content.decode()
+    assert not csrf_cookie_sent(home)
