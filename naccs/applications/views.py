@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 from naccs.accounts.decorators import company_user_required
 from naccs.lib.cache import fragments
 from naccs.lib.jinja2 import render_fragment
-from naccs.lib.versions import company_version_key, version
+from naccs.lib.versions import cached_under, company_version_key
 
 from . import services
 from .forms import ApplicantForm, TerminalsForm
@@ -182,26 +182,29 @@ class ConfirmSummary:
 
 
 def confirm_summary(company, user, pk: int) -> ConfirmSummary:
-    """The 確認画面 of one 申込, kept in each process's memory under the versions of everything it shows (404 as
-    wizard_applications). Everyone who applies opens this page; while nothing changes it costs no query and no render.
-    The key names the company and the user: only a request that passed the 404 check fills it."""
-    key = f"applications:confirm:{company.pk}:{user.pk}:{pk}:{version(company_version_key(company.pk))}"
-    summary = fragments.get(key)
-    if summary is None:
+    """The 確認画面 of one 申込 (404 as wizard_applications), kept in each process's memory under the version of
+    everything it shows: everyone who applies opens this page, and while nothing changes it costs no query and no
+    render. The key names the company and the user: only a request that passed the 404 check fills it."""
+
+    def summarize() -> ConfirmSummary:
         application = get_object_or_404(wizard_applications(company, user), pk=pk)
         lines = list(lines_of(application))
-        content = render_fragment("applications/_confirm_content.html", {"application": application, "lines": lines})
-        summary = ConfirmSummary(
+        return ConfirmSummary(
             pk=application.pk,
             status=application.status,
             applicant_email=application.applicant_email,
             complete=services.is_complete(application, lines),
-            content=content,
+            content=render_fragment("applications/_confirm_content.html", {"application": application, "lines": lines}),
         )
+
+    return cached_under(
+        f"applications:confirm:{company.pk}:{user.pk}:{pk}",
+        company_version_key(company.pk),
+        summarize,
+        store=fragments,
         # Large drafts (hundreds of terminals) are rendered each time rather than held in every worker's memory.
-        if len(content) <= CONFIRM_CONTENT_CACHED_MAX:
-            fragments.set(key, summary)
-    return summary
+        keep=lambda summary: len(summary.content) <= CONFIRM_CONTENT_CACHED_MAX,
+    )
 
 
 @company_user_required

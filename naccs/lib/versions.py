@@ -41,16 +41,18 @@ def _new_version(key: str) -> None:
     cache.set(key, uuid.uuid4().hex, timeout=None)
 
 
-def cached_under(name: str, version_key: str, compute, *, store=None):
+def cached_under(name: str, version_key: str, compute, *, store=None, keep=None):
     """compute()'s value, kept under `name` and the current version under `version_key`, in the shared cache or in
     `store` (a process's own memory suits rendered fragments: what is stored under a versioned key never changes).
 
     `name` must say whose data it is (company, user, id); the version must cover every row compute() reads. An
-    exception from compute() (Http404 for another company's id) passes through and caches nothing."""
+    exception from compute() (Http404 for another company's id) passes through and caches nothing; so does a value
+    that `keep(value)` refuses (too large to hold), which is computed again next time."""
     store = cache if store is None else store
     key = f"{name}:{version(version_key)}"
     value = store.get(key)
     if value is None:
         value = compute()
-        store.set(key, value)
+        if keep is None or keep(value):
+            store.set(key, value)
     return value
