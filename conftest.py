@@ -60,11 +60,13 @@ def empty_cache(test_cache_dir):
 
     from naccs.lib.cache import fragments
 
-    for cache in [*caches.all(), fragments]:
-        cache.clear()
+    def clear():
+        for cache in [*caches.all(), fragments]:
+            cache.clear()
+
+    clear()
     yield
-    for cache in [*caches.all(), fragments]:
-        cache.clear()
+    clear()
 
 
 @pytest.fixture

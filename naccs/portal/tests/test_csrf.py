@@ -52,6 +52,7 @@ def test_a_form_page_of_a_signed_in_user_sends_no_cookie_and_its_token_is_accept
     page = browser.get(GUIDANCE)
     assert page.status_code == 200
     assert not csrf_cookie_sent(page)
+    assert page.content.decode().count('name="csrfmiddlewaretoken"') == 1  # the header's ログアウト carries none
     assert form_token(browser.get(GUIDANCE)) != form_token(page)  # the token is still masked anew for every page
     response = browser.post(GUIDANCE, {"csrfmiddlewaretoken": form_token(page)})
     assert response.status_code == 302
@@ -72,12 +73,13 @@ def test_a_malformed_cookie_is_replaced(browser):
     assert re.fullmatch(r"[A-Za-z0-9]{32}", response.cookies[settings.CSRF_COOKIE_NAME].value)
 
 
-def test_the_form_field_is_django_s_and_only_pages_with_a_form_make_a_token(browser, user):
-    signed_in(browser, user)
-    html = browser.get(GUIDANCE).content.decode()
-    assert re.search(r'<input type="hidden" name="csrfmiddlewaretoken" value="[A-Za-z0-9]{64}">', html)
+def test_the_form_field_is_django_s_and_only_pages_with_a_form_make_a_token(user):
     fresh = Client(enforce_csrf_checks=True)  # no CSRF cookie yet: a page that made a token would set one
     fresh.force_login(user)
+    form_page = fresh.get(GUIDANCE)
+    assert csrf_cookie_sent(form_page)
+    assert re.search(r'<input type="hidden" name="csrfmiddlewaretoken" value="[A-Za-z0-9]{64}">', form_page.text)
+    fresh.cookies.pop(settings.CSRF_COOKIE_NAME)
     home = fresh.get("/")
     assert home.status_code == 200
     assert "csrfmiddlewaretoken" not in home.content.decode()

@@ -166,3 +166,10 @@ def test_a_changed_or_deleted_news_item_changes_the_next_visit(user_client, comp
     assert "新しい見出し" in user_client.get("/").content.decode()
     item.delete()
     assert "新しい見出し" not in user_client.get("/").content.decode()
+
+
+def test_a_changed_helpdesk_setting_shows_although_the_page_parts_are_read_once(client, settings):
+    assert 'href="tel:0120-794527"' in client.get("/accounts/login/").content.decode()
+    settings.HELPDESK_PHONE = "0120-000000"
+    html = client.get("/accounts/login/").content.decode()
+    assert 'href="tel:0120-000000"' in html and 'href="tel:0120-794527"' not in html
