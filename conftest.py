@@ -42,31 +42,14 @@ def test_ca(settings, session_ca_dir):
     return session_ca_dir
 
 
-@pytest.fixture(scope="session", autouse=True)
-def test_cache_dir(tmp_path_factory):
-    """The shared cache of the test run in a directory of its own, made once (a diskcache takes a while to create)."""
-    from django.conf import settings
-    from django.test import override_settings
-
-    location = str(tmp_path_factory.mktemp("cache"))
-    with override_settings(CACHES={**settings.CACHES, "default": {**settings.CACHES["default"], "LOCATION": location}}):
-        yield
-
-
 @pytest.fixture(autouse=True)
-def empty_cache(test_cache_dir):
-    """Each test starts with empty caches: rows rolled back after one test must not be served to the next."""
-    from django.core.cache import caches
+def empty_cache():
+    """Each test starts with an empty cache: sessions of rows rolled back after one test must not reach the next."""
+    from django.core.cache import cache
 
-    from naccs.lib.cache import fragments
-
-    def clear():
-        for cache in [*caches.all(), fragments]:
-            cache.clear()
-
-    clear()
+    cache.clear()
     yield
-    clear()
+    cache.clear()
 
 
 @pytest.fixture
@@ -139,6 +122,50 @@ def other_client(other_user):
     client = Client()
     client.post("/accounts/login/", {"username": other_user.username, "password": PASSWORD})
     return client
+
+
+_counter = {"n": 0}
+
+
+@pytest.fixture
+def run_day():
+    """The next business day: the earliest 希望日 a 申込 made today may have."""
+    from naccs.lib.business_days import next_business_day, today
+
+    return next_business_day(today())
+
+
+@pytest.fixture
+def make_application(user, run_day):
+    """A registered (受付済) 申込 for `run_day` naming `count` new terminals."""
+
+    from django.utils import timezone
+
+    from naccs.applications.models import Application, Reissue, ReissueLine
+    from naccs.tests.helpers import make_terminal
+
+    def make(*, company=None, count=2, status="submitted", reason="expired", day=None):
+        company = company or user.company
+        _counter["n"] += 1
+        n = _counter["n"]
+        application = Application.objects.create(
+            company=company,
+            created_by=user,
+            status=status,
+            receipt_number=f"2026{n:07d}",
+            applicant_last_name="通関",
+            applicant_first_name="花子",
+            applicant_email="hanako@example.jp",
+            desired_date=day or run_day,
+            submitted_at=timezone.now(),
+        )
+        Reissue.objects.create(application=application, reason=reason)
+        for i in range(count):
+            terminal = make_terminal(company, f"{n % 10000:04d}{i:02d}"[-6:])
+            ReissueLine.objects.create(application=application, terminal=terminal)
+        return application
+
+    return make
 
 
 @pytest.fixture

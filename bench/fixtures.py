@@ -10,12 +10,12 @@ from django.db import connection
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.utils import timezone
+from naccs.applications.services import start_draft
 
 from naccs.accounts.middleware import LAST_SEEN_KEY
 from naccs.accounts.models import Company, User
 from naccs.accounts.signals import LOGIN_AT_KEY
 from naccs.applications.models import ReissueApplication
-from naccs.applications.services import start_draft
 from naccs.lib.business_days import earliest_desired_date
 from naccs.terminals.models import Certificate, LogicalTerminal
 
@@ -95,7 +95,7 @@ def prepare() -> None:
         ("home (メニュー画面)", "/", session_cookie(demo)),
         ("論理端末 step (2,000 terminals)", f"/applications/reissue/{big_draft.pk}/terminals/", session_cookie(big)),
         ("確認画面", f"/applications/reissue/{demo_draft.pk}/confirm/", session_cookie(demo)),
-        ("契約内容の確認 (2,000 terminals)", "/terminals/contract/", session_cookie(big)),
+        ("契約内容の確認 (2,000 terminals)", "/contract/", session_cookie(big)),
     ]
     for label, path, cookie in pages:
         print(f"{label}\t{path}\t{cookie}")

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "naccs.portal",
     "naccs.terminals",
     "naccs.applications",
+    "naccs.contract",
     "naccs.pki",
     "naccs.center",
     "naccs.mailer",
@@ -72,12 +73,11 @@ MIDDLEWARE = [
     # No LocaleMiddleware: the portal is Japanese only (LANGUAGE_CODE), whatever language the browser asks for.
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "naccs.portal.middleware.CsrfCookieOnceMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "naccs.accounts.middleware.IdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "naccs.portal.middleware.StaticCSPMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Last, so that it sees the final authenticated request (django-axes documentation).
     "axes.middleware.AxesMiddleware",
 ]
@@ -154,23 +154,19 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-# One cache shared by every worker process on this host (diskcache: SQLite files under VAR_DIR), so that a logout or
-# a change seen by one worker is seen by all. It holds sessions (read through, written to the database as well),
-# signed-in users, the versions of cached data (naccs/lib/versions.py) and the data cached under them. Not Django's
-# file cache: each of its writes lists the whole directory, 10 ms per write at 5,000 entries, which the wizard under
-# load reached within a minute (bench/load_wizard.py). Writes wait up to DATABASE_TIMEOUT for a busy shard and retry,
-# so no invalidation is dropped; the oldest entries go when the cache outgrows CACHE_SIZE_LIMIT_MB.
-CACHES = {
-    "default": {
-        "BACKEND": "naccs.lib.cache.SharedCache",
-        "LOCATION": os.environ.get("CACHE_DIR") or str(VAR_DIR / "cache"),
-        "TIMEOUT": 300,
-        "SHARDS": 4,
-        "DATABASE_TIMEOUT": 1.0,
-        "OPTIONS": {"size_limit": env_int("CACHE_SIZE_LIMIT_MB", 512) * 2**20},
-    },
-}
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Nothing is correct only inside one process or one host: the signed-in user is read from the database on every
+# request, and sessions live in the database. With REDIS_URL (several web hosts, DESIGN §6) Redis is the cache every
+# host shares and sessions are read through it (cached_db writes both, so a logout on one host ends the session on
+# all); without it each process has a small local cache and sessions are read from the database.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "TIMEOUT": 300}
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # Messages ride in the session every request loads anyway; the default also reads and rewrites a cookie of its own.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 

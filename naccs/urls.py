@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from naccs.center import views as center_views
 
@@ -10,8 +11,12 @@ admin.site.index_title = "センター業務"
 urlpatterns = [
     path("accounts/", include("naccs.accounts.urls")),
     path("applications/", include("naccs.applications.urls")),
+    path("contract/", include("naccs.contract.urls")),
+    # 契約内容の確認 was here before it had an app of its own: bookmarks keep working.
+    path(
+        "terminals/contract/", RedirectView.as_view(pattern_name="contract:overview", permanent=True, query_string=True)
+    ),
     path("pki/", include("naccs.pki.urls")),
-    path("terminals/", include("naccs.terminals.urls")),
     path("center/dashboard/", center_views.dashboard, name="center_dashboard"),
     path("center/", admin.site.urls),
     # Last: with no prefix of its own, every request would otherwise try the portal's patterns first.

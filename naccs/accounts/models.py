@@ -65,7 +65,3 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.username
-
-    @property
-    def is_company_user(self) -> bool:
-        return self.company_id is not None

@@ -3,6 +3,4 @@ from django.apps import AppConfig
 
 class ApplicationsConfig(AppConfig):
     name = "naccs.applications"
-
-    def ready(self):
-        from . import signals  # noqa: F401
+    verbose_name = "申込"

@@ -1,16 +1,33 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from . import views
+from .models import Application
+from .reissue import views as reissue_views
 
+
+class KindConverter:
+    """A kind of 申込 in a URL: /applications/reissue/12/applicant/."""
+
+    regex = "|".join(Application.Kind.values)
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(KindConverter, "kind")
 app_name = "applications"
 
 urlpatterns = [
     path("", views.application_list, name="list"),
     path("<int:pk>/", views.application_detail, name="detail"),
     path("<int:pk>/withdraw/", views.withdraw, name="withdraw"),
-    path("reissue/", views.guidance, name="guidance"),
-    path("reissue/<int:pk>/applicant/", views.applicant_step, name="applicant"),
-    path("reissue/<int:pk>/terminals/", views.terminals_step, name="terminals"),
-    path("reissue/<int:pk>/confirm/", views.confirm_step, name="confirm"),
-    path("reissue/<int:pk>/done/", views.done, name="done"),
+    path("<kind:kind>/<int:pk>/applicant/", views.applicant_step, name="applicant"),
+    path("<kind:kind>/<int:pk>/confirm/", views.confirm_step, name="confirm"),
+    path("<kind:kind>/<int:pk>/done/", views.done, name="done"),
+    # デジタル証明書の再発行
+    path("reissue/", reissue_views.guidance, name="reissue_guidance"),
+    path("reissue/<int:pk>/terminals/", reissue_views.terminals_step, name="reissue_terminals"),
 ]

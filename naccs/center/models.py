@@ -19,16 +19,16 @@ class ScheduledJob(models.Model):
 
 
 class ExpiryReminder(models.Model):
-    """An expiry reminder sent for a certificate: once at 28 days, once at 7 days before it expires."""
+    """An expiry reminder sent for a certificate: once when its renewal window opens, once a week before it expires."""
 
     class Kind(models.TextChoices):
-        DAYS_28 = "28", "28日前"
-        DAYS_7 = "7", "7日前"
+        WINDOW_OPENS = "window", "更新期間の開始"
+        WEEK_BEFORE = "7", "7日前"
 
     certificate = models.ForeignKey(
         "terminals.Certificate", on_delete=models.CASCADE, related_name="+", verbose_name="デジタル証明書"
     )
-    kind = models.CharField("種別", max_length=2, choices=Kind.choices)
+    kind = models.CharField("種別", max_length=8, choices=Kind.choices)
     sent_at = models.DateTimeField("通知日時", auto_now_add=True)
 
     class Meta:

@@ -1,4 +1,9 @@
-"""Which periodic jobs are due; each daily job is enqueued once per day (ScheduledJob is the key)."""
+"""Which periodic jobs are due (run_scheduler calls `tick` once a minute); each is enqueued once when due.
+
+The morning run is enqueued at MORNING_RUN_TIME on each business day, and again on any later tick of that day when a
+申込 due by then was approved after the last enqueue: so an approval after the run time is carried out within a
+minute, without the approval knowing about the run.
+"""
 
 from datetime import datetime
 
@@ -6,9 +11,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from naccs.lib.business_days import is_business_day
+from naccs.mailer.tasks import deliver_due_mail
 
 from .models import ScheduledJob
-from .services import run_time
+from .morning_run import due_applications, run_time
+from .tasks import daily_reminders_task, morning_run_task
+
+MORNING_RUN = "morning_run"
+DAILY_REMINDERS = "daily_reminders"
 
 
 def _once(name: str, day, enqueue) -> bool:
@@ -21,24 +31,32 @@ def _once(name: str, day, enqueue) -> bool:
     return True
 
 
+def _again_for_late_approvals(day, now) -> bool:
+    """Enqueue the day's run once more when a 申込 due today was approved after the run was last enqueued."""
+    job = ScheduledJob.objects.filter(name=MORNING_RUN, run_date=day).first()
+    if job is None or not due_applications(day).filter(decided_at__gte=job.enqueued_at).exists():
+        return False
+    # Conditional on the time read: of two schedulers ticking at once, one enqueues.
+    with transaction.atomic():
+        taken = ScheduledJob.objects.filter(pk=job.pk, enqueued_at=job.enqueued_at).update(enqueued_at=now)
+        if taken:
+            transaction.on_commit(lambda: morning_run_task.enqueue(day.isoformat()))
+    return bool(taken)
+
+
 def tick(now: datetime | None = None) -> list[str]:
     """Enqueue what is due at `now`; returns the names enqueued. Safe to call any number of times."""
-    from .tasks import daily_reminders_task, process_reissues_task
-
-    local = timezone.localtime(now or timezone.now())
+    now = now or timezone.now()
+    local = timezone.localtime(now)
     day = local.date()
     enqueued = []
     due = local.time() >= run_time()
-    run_day = day.isoformat()
-    if due and is_business_day(day) and _once("morning_run", day, lambda: process_reissues_task.enqueue(run_day)):
-        enqueued.append("morning_run")
-    if due and _once("daily_reminders", day, lambda: daily_reminders_task.enqueue()):
-        enqueued.append("daily_reminders")
-    try:
-        from naccs.mailer.tasks import deliver_due_mail
-    except ImportError:
-        deliver_due_mail = None
-    if deliver_due_mail is not None:
-        deliver_due_mail.enqueue()
-        enqueued.append("deliver_due_mail")
+    if due and is_business_day(day):
+        first = _once(MORNING_RUN, day, lambda: morning_run_task.enqueue(day.isoformat()))
+        if first or _again_for_late_approvals(day, now):
+            enqueued.append(MORNING_RUN)
+    if due and _once(DAILY_REMINDERS, day, lambda: daily_reminders_task.enqueue()):
+        enqueued.append(DAILY_REMINDERS)
+    deliver_due_mail.enqueue()
+    enqueued.append("deliver_due_mail")
     return enqueued

@@ -7,23 +7,23 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.db.models import Count
 from django.shortcuts import render
 
-from naccs.applications.models import ReissueApplication
+from naccs.applications.models import Application
 from naccs.audit.models import AuditEvent
 from naccs.lib.business_days import today
 
-from .services import run_status, run_time
+from .morning_run import FAILED, run_status, run_time
 
 
 @staff_member_required(login_url="admin:login")
 def dashboard(request):
-    counts = dict(ReissueApplication.objects.values_list("status").annotate(n=Count("pk")).order_by())
+    counts = dict(Application.objects.values_list("status").annotate(n=Count("pk")).order_by())
     day = today()
     context = {
         **admin.site.each_context(request),
         "title": "センター業務ダッシュボード",
-        "status_counts": [(label, counts.get(value, 0)) for value, label in ReissueApplication.Status.choices],
+        "status_counts": [(label, counts.get(value, 0)) for value, label in Application.Status.choices],
         "runs": [("本日", run_status(day)), ("翌日", run_status(day + timedelta(days=1)))],
         "run_time": run_time(),
-        "failures": AuditEvent.objects.filter(action="reissue.failed").select_related("company")[:20],
+        "failures": AuditEvent.objects.filter(action=FAILED).select_related("company")[:20],
     }
     return render(request, "center/dashboard.html", context)

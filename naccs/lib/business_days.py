@@ -11,8 +11,20 @@ def is_closure_day(day: date) -> bool:
     return day.strftime("%m-%d") in settings.CENTER_CLOSURE_DAYS
 
 
+def why_closed(day: date) -> str | None:
+    """What keeps the center closed on `day`, or None on a business day: 「土曜日・日曜日」, 「祝日（元日）」 or
+    「センター休業日（年末年始）」. The one definition of a business day, whose words the date fields' messages use."""
+    if day.weekday() >= 5:
+        return "土曜日・日曜日"
+    if holiday := jpholiday.is_holiday_name(day):
+        return f"祝日（{holiday}）"
+    if is_closure_day(day):
+        return "センター休業日（年末年始）"
+    return None
+
+
 def is_business_day(day: date) -> bool:
-    return day.weekday() < 5 and not jpholiday.is_holiday(day) and not is_closure_day(day)
+    return why_closed(day) is None
 
 
 def next_business_day(after: date) -> date:
@@ -29,7 +41,7 @@ def today(now: datetime | None = None) -> date:
 
 
 def earliest_desired_date(now: datetime | None = None) -> date:
-    """A reissue can be asked for from the next business day on (manual ④: 翌営業日以降)."""
+    """A 希望日 can be asked for from the next business day on (manual ④: 翌営業日以降)."""
     return next_business_day(today(now))
 
 

@@ -1,7 +1,8 @@
 """The Jinja2 environment of the portal's pages (jinja2/); the back office and the mails stay Django templates.
 
-Why Jinja2 for the pages: it compiles a template to Python, and a page costs a tenth of what the Django engine
-spends walking its nodes (issue #7: the pages everyone opens at 9:00 must stay close to a bare Django view).
+Why Jinja2 for the pages: it compiles a template to Python, and a page costs a fraction of what the Django engine
+spends walking its nodes (the pages everyone opens at 9:00 must stay close to a bare Django view). It knows no part of
+the domain: a page gets its labels from its view (for example `get_category_display()`).
 """
 
 from functools import lru_cache
@@ -9,11 +10,9 @@ from functools import lru_cache
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.template.defaultfilters import linebreaks_filter, linebreaksbr
-from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
-from django.utils.safestring import SafeString, mark_safe
 
 from jinja2 import Environment
 
@@ -43,7 +42,9 @@ def line_breaks(value) -> str:
 
 
 def url(name: str, *args) -> str:
-    """reverse(), remembered: a page links to the same few URLs on every request, and reverse() costs ~40 us each."""
+    """reverse(), remembered: a page links to the same URLs on every request, and reverse() costs 20–30 µs each
+    (bench/README.md). A URL is a function of the URLconf, the script prefix, the name and the arguments only, so
+    a remembered one is never stale."""
     return _reverse(get_script_prefix(), get_urlconf(), name, args)
 
 
@@ -58,32 +59,10 @@ def forget_urls(*, setting, **kwargs):
         _reverse.cache_clear()
 
 
-def render_fragment(template_name: str, context: dict) -> SafeString:
-    """A part of a page rendered by the Jinja2 engine, ready to be cached and placed in a page as it is."""
-    return mark_safe(render_to_string(template_name, context, using="jinja2"))  # noqa: S308 - the engine escapes
-
-
-class PortalEnvironment(Environment):
-    def make_globals(self, d):
-        """A template's globals as one plain dict, not Jinja2's ChainMap over the environment's: every render copies
-        them into its context, and copying a ChainMap, key by key in Python, cost ~20 us a page. The ChainMap only
-        serves globals changed after a template is loaded, which Jinja2's documentation advises against and ours
-        never are (environment() sets them all)."""
-        return {**self.globals, **(d or {})}
-
-
 def environment(**options) -> Environment:
-    # The engine is built after the apps are ready.
-    from naccs.applications.models import ReissueApplication
-    from naccs.terminals.models import LogicalTerminal
-
     # Django's backend asks for autoescaping already; say it here too, so that no caller can forget it.
     options.pop("autoescape", None)
-    env = PortalEnvironment(autoescape=True, **options)
+    env = Environment(autoescape=True, **options)
     env.filters.update(ymd=ymd, iso=iso, linebreaks=paragraphs, linebreaksbr=line_breaks)
     env.globals.update(url=url, static=static)
-    # Labels by value: a dict lookup per row instead of get_FOO_display, which rebuilds the choices each call.
-    env.globals["categories"] = dict(LogicalTerminal.Category.choices)
-    env.globals["device_types"] = dict(LogicalTerminal.DeviceType.choices)
-    env.globals["reasons"] = dict(ReissueApplication.Reason.choices)
     return env

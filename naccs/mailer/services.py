@@ -1,77 +1,28 @@
-"""Queue mail inside the caller's transaction; deliver it afterwards, once, retrying while SMTP is down."""
-
-import logging
-from datetime import timedelta
+"""Queueing mail inside the caller's transaction: the mail leaves after the commit (mailer.delivery)."""
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import Q
-from django.template.loader import render_to_string
+from django.template.loader import select_template
 from django.utils import timezone
 
 from .models import OutboundMail
-
-logger = logging.getLogger(__name__)
-
-# Waits between attempts while the mail server is unreachable: 1, 2, 4 … minutes, at most an hour.
-MAX_BACKOFF = timedelta(hours=1)
-# A worker that dies while sending leaves its mail "sending"; after this lease another worker takes it over.
-SENDING_LEASE = timedelta(minutes=10)
+from .tasks import deliver_mail
 
 
-def queue_mail(*, to: str, template: str, context: dict, company=None) -> OutboundMail:
-    """Render templates/mail/<template>_subject.txt and _body.txt and queue the mail; it leaves after commit."""
+def queue_mail(*, to: str, template: str | list[str], context: dict, company=None) -> OutboundMail:
+    """Render templates/mail/<template>_subject.txt and _body.txt and queue the mail; it leaves after commit.
+
+    `template` may be a list of names, tried in order (a kind's own text, then the shared one)."""
+    names = [template] if isinstance(template, str) else template
     context = {**context, "site_url": settings.SITE_URL}
-    subject = " ".join(render_to_string(f"mail/{template}_subject.txt", context).split())
-    body = render_to_string(f"mail/{template}_body.txt", context)
+    subject = " ".join(_render(names, "subject", context).split())
+    body = _render(names, "body", context)
     mail = OutboundMail.objects.create(
         to=to, subject=subject, body=body, company=company, next_attempt_at=timezone.now()
     )
-    from .tasks import deliver_mail
-
     transaction.on_commit(lambda: deliver_mail.enqueue(mail.pk))
     return mail
 
 
-def claimable(now) -> Q:
-    return Q(status=OutboundMail.Status.PENDING) | Q(status=OutboundMail.Status.SENDING, next_attempt_at__lt=now)
-
-
-def claim(mail_id: int, now) -> OutboundMail | None:
-    """Take a mail for sending (one UPDATE, so two workers never both get it); None when it is not ours to send."""
-    claimed = OutboundMail.objects.filter(claimable(now), pk=mail_id).update(
-        status=OutboundMail.Status.SENDING, next_attempt_at=now + SENDING_LEASE
-    )
-    return OutboundMail.objects.get(pk=mail_id) if claimed else None
-
-
-def deliver(mail_id: int, now=None) -> bool:
-    now = now or timezone.now()
-    mail = claim(mail_id, now)
-    if mail is None:
-        return False
-    message = EmailMessage(mail.subject, mail.body, settings.DEFAULT_FROM_EMAIL, [mail.to])
-    try:
-        message.send()
-    except Exception as error:  # any SMTP or network failure: keep the mail and try later
-        backoff = min(timedelta(minutes=2**mail.attempts), MAX_BACKOFF)
-        OutboundMail.objects.filter(pk=mail.pk).update(
-            status=OutboundMail.Status.PENDING,
-            attempts=mail.attempts + 1,
-            last_error=f"{type(error).__name__}: {error}"[:1000],
-            next_attempt_at=now + backoff,
-        )
-        logger.warning("mail %s to %s not sent, retry in %s: %s", mail.pk, mail.to, backoff, error)
-        return False
-    OutboundMail.objects.filter(pk=mail.pk).update(
-        status=OutboundMail.Status.SENT, attempts=mail.attempts + 1, sent_at=now, last_error=""
-    )
-    return True
-
-
-def deliver_due(now=None) -> int:
-    """Send every pending mail whose next attempt is due; returns how many left."""
-    now = now or timezone.now()
-    due = OutboundMail.objects.filter(claimable(now), next_attempt_at__lte=now)
-    return sum(deliver(mail_id, now=now) for mail_id in due.values_list("pk", flat=True))
+def _render(names: list[str], part: str, context: dict) -> str:
+    return select_template([f"mail/{name}_{part}.txt" for name in names]).render(context)

@@ -2,14 +2,14 @@
 
 from django_tasks import task
 
-from . import services
+from . import delivery
 
 
 @task()
 def deliver_mail(mail_id: int) -> bool:
-    return services.deliver(mail_id)
+    return delivery.deliver(mail_id)
 
 
 @task()
 def deliver_due_mail() -> int:
-    return services.deliver_due()
+    return delivery.deliver_due()

@@ -1,17 +1,21 @@
-"""Reissue pickups (取得待ち) and the published CRL."""
+"""Pickups (取得待ち) and the published CRL."""
 
 from django.db import models
-from django.utils import timezone
 
 
 class PickupQuerySet(models.QuerySet):
+    """The home of the rule "an open pickup": neither acquired nor closed, and before its deadline."""
+
     def unused(self):
-        """Neither acquired nor closed."""
         return self.filter(acquired_at__isnull=True, closed_at__isnull=True)
 
     def open(self, now):
-        """Unused and before the deadline: the terminal may 取得 now."""
+        """The terminal may 取得 now."""
         return self.unused().filter(expires_at__gt=now)
+
+    def past_deadline(self, now):
+        """Never used and past the deadline: to be closed."""
+        return self.unused().filter(expires_at__lte=now)
 
 
 class CertificatePickup(models.Model):
@@ -20,8 +24,9 @@ class CertificatePickup(models.Model):
     terminal = models.ForeignKey(
         "terminals.LogicalTerminal", on_delete=models.PROTECT, related_name="pickups", verbose_name="論理端末"
     )
+    # The 申込 that opened it (a string reference: pki sits below applications and imports nothing of it).
     application = models.ForeignKey(
-        "applications.ReissueApplication",
+        "applications.Application",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -45,10 +50,6 @@ class CertificatePickup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.terminal} {self.opened_at:%Y/%m/%d}"
-
-    def is_open(self, now=None) -> bool:
-        now = now or timezone.now()
-        return self.acquired_at is None and self.closed_at is None and now < self.expires_at
 
 
 class CertificateRevocationList(models.Model):

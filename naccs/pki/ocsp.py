@@ -10,7 +10,7 @@ from django.utils import timezone
 from naccs.terminals.models import Certificate
 
 from . import ca
-from .services import CRL_REASONS
+from .revocation import CRL_REASONS
 
 RESPONSE_VALIDITY = datetime.timedelta(hours=1)
 

@@ -11,8 +11,10 @@ from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from . import ca, ocsp, services
+from . import ca, ocsp
+from .acquisition import AcquisitionRefused, acquire_certificate, rules_context
 from .forms import AcquireForm
+from .revocation import current_crl
 
 MAX_OCSP_REQUEST = 10_000
 
@@ -27,7 +29,7 @@ def ca_certificate(request, pem=False):
 
 @require_GET
 def crl(request, pem=False):
-    current = services.current_crl()
+    current = current_crl()
     der = bytes(current.der)
     if pem:
         body = b"-----BEGIN X509 CRL-----\n" + base64.encodebytes(der) + b"-----END X509 CRL-----\n"
@@ -61,17 +63,17 @@ def acquire(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            acquired = services.acquire_certificate(
+            acquired = acquire_certificate(
                 terminal_name=data["terminal_name"],
                 auth_codes=(data["auth_code1"], data["auth_code2"], data["auth_code3"]),
                 password=data["password"],
                 client_address=request.META.get("REMOTE_ADDR", ""),
             )
-        except services.AcquisitionRefused as error:
+        except AcquisitionRefused as error:
             refusal = str(error)
         else:
             response = HttpResponse(acquired.pkcs12, content_type="application/x-pkcs12")
             response["Content-Disposition"] = f'attachment; filename="{acquired.certificate.terminal.name}.p12"'
             response["Cache-Control"] = "no-store"
             return response
-    return render(request, "pki/acquire.html", {"form": form, "refusal": refusal}, status=200)
+    return render(request, "pki/acquire.html", {"form": form, "refusal": refusal, **rules_context()})

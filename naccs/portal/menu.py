@@ -33,12 +33,12 @@ APPLY_ENTRIES = (
     MenuEntry("契約内容の変更", None),
     MenuEntry("システム設定の申込", None),
     MenuEntry("通関士IDの追加", None),
-    MenuEntry("デジタル証明書の再発行", "applications:guidance"),
+    MenuEntry("デジタル証明書の再発行", "applications:reissue_guidance"),
 )
 
 MENU_GROUPS = (
     ("申請を行う", APPLY_ENTRIES),
-    ("契約内容の確認", (MenuEntry("契約内容の確認", "terminals:contract"),)),
+    ("契約内容の確認", (MenuEntry("契約内容の確認", "contract:overview"),)),
     ("ユーザー情報", (MenuEntry("パスワードの変更", "accounts:password_change"),)),
     ("請求を参照する", (MenuEntry("請求金額の参照", "billing:invoices"),)),
     ("申込内容の確認", (MenuEntry("申込内容の確認", "applications:list"),)),
@@ -48,7 +48,7 @@ GLOBAL_NAV = (
     MenuEntry("ホーム", "portal:home"),
     MenuEntry("申込実施", "portal:apply"),
     MenuEntry("申込内容確認", "applications:list"),
-    MenuEntry("契約内容確認", "terminals:contract"),
+    MenuEntry("契約内容確認", "contract:overview"),
     MenuEntry("請求内容参照", "billing:invoices"),
     MenuEntry("パスワード変更", "accounts:password_change"),
 )

@@ -5,29 +5,16 @@ from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 
 from naccs.accounts.decorators import company_user_required
-from naccs.lib.cache import fragments
-from naccs.lib.jinja2 import render_fragment
-from naccs.lib.versions import cached_under
 
 from .context_processors import site_context
 from .menu import APPLY_ENTRIES, MENU_GROUPS
-from .selectors import HOME_NEWS_COUNT, NEWS_VERSION_KEY, news_for
+from .selectors import HOME_NEWS_COUNT, news_for
 
 
 @company_user_required
 def home(request):
-    # Everyone opens this page at 9:00: below its header it is the same for every user of a company until a news item
-    # changes, so that part is rendered once per company and news version and kept in each process's memory.
-    company = request.user.company
-
-    def content():
-        news = list(news_for(company)[:HOME_NEWS_COUNT])
-        return render_fragment(
-            "portal/_home_content.html", {**site_context(), "news": news, "menu_groups": MENU_GROUPS}
-        )
-
-    cached = cached_under(f"home:{company.pk}", NEWS_VERSION_KEY, content, store=fragments)
-    return render(request, "portal/home.html", {"content": cached})
+    news = news_for(request.user.company)[:HOME_NEWS_COUNT]
+    return render(request, "portal/home.html", {"news": news, "menu_groups": MENU_GROUPS})
 
 
 @company_user_required

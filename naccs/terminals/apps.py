@@ -3,6 +3,4 @@ from django.apps import AppConfig
 
 class TerminalsConfig(AppConfig):
     name = "naccs.terminals"
-
-    def ready(self):
-        from . import signals  # noqa: F401
+    verbose_name = "論理端末・デジタル証明書"

@@ -2,7 +2,6 @@
 
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 
 
 class LogicalTerminal(models.Model):
@@ -82,11 +81,3 @@ class Certificate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.terminal.name} {self.serial}"
-
-    @property
-    def is_revoked(self) -> bool:
-        return self.revoked_at is not None
-
-    def is_valid_at(self, moment=None) -> bool:
-        moment = moment or timezone.now()
-        return not self.is_revoked and self.not_before <= moment < self.not_after

@@ -4,6 +4,7 @@ A user of company B asks for every company-side page with company A's object ids
 asks for every page and is sent to the login page (or the page is public); company users never get staff pages.
 """
 
+import itertools
 from io import StringIO
 
 import pytest
@@ -14,6 +15,7 @@ from django.db import models
 from django.test import Client
 
 from naccs.accounts.models import Company, User
+from naccs.applications.models import Application
 
 from .urlmatrix import all_routes, is_staff_route
 
@@ -65,7 +67,7 @@ def candidate_values(company) -> dict[str, set]:
         foreign_pks |= set(model.objects.exclude(pk__in=own).values_list("pk", flat=True))
     ints = own_pks - foreign_pks
     strings |= {str(pk) for pk in ints}
-    return {"int": ints, "str": strings, "slug": strings, "path": strings}
+    return {"int": ints, "str": strings, "slug": strings, "path": strings, "kind": set(Application.Kind.values)}
 
 
 def converter_type(converter) -> str:
@@ -73,14 +75,15 @@ def converter_type(converter) -> str:
 
 
 def argument_sets(route, values):
-    """One set of kwargs per candidate value (every argument gets the same kind of value of company A)."""
-    converters = route.converters
-    if not converters:
+    """Every combination of candidate values for the route's arguments: company A's ids and keys, and for a kind of
+    申込 every kind."""
+    names, choices = [], []
+    for name, converter in route.converters.items():
+        names.append(name)
+        choices.append(sorted(values.get(converter_type(converter), set()), key=str))
+    if not names:
         return []
-    (name, converter), *rest = converters.items()
-    if rest:
-        pytest.fail(f"{route.name}: routes with several arguments need a rule in this test")
-    return [{name: value} for value in sorted(values.get(converter_type(converter), set()), key=str)]
+    return [dict(zip(names, combination, strict=True)) for combination in itertools.product(*choices)]
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from naccs.accounts.models import User
-from naccs.applications.services import start_draft
+from naccs.applications.lifecycle import start
 
 from .urlmatrix import all_routes, is_staff_route
 
@@ -20,7 +20,7 @@ LIMIT = 100 * 1024
 def test_every_company_page_of_the_demo_company_is_under_100_kb():
     call_command("load_demo_data", stdout=StringIO())
     user = User.objects.get(username="demo")
-    draft = start_draft(user=user)
+    draft = start(kind="reissue", user=user)
     client = Client()
     client.force_login(user)
     stylesheet = Path(finders.find("css/portal.css")).stat().st_size

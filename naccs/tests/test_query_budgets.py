@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from naccs.accounts.models import Company, User
-from naccs.applications.models import ReissueApplication, ReissueApplicationTerminal
-from naccs.applications.services import start_draft
+from naccs.applications.lifecycle import start
+from naccs.applications.models import Application, Reissue, ReissueLine
 from naccs.audit.models import AuditEvent
 from naccs.lib.business_days import earliest_desired_date
 from naccs.portal.models import NewsItem
@@ -41,16 +41,17 @@ def build_company(code, name, *, terminals, applications, news):
         )
         for number, terminal in enumerate(made)
     )  # fmt: skip
-    created = ReissueApplication.objects.bulk_create(
-        ReissueApplication(
-            company=company, created_by=user, status=ReissueApplication.Status.SUBMITTED,
+    created = Application.objects.bulk_create(
+        Application(
+            company=company, created_by=user, status=Application.Status.SUBMITTED,
             receipt_number=f"{code[:3]}{number:08d}", submitted_at=now - timedelta(minutes=number),
-            desired_date=earliest_desired_date(), reason="expired", applicant_last_name="通関",
+            desired_date=earliest_desired_date(), applicant_last_name="通関",
         )
         for number in range(applications)
     )  # fmt: skip
-    ReissueApplicationTerminal.objects.bulk_create(
-        ReissueApplicationTerminal(application=application, terminal=made[number % terminals])
+    Reissue.objects.bulk_create(Reissue(application=application, reason="expired") for application in created)
+    ReissueLine.objects.bulk_create(
+        ReissueLine(application=application, terminal=made[number % terminals])
         for number, application in enumerate(created)
     )
     NewsItem.objects.bulk_create(
@@ -60,14 +61,14 @@ def build_company(code, name, *, terminals, applications, news):
     AuditEvent.objects.bulk_create(
         AuditEvent(company=company, action="application.submitted", object_id=str(a.pk)) for a in created[:50]
     )
-    draft = start_draft(user=user)
-    ReissueApplication.objects.filter(pk=draft.pk).update(
+    draft = start(kind="reissue", user=user)
+    Application.objects.filter(pk=draft.pk).update(
         applicant_last_name="通関", applicant_first_name="花子", applicant_last_name_kana="ツウカン",
         applicant_first_name_kana="ハナコ", applicant_department="通関部", applicant_phone="0312345678",
-        applicant_email="a@example.jp",
-        desired_date=earliest_desired_date(), reason="expired",
+        applicant_email="a@example.jp", desired_date=earliest_desired_date(),
     )  # fmt: skip
-    draft.lines.create(terminal=made[0])
+    Reissue.objects.filter(application=draft).update(reason="expired")
+    draft.reissue_lines.create(terminal=made[0])
     return user, created[0], draft
 
 
@@ -84,7 +85,7 @@ def company_pages(user, application, draft):
         f"/applications/reissue/{draft.pk}/applicant/",
         f"/applications/reissue/{draft.pk}/terminals/",
         f"/applications/reissue/{draft.pk}/confirm/",
-        "/terminals/contract/",
+        "/contract/",
         "/accounts/password/",
     ]
 
@@ -93,8 +94,8 @@ def staff_pages(application):
     return [
         "/center/",
         "/center/dashboard/",
-        "/center/applications/reissueapplication/",
-        f"/center/applications/reissueapplication/{application.pk}/change/",
+        "/center/applications/application/",
+        f"/center/applications/application/{application.pk}/change/",
         "/center/audit/auditevent/",
         "/center/terminals/logicalterminal/",
     ]

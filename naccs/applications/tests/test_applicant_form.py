@@ -1,6 +1,6 @@
 import pytest
 
-from naccs.applications.forms import ApplicantForm
+from naccs.applications.applicant import ApplicantForm
 
 from .conftest import APPLICANT
 

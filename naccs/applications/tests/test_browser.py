@@ -4,7 +4,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from naccs.applications.models import ReissueApplication
+from naccs.applications.models import Application
 from naccs.lib.business_days import earliest_desired_date
 from naccs.tests.helpers import log_in
 
@@ -50,5 +50,5 @@ def test_the_wizard_survives_back_at_every_step_and_a_double_click(page):
 
     page.get_by_role("link", name="申込内容確認", exact=True).click()
     assert page.get_by_role("link", name=number).count() == 1
-    assert ReissueApplication.objects.filter(receipt_number=number).count() == 1
-    assert ReissueApplication.objects.filter(status="submitted").count() == 2  # with the demo 申込
+    assert Application.objects.filter(receipt_number=number).count() == 1
+    assert Application.objects.filter(status="submitted").count() == 2  # with the demo 申込

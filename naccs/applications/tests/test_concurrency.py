@@ -5,7 +5,7 @@ import threading
 import pytest
 from django.test import Client
 
-from naccs.applications.models import ReissueApplication
+from naccs.applications.models import Application
 from naccs.audit.models import AuditEvent
 from naccs.mailer.models import OutboundMail
 from naccs.tests.helpers import at_once
@@ -29,9 +29,9 @@ def test_concurrent_registrations_of_one_draft_make_one_application(user, walk):
 
     assert errors == []
     assert set(results) == {f"/applications/reissue/{pk}/done/"}
-    application = ReissueApplication.objects.get(pk=pk)
-    assert application.status == ReissueApplication.Status.SUBMITTED
-    assert ReissueApplication.objects.exclude(status=ReissueApplication.Status.DRAFT).count() == 1
+    application = Application.objects.get(pk=pk)
+    assert application.status == Application.Status.SUBMITTED
+    assert Application.objects.exclude(status=Application.Status.DRAFT).count() == 1
     assert OutboundMail.objects.count() == 1
     assert AuditEvent.objects.filter(action="application.submitted").count() == 1
 
@@ -54,4 +54,4 @@ def test_two_users_naming_the_same_terminal_at_once_make_one_open_application(us
     _, errors = at_once(register, count=2)
 
     assert errors == []
-    assert ReissueApplication.objects.filter(status=ReissueApplication.Status.SUBMITTED).count() == 1
+    assert Application.objects.filter(status=Application.Status.SUBMITTED).count() == 1

@@ -2,19 +2,19 @@
 
 import pytest
 
-from naccs.applications.models import ReissueApplication
+from naccs.applications.models import Application
 
 from .conftest import APPLICANT
 
 pytestmark = pytest.mark.django_db
-Status = ReissueApplication.Status
+Status = Application.Status
 
 
 @pytest.fixture
 def submitted(user_client, walk):
     pk = walk()
     user_client.post(f"/applications/reissue/{pk}/confirm/")
-    return ReissueApplication.objects.get(pk=pk)
+    return Application.objects.get(pk=pk)
 
 
 def test_the_list_shows_number_date_kind_status_and_terminals(user_client, submitted):
@@ -27,7 +27,7 @@ def test_the_list_is_paginated_newest_first(user_client, user, company):
     from django.utils import timezone
 
     for number in range(25):
-        ReissueApplication.objects.create(
+        Application.objects.create(
             company=company,
             created_by=user,
             status=Status.SUBMITTED,
@@ -72,7 +72,7 @@ def test_withdrawing_ends_the_application(user_client, submitted):
 
 
 def test_an_approved_application_cannot_be_withdrawn(user_client, submitted):
-    ReissueApplication.objects.filter(pk=submitted.pk).update(status=Status.APPROVED)
+    Application.objects.filter(pk=submitted.pk).update(status=Status.APPROVED)
     response = user_client.post(f"/applications/{submitted.pk}/withdraw/", follow=True)
     assert "審査が終了した申込は取り下げできません。" in response.content.decode()
     submitted.refresh_from_db()
@@ -80,7 +80,7 @@ def test_an_approved_application_cannot_be_withdrawn(user_client, submitted):
 
 
 def test_a_question_of_the_center_is_shown_and_answered_through_the_wizard(user_client, submitted, desired):
-    ReissueApplication.objects.filter(pk=submitted.pk).update(
+    Application.objects.filter(pk=submitted.pk).update(
         status=Status.NEEDS_INFO, center_message="電話番号をご確認ください。"
     )
     html = user_client.get(f"/applications/{submitted.pk}/").content.decode()
@@ -95,10 +95,10 @@ def test_a_question_of_the_center_is_shown_and_answered_through_the_wizard(user_
     assert submitted.status == Status.SUBMITTED
     assert submitted.applicant_phone == "0399998888"
     assert submitted.receipt_number == number
-    assert ReissueApplication.objects.count() == 1
+    assert Application.objects.count() == 1
 
 
 def test_the_next_application_is_prefilled_from_the_last_one(user_client, submitted):
-    ReissueApplication.objects.filter(pk=submitted.pk).update(applicant_department="第二通関部")
+    Application.objects.filter(pk=submitted.pk).update(applicant_department="第二通関部")
     url = user_client.post("/applications/reissue/").url
     assert 'value="第二通関部"' in user_client.get(url).content.decode()

@@ -5,8 +5,8 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from naccs.applications.models import ReissueApplication
-from naccs.applications.services import start_draft
+from naccs.applications.lifecycle import start
+from naccs.applications.models import Application
 from naccs.tests.hostile import as_form_value, assert_escaped, hostile_text
 
 from .conftest import APPLICANT
@@ -19,19 +19,19 @@ FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthChe
 def draft_client(user):
     client = Client()
     client.force_login(user)
-    return client, start_draft(user=user)
+    return client, start(kind="reissue", user=user)
 
 
 @FAST
 @given(field=st.sampled_from(sorted(APPLICANT)), value=hostile_text)
 def test_applicant_step_survives_hostile_input(draft_client, field, value):
     client, draft = draft_client
-    before = ReissueApplication.objects.values().get(pk=draft.pk)
+    before = Application.objects.values().get(pk=draft.pk)
     response = client.post(f"/applications/reissue/{draft.pk}/applicant/", {**APPLICANT, field: as_form_value(value)})
     assert response.status_code in (200, 302)
     if response.status_code == 200:
         assert_escaped(response.content.decode(), value)
-        assert ReissueApplication.objects.values().get(pk=draft.pk) == before
+        assert Application.objects.values().get(pk=draft.pk) == before
 
 
 @FAST
@@ -53,4 +53,4 @@ def test_terminals_step_survives_hostile_input(draft_client, terminals, desired_
     assert response.status_code in (200, 302)
     if response.status_code == 200:
         assert_escaped(response.content.decode(), reason_text)
-        assert not draft.lines.exists()
+        assert not draft.reissue_lines.exists()

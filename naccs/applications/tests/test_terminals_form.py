@@ -3,7 +3,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from naccs.applications.forms import TerminalsForm
+from naccs.applications.reissue.forms import TerminalsForm
 from naccs.terminals.models import LogicalTerminal
 
 pytestmark = pytest.mark.django_db

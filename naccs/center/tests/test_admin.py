@@ -2,13 +2,13 @@
 
 import pytest
 
-from naccs.applications.models import ReissueApplication
+from naccs.applications import lifecycle
+from naccs.applications.models import Application
 from naccs.audit.models import AuditEvent
-from naccs.center import services
 
-Status = ReissueApplication.Status
+Status = Application.Status
 pytestmark = pytest.mark.django_db
-LIST = "/center/applications/reissueapplication/"
+LIST = "/center/applications/application/"
 
 
 def test_back_office_is_staff_only(user_client):
@@ -19,7 +19,7 @@ def test_back_office_is_staff_only(user_client):
 
 def test_list_filters_and_search(staff_client, make_application):
     first, second = make_application(), make_application()
-    terminal = second.lines.first().terminal.name
+    terminal = second.reissue_lines.first().terminal.name
     response = staff_client.get(LIST, {"q": terminal})
     assert second.receipt_number in response.text and first.receipt_number not in response.text
     response = staff_client.get(LIST, {"q": first.receipt_number})
@@ -31,11 +31,11 @@ def test_list_filters_and_search(staff_client, make_application):
 
 def test_detail_shows_applicant_terminals_and_history(staff_client, make_application, staff_user):
     application = make_application()
-    services.request_info(application=application, actor=staff_user, message="確認します")
+    lifecycle.request_info(application=application, actor=staff_user, message="確認します")
     response = staff_client.get(f"{LIST}{application.pk}/change/")
     assert response.status_code == 200
     text = response.text
-    assert "hanako@example.jp" in text and application.lines.first().terminal.name in text
+    assert "hanako@example.jp" in text and application.reissue_lines.first().terminal.name in text
     assert "application.info_requested" in text and "この申込は確認事項ありのため" in text
 
 
@@ -73,7 +73,7 @@ def test_bulk_approve(staff_client, make_application):
         follow=True,
     )
     assert "3件の申込を承認しました。" in response.text and "却下のため承認できません" in response.text
-    assert ReissueApplication.objects.filter(status=Status.APPROVED).count() == 3
+    assert Application.objects.filter(status=Status.APPROVED).count() == 3
 
 
 def test_dashboard_counts_and_runs(staff_client, make_application):
@@ -85,7 +85,7 @@ def test_dashboard_counts_and_runs(staff_client, make_application):
 
 
 def test_audit_log_is_read_only_and_exports_csv(staff_client, make_application, staff_user):
-    services.approve(application=make_application(), actor=staff_user)
+    lifecycle.approve(application=make_application(), actor=staff_user)
     event = AuditEvent.objects.get()
     assert staff_client.get("/center/audit/auditevent/", {"action": "application.approved"}).status_code == 200
     response = staff_client.get(f"/center/audit/auditevent/{event.pk}/change/")

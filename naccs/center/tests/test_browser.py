@@ -3,21 +3,21 @@
 import pytest
 
 from conftest import PASSWORD
-from naccs.applications.models import ReissueApplication
+from naccs.applications.models import Application
 from naccs.mailer.models import OutboundMail
 from naccs.portal.models import NewsItem
 from naccs.tests.helpers import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-Status = ReissueApplication.Status
+Status = Application.Status
 
 
 def test_staff_review_in_the_back_office(page, staff_user, make_application):
     asked, approved = make_application(), make_application()
     log_in(page, staff_user.username, PASSWORD)
 
-    page.goto("/center/applications/reissueapplication/")
-    page.locator("#searchbar").fill(asked.lines.first().terminal.name)
+    page.goto("/center/applications/application/")
+    page.locator("#searchbar").fill(asked.reissue_lines.first().terminal.name)
     page.locator("#changelist-search").get_by_role("button").click()
     page.get_by_role("link", name=asked.receipt_number).click()
     page.locator("#history").wait_for()
@@ -32,7 +32,7 @@ def test_staff_review_in_the_back_office(page, staff_user, make_application):
     assert asked.status == Status.NEEDS_INFO and asked.center_message == "再発行理由を具体的にご記入ください。"
     assert NewsItem.objects.filter(company=asked.company, body=asked.center_message).exists()
 
-    page.goto("/center/applications/reissueapplication/?status__exact=submitted")
+    page.goto("/center/applications/application/?status__exact=submitted")
     page.locator(f"input[name=_selected_action][value='{approved.pk}']").check()
     page.locator("select[name=action]").select_option("approve_selected")
     page.get_by_role("button", name="実行").click()

@@ -10,16 +10,14 @@ from django.core.management import call_command
 from django.test import Client
 
 from conftest import PASSWORD
-from naccs.applications.models import ReissueApplication
+from naccs.applications.models import Application
 from naccs.lib.business_days import earliest_desired_date
 from naccs.mailer.models import OutboundMail
+from naccs.pki import acquisition, ca, issuance
+from naccs.pki.models import CertificatePickup, CertificateRevocationList
 from naccs.portal.models import NewsItem
 from naccs.terminals.models import LogicalTerminal
 from naccs.tests.helpers import APPLICANT
-
-pki_services = pytest.importorskip("naccs.pki.services", reason="the CA (issue 4, naccs.pki) is not installed")
-from naccs.pki import ca  # noqa: E402
-from naccs.pki.models import CertificatePickup, CertificateRevocationList  # noqa: E402
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +48,7 @@ def test_apply_approve_run_acquire_verify(tmp_path, settings, company, user_clie
         auth_code2="OLDCODE2",
         auth_code3="NACCS3",
     )
-    old = pki_services.issue_certificate(terminal=terminal, public_key=pki_services.new_terminal_key().public_key())
+    old = issuance.issue_certificate(terminal=terminal, public_key=issuance.new_terminal_key().public_key())
 
     # 申込 through the wizard, as the company user.
     pk = int(user_client.post("/applications/reissue/").url.split("/")[3])
@@ -61,36 +59,36 @@ def test_apply_approve_run_acquire_verify(tmp_path, settings, company, user_clie
         {"desired_date": day.strftime("%Y%m%d"), "reason": "expired", "terminals": [terminal.pk]},
     )
     user_client.post(f"/applications/reissue/{pk}/confirm/")
-    application = ReissueApplication.objects.get(pk=pk)
-    assert application.status == ReissueApplication.Status.SUBMITTED
+    application = Application.objects.get(pk=pk)
+    assert application.status == Application.Status.SUBMITTED
 
     # 承認 in the back office, by center staff in their own browser session.
     staff_client = Client()
     staff_client.post("/accounts/login/", {"username": staff_user.username, "password": PASSWORD})
-    staff_client.post(f"/center/applications/reissueapplication/{pk}/decide/", {"decision": "approve"})
+    staff_client.post(f"/center/applications/application/{pk}/decide/", {"decision": "approve"})
     application.refresh_from_db()
-    assert application.status == ReissueApplication.Status.APPROVED
+    assert application.status == Application.Status.APPROVED
 
     # The morning run, by hand.
     call_command("process_reissues", "--date", day.isoformat())
     application.refresh_from_db()
     terminal.refresh_from_db()
     old.refresh_from_db()
-    assert application.status == ReissueApplication.Status.COMPLETED
+    assert application.status == Application.Status.COMPLETED
     assert old.revoked_at is not None and terminal.auth_code2 != "OLDCODE2"
     assert CertificatePickup.objects.filter(terminal=terminal, application=application, acquired_at=None).exists()
     assert OutboundMail.objects.filter(subject__contains="確認完了のお知らせ").count() == 1
     assert NewsItem.objects.filter(company=company, text__startswith="デジタル証明書を再発行しました").count() == 1
 
     # 取得 with the new 認証コード2; the old codes no longer work.
-    with pytest.raises(pki_services.AcquisitionRefused):
-        pki_services.acquire_certificate(
+    with pytest.raises(acquisition.AcquisitionRefused):
+        acquisition.acquire_certificate(
             terminal_name="11110A",
             auth_codes=("NACCS11110", "OLDCODE2", "NACCS3"),
             password="bundle-pass",
             client_address="127.0.0.2",
         )
-    acquired = pki_services.acquire_certificate(
+    acquired = acquisition.acquire_certificate(
         terminal_name="11110A",
         auth_codes=(terminal.auth_code1, terminal.auth_code2, terminal.auth_code3),
         password="bundle-pass",

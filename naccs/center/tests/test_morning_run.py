@@ -7,16 +7,19 @@ import pytest
 from django.core.management import CommandError, call_command
 from django_tasks_db.models import DBTaskResult
 
-from naccs.applications.models import ReissueApplication
+from naccs.applications import lifecycle
+from naccs.applications.models import Application
+from naccs.applications.reissue import processing
 from naccs.audit.models import AuditEvent
-from naccs.center import scheduler, services
+from naccs.center import morning_run, scheduler
 from naccs.lib.business_days import next_business_day
+from naccs.mailer.delivery import deliver_due
 from naccs.mailer.models import OutboundMail
-from naccs.mailer.services import deliver_due
+from naccs.pki import pickups
 from naccs.portal.models import NewsItem
 from naccs.terminals.models import Certificate
 
-Status = ReissueApplication.Status
+Status = Application.Status
 pytestmark = pytest.mark.django_db
 
 
@@ -24,11 +27,29 @@ class WorkerKilled(BaseException):
     """Stands for SIGKILL: not an Exception, so nothing in the run may swallow it."""
 
 
+COMPLETED_NEWS = "デジタル証明書を再発行しました。"
+
+
+def kill_after(monkeypatch, lines: int):
+    """Make the worker die right after its `lines`-th terminal is committed."""
+    done = []
+    real = processing.process_line
+
+    def process_then_maybe_die(line_id, **kwargs):
+        result = real(line_id, **kwargs)
+        done.append(line_id)
+        if len(done) == lines:
+            raise WorkerKilled
+        return result
+
+    monkeypatch.setattr(processing, "process_line", process_then_maybe_die)
+
+
 @pytest.fixture
 def approved(make_application, staff_user):
     def make(**kwargs):
         application = make_application(**kwargs)
-        services.approve(application=application, actor=staff_user)
+        lifecycle.approve(application=application, actor=staff_user)
         return application
 
     return make
@@ -38,16 +59,17 @@ def test_run_processes_each_terminal_and_completes_each_application(approved, fa
     settings.SITE_URL = "https://support.example.jp"
     first, second = approved(count=3), approved(count=2, reason="replaced")
     untouched = approved(count=1, day=next_business_day(run_day))
-    codes = {line.terminal_id: line.terminal.auth_code2 for line in first.lines.select_related("terminal")}
+    codes = {line.terminal_id: line.terminal.auth_code2 for line in first.reissue_lines.select_related("terminal")}
     OutboundMail.objects.all().delete()
 
-    report = services.process_reissues(day=run_day)
+    terminals = []
+    report = morning_run.process_day(day=run_day, progress=terminals.append)
 
-    assert (report.applications, report.lines_processed, report.completed, report.failed) == (2, 5, 2, [])
+    assert (report.applications, len(terminals), report.completed, report.failed) == (2, 5, 2, [])
     assert fake_pki.crl == 1 and len(fake_pki.pickups) == 5
     reasons = {reason for _, reason in fake_pki.revoked}
     assert reasons == {Certificate.RevocationReason.SUPERSEDED, Certificate.RevocationReason.CESSATION}
-    for line in first.lines.select_related("terminal"):
+    for line in first.reissue_lines.select_related("terminal"):
         assert line.processed_at and line.terminal.auth_code2 != codes[line.terminal_id]
     for application in (first, second):
         application.refresh_from_db()
@@ -57,7 +79,7 @@ def test_run_processes_each_terminal_and_completes_each_application(approved, fa
         assert f"申込受付番号 : {application.receipt_number}" in mail.body
         assert f"申込受付年月日 : {application.submitted_at:%Y}年" in mail.body
         assert f"https://support.example.jp/applications/{application.pk}/" in mail.body
-    news = NewsItem.objects.filter(text=services.COMPLETED_NEWS)
+    news = NewsItem.objects.filter(text__startswith=COMPLETED_NEWS, category=NewsItem.Category.CERTIFICATE)
     assert news.count() == 2
     untouched.refresh_from_db()
     assert untouched.status == Status.APPROVED
@@ -65,35 +87,28 @@ def test_run_processes_each_terminal_and_completes_each_application(approved, fa
 
 def test_a_second_run_changes_nothing(approved, fake_pki, run_day):
     approved(count=2)
-    services.process_reissues(day=run_day)
+    morning_run.process_day(day=run_day)
     mails, news = OutboundMail.objects.count(), NewsItem.objects.count()
-    report = services.process_reissues(day=run_day)
+    report = morning_run.process_day(day=run_day)
     assert report.applications == 0 and len(fake_pki.revoked) == 2
     assert (OutboundMail.objects.count(), NewsItem.objects.count()) == (mails, news)
 
 
-@pytest.mark.parametrize("kill_after", [1, 3, 5])
+@pytest.mark.parametrize("lines", [1, 3, 5])
 def test_worker_killed_mid_run_then_restarted_processes_everything_once(
-    approved, fake_pki, run_day, monkeypatch, kill_after
+    approved, fake_pki, run_day, monkeypatch, lines
 ):
     applications = [approved(count=2) for _ in range(3)]
     OutboundMail.objects.all().delete()
-    seen = []
-
-    def kill(line_id):
-        seen.append(line_id)
-        if len(seen) == kill_after:
-            raise WorkerKilled
-
-    monkeypatch.setattr(services, "_after_line_hook", kill)
-    with pytest.raises(WorkerKilled):
-        services.process_reissues(day=run_day)
-    assert len(fake_pki.revoked) == kill_after
+    with monkeypatch.context() as patch:
+        kill_after(patch, lines)
+        with pytest.raises(WorkerKilled):
+            morning_run.process_day(day=run_day)
+    assert len(fake_pki.revoked) == lines
     assert not OutboundMail.objects.exists()
 
-    monkeypatch.setattr(services, "_after_line_hook", lambda line_id: None)
-    services.process_reissues(day=run_day)
-    services.process_reissues(day=run_day)
+    morning_run.process_day(day=run_day)
+    morning_run.process_day(day=run_day)
 
     serials = [serial for serial, _ in fake_pki.revoked]
     assert len(serials) == len(set(serials)) == 6
@@ -102,30 +117,30 @@ def test_worker_killed_mid_run_then_restarted_processes_everything_once(
         assert application.status == Status.COMPLETED
         assert OutboundMail.objects.filter(subject__contains=application.receipt_number).count() == 1
         assert AuditEvent.objects.filter(action="application.completed", object_id=str(application.pk)).count() == 1
-    assert NewsItem.objects.filter(text=services.COMPLETED_NEWS).count() == 3
+    assert NewsItem.objects.filter(text__startswith=COMPLETED_NEWS).count() == 3
 
 
 def test_one_failing_terminal_leaves_its_application_open_and_the_others_done(approved, fake_pki, run_day, monkeypatch):
     good, bad = approved(count=1), approved(count=2)
-    bad_terminal = bad.lines.last().terminal
-    real_open = services._pki().open_pickup
+    bad_terminal = bad.reissue_lines.last().terminal
+    fake_open = pickups.open_pickup
 
     def open_pickup(*, terminal, application=None, actor=None):
         if terminal == bad_terminal:
             raise RuntimeError("CA unreachable")
-        real_open(terminal=terminal, application=application, actor=actor)
+        fake_open(terminal=terminal, application=application, actor=actor)
 
-    monkeypatch.setattr(services._pki(), "open_pickup", open_pickup)
-    report = services.process_reissues(day=run_day)
+    monkeypatch.setattr(pickups, "open_pickup", open_pickup)
+    report = morning_run.process_day(day=run_day)
     good.refresh_from_db(), bad.refresh_from_db()
     assert good.status == Status.COMPLETED and bad.status == Status.APPROVED
     assert report.failed == [str(bad.pk)]
-    assert AuditEvent.objects.filter(action="reissue.failed", object_id=str(bad.pk)).exists()
-    assert services.run_status(run_day)["failed"] == 1
+    assert AuditEvent.objects.filter(action="morning_run.failed", object_id=str(bad.pk)).exists()
+    assert morning_run.run_status(run_day)["failed"] == 1
     # The failed line rolled back: its certificate is still valid and it is retried next time.
     assert Certificate.objects.get(terminal=bad_terminal).revoked_at is None
-    monkeypatch.setattr(services._pki(), "open_pickup", real_open)
-    services.process_reissues(day=run_day)
+    monkeypatch.setattr(pickups, "open_pickup", fake_open)
+    morning_run.process_day(day=run_day)
     bad.refresh_from_db()
     assert bad.status == Status.COMPLETED
 
@@ -133,7 +148,7 @@ def test_one_failing_terminal_leaves_its_application_open_and_the_others_done(ap
 def test_smtp_down_mail_is_kept_and_sent_later_once(approved, fake_pki, run_day, settings, mailoutbox):
     application = approved(count=1)
     OutboundMail.objects.all().delete()
-    services.process_reissues(day=run_day)
+    morning_run.process_day(day=run_day)
     mail = OutboundMail.objects.get()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2  # nothing listens
@@ -150,7 +165,7 @@ def test_process_reissues_command(approved, fake_pki, run_day, capsys):
     approved(count=2)
     call_command("process_reissues", "--date", run_day.isoformat())
     out, err = capsys.readouterr()
-    assert "再発行済 1 件" in out and "2/2" in err
+    assert "申込 1 件, 端末 2 台処理, 完了 1 件, 失敗 0 件" in out and "2/2" in err
     with pytest.raises(CommandError):
         call_command("process_reissues", "--date", "2026/13/01")
 
@@ -163,7 +178,7 @@ def test_scheduler_enqueues_each_daily_job_once(run_day, django_capture_on_commi
         assert "morning_run" not in scheduler.tick(early)
         assert {"morning_run", "daily_reminders"} <= set(scheduler.tick(due))
         assert "morning_run" not in scheduler.tick(due)
-    runs = DBTaskResult.objects.filter(task_path__endswith="process_reissues_task")
+    runs = DBTaskResult.objects.filter(task_path__endswith="morning_run_task")
     assert runs.count() == 1 and runs.get().args_kwargs["args"] == [run_day.isoformat()]
     assert DBTaskResult.objects.filter(task_path__endswith="daily_reminders_task").count() == 1
     assert DBTaskResult.objects.filter(task_path__endswith="deliver_due_mail").count() == 3
@@ -193,3 +208,27 @@ def test_a_bad_run_time_setting_is_refused_at_start():
         text=True,
     )
     assert result.returncode != 0 and "MORNING_RUN_TIME must be HH:MM" in result.stderr
+
+
+def test_an_approval_after_the_run_time_is_carried_out_by_the_next_tick(
+    make_application, staff_user, run_day, monkeypatch, django_capture_on_commit_callbacks
+):
+    tokyo = ZoneInfo("Asia/Tokyo")
+    application = make_application()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert "morning_run" in scheduler.tick(datetime.combine(run_day, time(7, 0), tzinfo=tokyo))
+        assert "morning_run" not in scheduler.tick(datetime.combine(run_day, time(9, 0), tzinfo=tokyo))
+        late = datetime.combine(run_day, time(9, 30), tzinfo=tokyo)
+        monkeypatch.setattr("django.utils.timezone.now", lambda: late)
+        lifecycle.approve(application=application, actor=staff_user)
+        assert "morning_run" in scheduler.tick(datetime.combine(run_day, time(9, 31), tzinfo=tokyo))
+        assert "morning_run" not in scheduler.tick(datetime.combine(run_day, time(9, 32), tzinfo=tokyo))
+    runs = DBTaskResult.objects.filter(task_path__endswith="morning_run_task")
+    assert [run.args_kwargs["args"] for run in runs] == [[run_day.isoformat()]] * 2
+
+
+def test_an_application_approved_after_its_day_is_carried_out_by_the_next_run(approved, fake_pki, run_day):
+    overdue = approved(count=1, day=run_day)
+    report = morning_run.process_day(day=next_business_day(run_day))
+    overdue.refresh_from_db()
+    assert report.completed == 1 and overdue.status == Status.COMPLETED

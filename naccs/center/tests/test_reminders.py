@@ -1,17 +1,16 @@
-"""Expiry reminders: at 28 days and again at 7 days before expiry, once each, by mail and 新着情報."""
+"""Expiry reminders: when the renewal window opens (28 days) and again 7 days before expiry, once each."""
 
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
-from naccs.center import services
+from naccs.center import reminders
 from naccs.center.models import ExpiryReminder
 from naccs.mailer.models import OutboundMail
 from naccs.portal.models import NewsItem
 from naccs.terminals.models import Certificate
-
-from .conftest import make_terminal
+from naccs.tests.helpers import make_terminal
 
 pytestmark = pytest.mark.django_db
 
@@ -30,25 +29,25 @@ def test_reminders_once_at_28_days_and_once_at_7_days(company, user, other_compa
     expiring_in(other_company, "22220A", 10)
     now = timezone.now()
 
-    assert services.send_expiry_reminders(now=now) == 3
+    assert reminders.send_expiry_reminders(now=now) == 3
     news = NewsItem.objects.get(company=company)
     assert "11110A" in news.text and "11110B" in news.text and "11110C" not in news.text
     mail = OutboundMail.objects.get(to=user.email)
     assert "28日前" in mail.subject and "11110A" in mail.body
     assert OutboundMail.objects.filter(to="kowan@example.jp").count() == 1
 
-    assert services.send_expiry_reminders(now=now) == 0
+    assert reminders.send_expiry_reminders(now=now) == 0
     assert OutboundMail.objects.count() == 2
 
     later = now + timedelta(days=14)  # 11110A: 6 days left, 11110B: 13, 22220A: expired
-    assert services.send_expiry_reminders(now=later) == 2  # 11110A at 7 days; 11110C enters the 28-day window
+    assert reminders.send_expiry_reminders(now=later) == 2  # 11110A at 7 days; 11110C enters the 28-day window
     assert set(ExpiryReminder.objects.filter(kind="7").values_list("certificate__terminal__name", flat=True)) == {
         "11110A"
     }
-    assert services.send_expiry_reminders(now=later) == 0
+    assert reminders.send_expiry_reminders(now=later) == 0
 
 
 def test_revoked_certificates_get_no_reminder(company, user):
     terminal = expiring_in(company, "11110A", 5)
     Certificate.objects.filter(terminal=terminal).update(revoked_at=timezone.now())
-    assert services.send_expiry_reminders() == 0
+    assert reminders.send_expiry_reminders() == 0

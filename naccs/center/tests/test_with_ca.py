@@ -5,21 +5,19 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from naccs.applications.models import ReissueApplication
+from naccs.applications import lifecycle
+from naccs.applications.models import Application
 from naccs.audit.models import AuditEvent
-from naccs.center import services
+from naccs.center import morning_run, reminders
 from naccs.mailer.models import OutboundMail
+from naccs.pki import ca
+from naccs.pki.models import CertificatePickup, CertificateRevocationList
+from naccs.pki.pickups import close_stale_pickups
 from naccs.portal.models import NewsItem
 
-pki_services = pytest.importorskip("naccs.pki.services", reason="the CA (issue 4, naccs.pki) is not installed")
-from naccs.pki import ca  # noqa: E402
-from naccs.pki.models import CertificatePickup, CertificateRevocationList  # noqa: E402
+from .test_morning_run import COMPLETED_NEWS, WorkerKilled, kill_after
 
 pytestmark = pytest.mark.django_db
-
-
-class WorkerKilled(BaseException):
-    pass
 
 
 @pytest.fixture
@@ -33,55 +31,48 @@ def test_killed_run_with_the_real_ca_revokes_once_and_builds_one_crl_per_run(
 ):
     applications = [make_application(count=2) for _ in range(2)]
     for application in applications:
-        services.approve(application=application, actor=staff_user)
-    calls = []
-
-    def kill(line_id):
-        calls.append(line_id)
-        if len(calls) == 3:
-            raise WorkerKilled
-
-    monkeypatch.setattr(services, "_after_line_hook", kill)
-    with pytest.raises(WorkerKilled):
-        services.process_reissues(day=run_day)
+        lifecycle.approve(application=application, actor=staff_user)
+    with monkeypatch.context() as patch:
+        kill_after(patch, 3)
+        with pytest.raises(WorkerKilled):
+            morning_run.process_day(day=run_day)
     assert not CertificateRevocationList.objects.exists()
-    monkeypatch.setattr(services, "_after_line_hook", lambda line_id: None)
-    services.process_reissues(day=run_day)
-    services.process_reissues(day=run_day)
+    morning_run.process_day(day=run_day)
+    morning_run.process_day(day=run_day)
 
     assert AuditEvent.objects.filter(action="certificate.revoked").count() == 4
     assert CertificatePickup.objects.count() == 4
     assert CertificateRevocationList.objects.count() == 1
-    assert NewsItem.objects.filter(text=services.COMPLETED_NEWS).count() == 2
+    assert NewsItem.objects.filter(text__startswith=COMPLETED_NEWS).count() == 2
     assert OutboundMail.objects.filter(subject__contains="確認完了").count() == 2
-    assert set(ReissueApplication.objects.values_list("status", flat=True)) == {"completed"}
+    assert set(Application.objects.values_list("status", flat=True)) == {"completed"}
 
 
 def test_a_pickup_not_acquired_by_its_deadline_is_closed_once_with_notice(
     real_ca, make_application, staff_user, run_day, user
 ):
     application = make_application(count=1)
-    services.approve(application=application, actor=staff_user)
-    services.process_reissues(day=run_day)
+    lifecycle.approve(application=application, actor=staff_user)
+    morning_run.process_day(day=run_day)
     pickup = CertificatePickup.objects.get()
-    assert services.close_stale_pickups() == 0
+    assert close_stale_pickups() == 0
 
     later = pickup.expires_at + timedelta(minutes=1)
-    assert services.daily_reminders(now=later)["closed"] == 1
+    assert reminders.daily_reminders(now=later)["closed"] == 1
     pickup.refresh_from_db()
     assert pickup.closed_at == later
     assert NewsItem.objects.filter(company=application.company, text__contains="取得を締め切りました").count() == 1
     assert OutboundMail.objects.filter(to=user.email, subject__contains="取得期間終了").count() == 1
     assert AuditEvent.objects.filter(action="pickup.closed").count() == 1
-    assert services.close_stale_pickups(now=later + timedelta(days=1)) == 0
+    assert close_stale_pickups(now=later + timedelta(days=1)) == 0
 
 
 def test_an_acquired_pickup_is_never_closed(real_ca, make_application, staff_user, run_day):
     application = make_application(count=1)
-    services.approve(application=application, actor=staff_user)
-    services.process_reissues(day=run_day)
+    lifecycle.approve(application=application, actor=staff_user)
+    morning_run.process_day(day=run_day)
     CertificatePickup.objects.update(acquired_at=timezone.now())
-    assert services.close_stale_pickups(now=timezone.now() + timedelta(days=90)) == 0
+    assert close_stale_pickups(now=timezone.now() + timedelta(days=90)) == 0
 
 
 @pytest.mark.django_db(transaction=True)
@@ -98,8 +89,8 @@ def test_closing_a_pickup_does_not_wait_for_a_terminal_locked_by_an_acquisition(
     if not connection.features.has_select_for_update:
         pytest.skip("row locks: PostgreSQL only")
     application = make_application(count=1)
-    services.approve(application=application, actor=staff_user)
-    services.process_reissues(day=run_day)
+    lifecycle.approve(application=application, actor=staff_user)
+    morning_run.process_day(day=run_day)
     pickup = CertificatePickup.objects.get()
     holding, release = threading.Event(), threading.Event()
 
@@ -116,7 +107,7 @@ def test_closing_a_pickup_does_not_wait_for_a_terminal_locked_by_an_acquisition(
         holding.wait(10)
         closed = []
         closer = threading.Thread(
-            target=lambda: (closed.append(services.close_stale_pickups(now=pickup.expires_at)), connection.close())
+            target=lambda: (closed.append(close_stale_pickups(now=pickup.expires_at)), connection.close())
         )
         closer.start()
         closer.join(5)

@@ -5,8 +5,9 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from naccs.applications.models import ReissueApplication
-from naccs.mailer import services
+from naccs.applications import lifecycle
+from naccs.applications.models import Application
+from naccs.mailer import delivery
 from naccs.mailer.models import OutboundMail
 
 pytestmark = pytest.mark.django_db
@@ -22,18 +23,16 @@ def body_of(message) -> str:
 
 @pytest.fixture
 def accepted_mail(user, company):
+    """The acceptance mail of the demo 申込, queued as registering it (again, after a question) queues it."""
     call_command("load_demo_data", stdout=StringIO())
-    application = ReissueApplication.objects.get(receipt_number="26110100001")
-    return services.queue_mail(
-        to="hanako@example.jp",
-        template="reissue_accepted",
-        context={"application": application, "terminals": [line.terminal for line in application.lines.all()]},
-        company=application.company,
-    )
+    application = Application.objects.get(receipt_number="26110100001")
+    Application.objects.filter(pk=application.pk).update(status=Application.Status.NEEDS_INFO)
+    lifecycle.submit(application=application, user=application.created_by)
+    return OutboundMail.objects.get()
 
 
 def test_the_acceptance_mail_arrives_in_japanese(smtp_server, accepted_mail):
-    assert services.deliver(accepted_mail.pk)
+    assert delivery.deliver(accepted_mail.pk)
 
     (message,) = smtp_server.messages
     assert message["To"] == "hanako@example.jp"
@@ -48,9 +47,9 @@ def test_the_acceptance_mail_arrives_in_japanese(smtp_server, accepted_mail):
 
 
 def test_a_sent_mail_is_never_sent_twice(smtp_server, accepted_mail):
-    assert services.deliver(accepted_mail.pk)
-    assert not services.deliver(accepted_mail.pk)
-    assert services.deliver_due() == 0
+    assert delivery.deliver(accepted_mail.pk)
+    assert not delivery.deliver(accepted_mail.pk)
+    assert delivery.deliver_due() == 0
     assert len(smtp_server.messages) == 1
 
 
@@ -58,15 +57,15 @@ def test_smtp_down_keeps_the_mail_and_sends_it_when_smtp_returns(settings, smtp_
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", smtp_port, 2
 
-    assert not services.deliver(accepted_mail.pk)  # nothing listens on the port yet
+    assert not delivery.deliver(accepted_mail.pk)  # nothing listens on the port yet
     accepted_mail.refresh_from_db()
     assert accepted_mail.status == OutboundMail.Status.PENDING
     assert accepted_mail.attempts == 1 and "Connection refused" in accepted_mail.last_error
     assert accepted_mail.next_attempt_at > timezone.now()
-    assert services.deliver_due() == 0  # not due yet
+    assert delivery.deliver_due() == 0  # not due yet
 
     inbox = request.getfixturevalue("smtp_server")
-    assert services.deliver_due(now=accepted_mail.next_attempt_at) == 1
+    assert delivery.deliver_due(now=accepted_mail.next_attempt_at) == 1
     accepted_mail.refresh_from_db()
     assert accepted_mail.status == OutboundMail.Status.SENT
     assert len(inbox.messages) == 1
@@ -82,14 +81,14 @@ def test_the_command_sends_due_mail(smtp_server, accepted_mail):
 def test_without_smtp_mail_is_written_to_files(settings, tmp_path, accepted_mail):
     settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     settings.EMAIL_FILE_PATH = tmp_path
-    assert services.deliver(accepted_mail.pk)
+    assert delivery.deliver(accepted_mail.pk)
     (written,) = tmp_path.iterdir()
     assert "hanako@example.jp" in written.read_text()
 
 
 def test_a_mail_left_sending_by_a_killed_worker_is_taken_over_after_the_lease(smtp_server, accepted_mail):
     now = timezone.now()
-    assert services.claim(accepted_mail.pk, now) is not None  # the worker dies here, before sending
-    assert services.deliver_due(now=now) == 0  # still leased
-    assert services.deliver_due(now=now + services.SENDING_LEASE + timezone.timedelta(seconds=1)) == 1
+    assert delivery.claim(accepted_mail.pk, now) is not None  # the worker dies here, before sending
+    assert delivery.deliver_due(now=now) == 0  # still leased
+    assert delivery.deliver_due(now=now + delivery.SENDING_LEASE + timezone.timedelta(seconds=1)) == 1
     assert len(smtp_server.messages) == 1

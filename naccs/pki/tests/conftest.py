@@ -5,7 +5,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from django.utils import timezone
 
-from naccs.pki import ca, services
+from naccs.pki import acquisition, ca, issuance
 from naccs.terminals.models import LogicalTerminal
 
 CODES = ("NAC11110A", "ABCDE00001", "NACCS")
@@ -27,7 +27,7 @@ def make_terminal(company, name="11110A", codes=CODES):
 def certify(terminal, *, age_days):
     """A real certificate issued `age_days` ago, valid one year from then."""
     issued = timezone.now() - timedelta(days=age_days)
-    return services.issue_certificate(
+    return issuance.issue_certificate(
         terminal=terminal,
         public_key=ca.new_private_key("ec").public_key(),
         not_before=issued,
@@ -36,7 +36,7 @@ def certify(terminal, *, age_days):
 
 
 def acquire(terminal_name="11110A", codes=CODES, address="192.0.2.10", password=P12_PASSWORD):
-    return services.acquire_certificate(
+    return acquisition.acquire_certificate(
         terminal_name=terminal_name, auth_codes=codes, password=password, client_address=address
     )
 

@@ -33,5 +33,5 @@ def test_a_user_acquires_a_certificate_from_the_contract_page(page, tmp_path):
     bundle = pkcs12.load_pkcs12(target.read_bytes(), b"p12-pass-2026")
     assert bundle.cert.friendly_name == b"11110D"
 
-    page.goto("/terminals/contract/")
+    page.goto("/contract/")
     assert "有効" in page.locator("tr", has_text="11110D").inner_text()

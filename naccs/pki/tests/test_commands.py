@@ -6,7 +6,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from naccs.audit.models import AuditEvent
-from naccs.pki import ca, services
+from naccs.pki import ca, revocation
 from naccs.pki.models import CertificateRevocationList
 
 
@@ -61,7 +61,7 @@ def test_ca_rotate_replaces_the_ca_and_keeps_the_old_files(empty_ca_dir):
 
 @pytest.mark.django_db
 def test_the_crl_is_rebuilt_when_its_next_update_has_passed():
-    first = services.current_crl()
-    assert services.current_crl() == first
+    first = revocation.current_crl()
+    assert revocation.current_crl() == first
     CertificateRevocationList.objects.filter(pk=first.pk).update(next_update=timezone.now() - timedelta(minutes=1))
-    assert services.current_crl().number == first.number + 1
+    assert revocation.current_crl().number == first.number + 1

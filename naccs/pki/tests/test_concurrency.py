@@ -2,7 +2,7 @@
 
 import pytest
 
-from naccs.pki import services
+from naccs.pki import acquisition, pickups
 from naccs.pki.models import CertificatePickup
 from naccs.terminals.models import Certificate
 from naccs.tests.helpers import at_once
@@ -14,10 +14,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def test_one_pickup_gives_one_certificate_to_two_simultaneous_requests(terminal):
     certify(terminal, age_days=30)  # outside the renewal window: only the pickup allows 取得
-    services.open_pickup(terminal=terminal)
+    pickups.open_pickup(terminal=terminal)
     results, errors = at_once(acquire, count=2)
     assert len(results) == 1
-    assert [type(error) for error in errors] == [services.AcquisitionRefused]
+    assert [type(error) for error in errors] == [acquisition.AcquisitionRefused]
     assert Certificate.objects.filter(terminal=terminal, revoked_at__isnull=True).get() == results[0].certificate
     assert CertificatePickup.objects.get().certificate == results[0].certificate
 
@@ -26,5 +26,5 @@ def test_simultaneous_renewals_give_one_certificate(renewable):
     results, errors = at_once(acquire, count=2)
     # The second sees the first one's new certificate, a year from expiry: outside the renewal window.
     assert len(results) == 1
-    assert [type(error) for error in errors] == [services.AcquisitionRefused]
+    assert [type(error) for error in errors] == [acquisition.AcquisitionRefused]
     assert Certificate.objects.filter(terminal=renewable, revoked_at__isnull=True).get() == results[0].certificate

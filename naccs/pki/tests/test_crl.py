@@ -9,7 +9,7 @@ from django.db import IntegrityError
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from naccs.pki import services
+from naccs.pki import revocation
 from naccs.pki.models import CertificateRevocationList
 from naccs.terminals.models import Certificate
 from naccs.tests.helpers import at_once
@@ -65,7 +65,7 @@ def test_a_batch_of_revocations_makes_one_new_crl(company, client):
 
 def test_a_revocation_committed_after_the_crl_was_signed_is_caught(renewable, client):
     """A revoking transaction stamps revoked_at before it commits; a CRL signed in between misses it."""
-    crl = services.current_crl()
+    crl = revocation.current_crl()
     previous = Certificate.objects.get(terminal=renewable)
     Certificate.objects.filter(pk=previous.pk).update(
         revoked_at=crl.this_update - timedelta(seconds=1), revocation_reason=Certificate.RevocationReason.SUPERSEDED
@@ -75,12 +75,12 @@ def test_a_revocation_committed_after_the_crl_was_signed_is_caught(renewable, cl
 
 def test_each_crl_is_parsed_once_for_the_staleness_check(renewable, monkeypatch):
     acquire()
-    crl = services.rebuild_crl()  # lists the revocation, which is inside the look-back window
+    crl = revocation.rebuild_crl()  # lists the revocation, which is inside the look-back window
     load = x509.load_der_x509_crl
     loads = []
     monkeypatch.setattr(x509, "load_der_x509_crl", lambda der: loads.append(1) or load(der))
-    assert not services.crl_is_stale(crl, timezone.now())
-    assert not services.crl_is_stale(CertificateRevocationList.objects.get(pk=crl.pk), timezone.now())
+    assert not revocation.crl_is_stale(crl, timezone.now())
+    assert not revocation.crl_is_stale(CertificateRevocationList.objects.get(pk=crl.pk), timezone.now())
     assert len(loads) == 1
 
 
@@ -91,15 +91,15 @@ def test_acquiring_enqueues_no_crl_rebuild(renewable, django_capture_on_commit_c
 
 
 def test_an_explicit_rebuild_always_signs_a_new_crl():
-    first = services.current_crl()
-    assert services.rebuild_crl().number == first.number + 1
+    first = revocation.current_crl()
+    assert revocation.rebuild_crl().number == first.number + 1
 
 
 def test_a_crl_number_taken_meanwhile_is_tried_again(renewable, monkeypatch):
     """PostgreSQL: a concurrent fetch can publish the number we computed while we waited for the lock."""
-    first = services.current_crl()
+    first = revocation.current_crl()
     acquire()
-    sign = services._sign_crl
+    sign = revocation._sign_crl
     calls = []
 
     def taken_once(*, number):
@@ -108,23 +108,23 @@ def test_a_crl_number_taken_meanwhile_is_tried_again(renewable, monkeypatch):
             raise IntegrityError("duplicate key value violates unique constraint")
         return sign(number=number)
 
-    monkeypatch.setattr(services, "_sign_crl", taken_once)
-    assert services.current_crl().number == first.number + 1
+    monkeypatch.setattr(revocation, "_sign_crl", taken_once)
+    assert revocation.current_crl().number == first.number + 1
     assert len(calls) == 2
 
 
 @pytest.mark.django_db(transaction=True)
 def test_simultaneous_fetches_after_a_revocation_publish_one_crl(renewable, monkeypatch):
-    first = services.current_crl()
+    first = revocation.current_crl()
     acquire()
-    sign = services._sign_crl
+    sign = revocation._sign_crl
 
     def slow_sign(*, number):
         time.sleep(0.2)  # the others reach the lock while the first one signs
         return sign(number=number)
 
-    monkeypatch.setattr(services, "_sign_crl", slow_sign)
-    results, errors = at_once(services.current_crl, count=4)
+    monkeypatch.setattr(revocation, "_sign_crl", slow_sign)
+    results, errors = at_once(revocation.current_crl, count=4)
     assert not errors, errors
     assert {crl.number for crl in results} == {first.number + 1}
     assert CertificateRevocationList.objects.count() == 2

@@ -10,7 +10,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from naccs.pki import ca, services
+from naccs.pki import ca, revocation
 from naccs.terminals.models import Certificate
 
 from .conftest import P12_PASSWORD, acquire, openssl, write_pem
@@ -36,8 +36,8 @@ def test_openssl_verify_with_crl_check_passes_then_fails_after_revocation(issued
     assert ok.returncode == 0, ok.stderr
     assert "leaf.pem: OK" in ok.stdout
 
-    services.revoke_certificate(certificate=issued.certificate, reason=Certificate.RevocationReason.KEY_COMPROMISE)
-    services.rebuild_crl()
+    revocation.revoke_certificate(certificate=issued.certificate, reason=Certificate.RevocationReason.KEY_COMPROMISE)
+    revocation.rebuild_crl()
     (tmp_path / "crl.pem").write_bytes(crl_pem(client))
     bad = openssl("verify", "-crl_check", "-CAfile", "ca.pem", "-CRLfile", "crl.pem", "leaf.pem", cwd=tmp_path)
     assert bad.returncode != 0
@@ -80,7 +80,7 @@ def test_openssl_ocsp_answers_good_then_revoked(issued, tmp_path, live_server):
     assert "leaf.pem: good" in good.stdout, good.stdout + good.stderr
     assert "Response verify OK" in good.stderr
 
-    services.revoke_certificate(certificate=issued.certificate, reason=Certificate.RevocationReason.KEY_COMPROMISE)
+    revocation.revoke_certificate(certificate=issued.certificate, reason=Certificate.RevocationReason.KEY_COMPROMISE)
     revoked = openssl(*ask, cwd=tmp_path)
     assert "leaf.pem: revoked" in revoked.stdout, revoked.stdout + revoked.stderr
     assert "keyCompromise" in revoked.stdout

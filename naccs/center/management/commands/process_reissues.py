@@ -2,12 +2,12 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from naccs.applications.models import ReissueApplicationTerminal
-from naccs.center.services import due_applications, process_reissues
+from naccs.applications.models import ReissueLine
+from naccs.center.morning_run import due_applications, process_day
 
 
 class Command(BaseCommand):
-    help = "Run the morning reissue run for one day by hand (safe to repeat)."
+    help = "Run the morning run for one day by hand (safe to repeat)."
 
     def add_arguments(self, parser):
         parser.add_argument("--date", required=True, help="YYYY-MM-DD")
@@ -17,7 +17,7 @@ class Command(BaseCommand):
             day = date.fromisoformat(options["date"])
         except ValueError as error:
             raise CommandError("--date は YYYY-MM-DD の形式で指定してください。") from error
-        total = ReissueApplicationTerminal.objects.filter(application__in=due_applications(day)).count()
+        total = ReissueLine.objects.filter(application__in=due_applications(day), processed_at__isnull=True).count()
         done = 0
 
         def progress(step: int) -> None:
@@ -29,10 +29,10 @@ class Command(BaseCommand):
                 self.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} 端末", ending="")
                 self.stderr.flush()
 
-        report = process_reissues(day=day, progress=progress)
-        if total:
+        report = process_day(day=day, progress=progress)
+        if done:
             self.stderr.write("")
         self.stdout.write(
-            f"{day}: 申込 {report.applications} 件, 端末 {report.lines_processed} 台処理, "
-            f"再発行済 {report.completed} 件, 失敗 {len(report.failed)} 件"
+            f"{day}: 申込 {report.applications} 件, 端末 {done} 台処理, "
+            f"完了 {report.completed} 件, 失敗 {len(report.failed)} 件"
         )

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from naccs.mailer.services import deliver_due
+from naccs.mailer.delivery import deliver_due
 
 
 class Command(BaseCommand):

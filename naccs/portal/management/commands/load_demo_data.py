@@ -8,10 +8,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from naccs.accounts.models import Company, Office, User
-from naccs.applications.models import ReissueApplication
+from naccs.applications.models import Application, Reissue
 from naccs.lib.business_days import earliest_desired_date
 from naccs.pki import ca
-from naccs.pki.services import issue_certificate
+from naccs.pki.issuance import certificate_expiry, issue_certificate
 from naccs.portal.models import NewsItem
 from naccs.terminals.models import Certificate, LogicalTerminal
 
@@ -19,7 +19,7 @@ SEA, AIR = LogicalTerminal.Category.SEA, LogicalTerminal.Category.AIR
 NET, WEB = LogicalTerminal.DeviceType.NET, LogicalTerminal.DeviceType.WEB
 
 # (name, category, device type, days since the current certificate was issued)
-# 300 and 350 days: inside the 28-day renewal window; 380 days: expired.
+# 345 and 355 days: inside the 28-day renewal window; 380 days: expired.
 DEMO_TERMINALS = {
     "12345678": [
         ("11110A", SEA, NET, 40),
@@ -139,7 +139,7 @@ class Command(BaseCommand):
                         serial=demo_serial(name),
                         subject=f"CN={name}",
                         not_before=issued,
-                        not_after=issued + timedelta(days=365),
+                        not_after=certificate_expiry(issued),
                         issued_at=issued,
                     )
 
@@ -160,12 +160,13 @@ class Command(BaseCommand):
 
     def demo_application(self, user, now):
         """One 申込 already registered (受付済) for the expired terminal, so that 申込内容の確認 has something."""
-        application, created = ReissueApplication.objects.get_or_create(
+        application, created = Application.objects.get_or_create(
             receipt_number=DEMO_RECEIPT_NUMBER,
             defaults={
+                "kind": Application.Kind.REISSUE,
                 "company": user.company,
                 "created_by": user,
-                "status": ReissueApplication.Status.SUBMITTED,
+                "status": Application.Status.SUBMITTED,
                 "applicant_last_name": user.last_name,
                 "applicant_first_name": user.first_name,
                 "applicant_last_name_kana": user.last_name_kana,
@@ -174,12 +175,12 @@ class Command(BaseCommand):
                 "applicant_phone": user.phone,
                 "applicant_email": user.email,
                 "desired_date": earliest_desired_date(now),
-                "reason": ReissueApplication.Reason.EXPIRED,
                 "submitted_at": now - timedelta(days=1),
             },
         )
         if created:
-            application.lines.create(terminal=LogicalTerminal.objects.get(name="11110F"))
+            Reissue.objects.create(application=application, reason=Reissue.Reason.EXPIRED)
+            application.reissue_lines.create(terminal=LogicalTerminal.objects.get(name="11110F"))
 
     def make_certificates_real(self):
         """Replace each placeholder record by a real certificate from the demo CA, with the same dates."""

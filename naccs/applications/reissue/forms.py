@@ -1,0 +1,119 @@
+"""The 論理端末 step's form (manual ④): 再発行希望日, 再発行理由 and the terminals."""
+
+import re
+import unicodedata
+from datetime import date
+
+from django import forms
+
+from naccs.lib import business_days
+from naccs.lib.forms import required
+from naccs.lib.text import has_control_characters
+
+from ..models import Reissue
+
+
+def parse_desired_date(text: str) -> date:
+    """YYYYMMDD as the manual asks; 2026/12/01 and 2026-12-01 (a date picker) are the same date."""
+    value = re.sub(r"[/\-.\s]", "", unicodedata.normalize("NFKC", text))
+    if not re.fullmatch(r"\d{8}", value):
+        raise forms.ValidationError("再発行希望日はYYYYMMDDの形式（半角数字8桁）で入力してください。（例）20261201")
+    try:
+        return date(int(value[:4]), int(value[4:6]), int(value[6:]))
+    except ValueError:
+        raise forms.ValidationError("再発行希望日に存在しない日付が入力されています。") from None
+
+
+def check_desired_date(day: date, *, now=None) -> None:
+    """The rules of manual ④ for 再発行希望日, one message each. The range first: a date far ahead is refused
+    without asking the holiday calendar about it."""
+    earliest = business_days.earliest_desired_date(now)
+    if day < earliest:
+        raise forms.ValidationError(f"再発行希望日は翌営業日（{earliest:%Y/%m/%d}）以降の日付を入力してください。")
+    latest = business_days.latest_desired_date(now)
+    if day > latest:
+        raise forms.ValidationError(f"再発行希望日は{latest:%Y/%m/%d}までの日付を入力してください。")
+    if closed := business_days.why_closed(day):
+        raise forms.ValidationError(f"再発行希望日に{closed}は指定できません。")
+
+
+class TerminalChoiceField(forms.ModelMultipleChoiceField):
+    default_error_messages = {
+        "invalid_choice": "選択できない論理端末が含まれています。画面を開き直してから選択してください。",
+        "invalid_pk_value": "選択できない論理端末が含まれています。画面を開き直してから選択してください。",
+    }
+
+    def label_from_instance(self, terminal):
+        return terminal.name
+
+    def _check_values(self, value):
+        # An id beyond a 64-bit integer would crash the database driver instead of being "not a choice".
+        if any(not re.fullmatch(r"\d{1,18}", str(pk)) for pk in value):
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super()._check_values(value)
+
+
+class TerminalsForm(forms.Form):
+    """再発行希望日, 再発行理由 and the terminals (manual ④)."""
+
+    desired_date = forms.CharField(
+        label="再発行希望日",
+        help_text="半角数字8桁　例）20261201　※翌営業日以降の営業日（土・日・祝日・年末年始を除く）",
+        error_messages=required("再発行希望日"),
+    )
+    reason = forms.ChoiceField(
+        label="再発行理由",
+        choices=Reissue.Reason.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "再発行理由を選択してください。",
+            "invalid_choice": "再発行理由を選択してください。",
+        },
+    )
+    reason_text = forms.CharField(label="その他の理由", help_text="100文字以内", required=False)
+    terminals = TerminalChoiceField(
+        label="再発行を希望する論理端末",
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    # The terminals of the page the user saw: an unticked one among them is taken out of the choice.
+    shown = TerminalChoiceField(
+        label="表示中の論理端末", queryset=None, required=False, widget=forms.MultipleHiddenInput
+    )
+
+    NONE_CHOSEN = "再発行を希望する論理端末を1つ以上選択してください。"
+
+    def __init__(self, *args, choosable=None, listed=None, proceeding=True, now=None, **kwargs):
+        """`proceeding`: to the 確認画面, where every field is required; otherwise only to another page of the list,
+        where what is filled in is checked and saved and what is empty keeps its saved value."""
+        super().__init__(*args, **kwargs)
+        self.now = now
+        self.fields["terminals"].queryset = choosable
+        self.fields["shown"].queryset = listed
+        self.fields["desired_date"].required = proceeding
+        self.fields["reason"].required = proceeding
+
+    def clean_desired_date(self):
+        if not self.cleaned_data["desired_date"]:
+            return None
+        day = parse_desired_date(self.cleaned_data["desired_date"])
+        check_desired_date(day, now=self.now)
+        return day
+
+    def clean_reason_text(self):
+        value = self.cleaned_data["reason_text"].strip()
+        if has_control_characters(value):
+            raise forms.ValidationError("その他の理由に使用できない文字が含まれています。")
+        if len(value) > 100:
+            raise forms.ValidationError("その他の理由は100文字以内で入力してください。")
+        return value
+
+    def clean(self):
+        data = super().clean()
+        if data.get("reason") == Reissue.Reason.OTHER and not data.get("reason_text"):
+            if "reason_text" not in self.errors:
+                self.add_error("reason_text", "その他の理由を入力してください。")
+        elif data.get("reason") and data.get("reason") != Reissue.Reason.OTHER:
+            data["reason_text"] = ""
+        return data

@@ -1,0 +1,99 @@
+"""デジタル証明書の再発行: what the reissue kind adds to the lifecycle (manual ② to ⑦)."""
+
+from django.db.models import Prefetch
+
+from naccs.portal.models import NewsItem
+from naccs.terminals.models import LogicalTerminal
+
+from .. import kinds
+from ..lifecycle import TransitionRefused
+from ..models import Application, Reissue, ReissueLine
+from . import processing
+
+
+class ReissueKind(kinds.Kind):
+    code = Application.Kind.REISSUE
+    label = "デジタル証明書の再発行"
+    title = "デジタル証明書再発行申込"
+    guidance_url_name = "applications:reissue_guidance"
+    steps = (kinds.Step("論理端末入力", "論理端末の入力", "applications:reissue_terminals"),)
+    template_folder = "applications/reissue"
+    completed_label = "再発行済"
+    news = {
+        kinds.SUBMITTED: "デジタル証明書の再発行申込を受け付けました。",
+        kinds.RESUBMITTED: "デジタル証明書の再発行申込を修正して再送信しました。",
+        kinds.WITHDRAWN: "デジタル証明書の再発行申込を取り下げました。",
+        kinds.APPROVED: "デジタル証明書の再発行申込の審査が終了しました。",
+        kinds.INFO_REQUESTED: "デジタル証明書の再発行申込について確認事項があります。",
+        kinds.REJECTED: "デジタル証明書の再発行申込を却下しました。",
+        kinds.COMPLETED: (
+            "デジタル証明書を再発行しました。NACCS掲示板よりデジタル証明書を取得の上、適用作業を実施願います。"
+        ),
+    }
+    news_categories = {kinds.COMPLETED: NewsItem.Category.CERTIFICATE}
+
+    def start(self, application):
+        Reissue.objects.create(application=application)
+
+    def is_complete(self, application):
+        return (
+            application.desired_date is not None
+            and bool(application.reissue.reason)
+            and application.reissue_lines.exists()
+        )
+
+    def check_submittable(self, application):
+        """No terminal of the 申込 may be in another open 申込; the terminals are locked so that two 申込 naming the
+        same terminal cannot both be registered."""
+        terminal_ids = list(application.reissue_lines.values_list("terminal_id", flat=True))
+        list(LogicalTerminal.objects.select_for_update().filter(pk__in=terminal_ids).order_by("pk").values("pk"))
+        busy = ReissueLine.objects.busy().filter(terminal_id__in=terminal_ids).exclude(application=application)
+        names = sorted(busy.values_list("terminal__name", flat=True))
+        if names:
+            raise TransitionRefused(
+                f"論理端末{', '.join(names)}は既に再発行の申込中です。論理端末の入力に戻って選択し直してください。"
+            )
+
+    def carry_out(self, application_id, *, actor=None, progress=None):
+        processing.carry_out(application_id, actor=actor, progress=progress)
+
+    def is_carried_out(self, application):
+        return not application.reissue_lines.filter(processed_at__isnull=True).exists()
+
+    def lines(self, application):
+        return application.reissue_lines.select_related("terminal").order_by("terminal__name")
+
+    def section_context(self, application):
+        return {"reissue": application.reissue, "lines": list(self.lines(application))}
+
+    def summary(self, application):
+        return "、".join(line.terminal.name for line in application.reissue_lines.all())
+
+    def list_prefetch(self):
+        lines = ReissueLine.objects.select_related("terminal").order_by("terminal__name")
+        return [Prefetch("reissue_lines", queryset=lines)]
+
+    def mail_context(self, application):
+        return {"reissue": application.reissue, "terminals": [line.terminal for line in self.lines(application)]}
+
+
+def choose_terminals(application, *, desired_date, reason, reason_text, terminals, shown=None) -> None:
+    """Save the 論理端末 step into a locked draft (manual ④).
+
+    `terminals` are the chosen ones among `shown`, the terminals the user saw on one page of the list; the choice on
+    other pages is kept. Without `shown`, `terminals` is the whole choice. A header field given as None (the user
+    moved to another page without filling it in) keeps its saved value.
+    """
+    if desired_date is not None:
+        application.desired_date = desired_date
+    if reason:
+        Reissue.objects.filter(application=application).update(reason=reason, reason_text=reason_text)
+    chosen = {terminal.pk for terminal in terminals}
+    lines = application.reissue_lines.all()
+    if shown is not None:
+        lines = lines.filter(terminal_id__in=[terminal.pk for terminal in shown])
+    lines.exclude(terminal_id__in=chosen).delete()
+    existing = set(application.reissue_lines.filter(terminal_id__in=chosen).values_list("terminal_id", flat=True))
+    ReissueLine.objects.bulk_create(
+        ReissueLine(application=application, terminal_id=pk) for pk in sorted(chosen - existing)
+    )

@@ -1,0 +1,70 @@
+"""The morning run's work for a reissue 申込: each terminal gets a new 認証コード2, its current certificate revoked and
+a pickup opened, in a transaction of its own, so that a run killed half-way never repeats a terminal."""
+
+import secrets
+import string
+
+from django.db import transaction
+from django.utils import timezone
+
+from naccs.audit.services import record
+from naccs.pki import pickups, revocation
+from naccs.terminals.models import Certificate
+
+from ..models import Application, Reissue, ReissueLine
+
+# 再発行理由 → the CRL reason of the certificate being replaced.
+REVOCATION_REASONS = {
+    Reissue.Reason.EXPIRED: Certificate.RevocationReason.SUPERSEDED,
+    Reissue.Reason.REPLACED: Certificate.RevocationReason.CESSATION,
+    Reissue.Reason.OTHER: Certificate.RevocationReason.UNSPECIFIED,
+}
+AUTH_CODE_ALPHABET = string.ascii_uppercase + string.digits
+
+
+def new_auth_code() -> str:
+    return "".join(secrets.choice(AUTH_CODE_ALPHABET) for _ in range(8))
+
+
+def carry_out(application_id: int, *, actor=None, progress=None) -> None:
+    """Every terminal of the 申込 not yet processed; the first failure stops it (the others stay for the next run)."""
+    lines = ReissueLine.objects.filter(application_id=application_id, processed_at__isnull=True).order_by("pk")
+    for line_id in list(lines.values_list("pk", flat=True)):
+        process_line(line_id, actor=actor)
+        if progress:
+            progress(1)
+
+
+def process_line(line_id: int, *, actor=None) -> bool:
+    """One terminal: new 認証コード2, current certificate revoked, pickup opened. False when already done."""
+    with transaction.atomic():
+        line = (
+            # The line and its terminal, in the order 取得 locks a terminal and then its certificates.
+            ReissueLine.objects.select_for_update(of=("self", "terminal"))
+            .select_related("application__reissue", "application__company", "terminal__company")
+            .get(pk=line_id)
+        )
+        application = line.application
+        # Under the lock: two runs of the same day (a resumed one and a new one) must not both process it.
+        if line.processed_at is not None or application.status != Application.Status.APPROVED:
+            return False
+        terminal = line.terminal
+        terminal.auth_code2 = new_auth_code()
+        terminal.save(update_fields=["auth_code2"])
+        reason = REVOCATION_REASONS.get(application.reissue.reason, Certificate.RevocationReason.UNSPECIFIED)
+        revoked = []
+        for certificate in Certificate.objects.filter(terminal=terminal, revoked_at__isnull=True):
+            revocation.revoke_certificate(certificate=certificate, reason=reason, actor=actor)
+            revoked.append(certificate.serial)
+        pickups.open_pickup(terminal=terminal, application=application, actor=actor)
+        line.processed_at = timezone.now()
+        line.save(update_fields=["processed_at"])
+        record(
+            action="reissue.terminal_processed",
+            actor=actor,
+            company=application.company,
+            obj=line,
+            after={"terminal": terminal.name, "revoked": revoked},
+            application=application.receipt_number,
+        )
+    return True

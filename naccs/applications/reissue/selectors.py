@@ -1,0 +1,35 @@
+"""Reads of the 論理端末 step, scoped to the company of the draft."""
+
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
+
+from naccs.terminals.models import Certificate, LogicalTerminal
+
+from ..models import ReissueLine
+
+ROW_FIELDS = ("name", "category", "device_type", "auth_code1", "auth_code2", "auth_code3")
+
+
+def terminals_for(company) -> QuerySet[LogicalTerminal]:
+    return LogicalTerminal.objects.filter(company=company, is_active=True).order_by("name")
+
+
+def terminal_choices(company, application, *, name_filter: str = "") -> QuerySet[LogicalTerminal]:
+    """The 論理端末 step's list: each terminal with its newest certificate's 発行日, whether another open 申込 names it
+    (busy) and whether this draft has chosen it, so that one page of the list is one query."""
+    terminals = terminals_for(company).only(*ROW_FIELDS)
+    if name_filter:
+        terminals = terminals.filter(name__icontains=name_filter)
+    newest_certificate = Certificate.objects.filter(terminal=OuterRef("pk")).order_by("-issued_at")
+    return terminals.annotate(
+        busy=Exists(ReissueLine.objects.busy().filter(terminal=OuterRef("pk")).exclude(application=application)),
+        chosen=Exists(ReissueLine.objects.filter(application=application, terminal=OuterRef("pk"))),
+        issued_at=Subquery(newest_certificate.values("issued_at")[:1]),
+    )
+
+
+def chosen_summary(application, shown: int) -> tuple[int, list[str]]:
+    """How many terminals the draft names, and the first `shown` of their names."""
+    chosen = application.reissue_lines.order_by("terminal__name").values_list("terminal__name", flat=True)
+    names = list(chosen[: shown + 1])
+    count = len(names) if len(names) <= shown else chosen.count()
+    return count, names[:shown]

@@ -1,0 +1,116 @@
+"""The reissue wizard's own pages: the guidance (manual ②) and the 論理端末 step (manual ④)."""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from naccs.accounts.decorators import company_user_required
+from naccs.pki.acquisition import rules_context
+
+from .. import lifecycle
+from ..kinds import kind_of
+from ..models import Application
+from ..views import GUIDANCE, redirect_unless_editable, wizard_application, wizard_context
+from .forms import TerminalsForm
+from .kind import choose_terminals
+from .selectors import chosen_summary, terminal_choices, terminals_for
+
+REISSUE = Application.Kind.REISSUE
+TERMINAL_PAGE_SIZE = 20
+NAME_FILTER_MAX = 20
+CHOSEN_NAMES_SHOWN = 20
+CHOOSE_ALL_LISTED = "all"
+CHOOSE_NONE = "none"
+
+
+@company_user_required
+@require_http_methods(["GET", "POST"])
+def guidance(request):
+    if request.method == "POST":
+        draft = lifecycle.start(kind=REISSUE, user=request.user)
+        return redirect("applications:applicant", REISSUE, draft.pk)
+    draft = Application.objects.filter(created_by=request.user, kind=REISSUE, status=Application.Status.DRAFT).first()
+    context = wizard_context(kind_of(REISSUE), GUIDANCE, draft, **rules_context())
+    return render(request, "applications/reissue/guidance.html", context)
+
+
+@company_user_required
+@require_http_methods(["GET", "POST"])
+def terminals_step(request, pk):
+    """Manual ④. A company may have thousands of terminals, so the list comes a page at a time with a name filter;
+    every button saves the ticks of the page shown, then goes to another page or on to the 確認画面."""
+    application = wizard_application(request, REISSUE, pk)
+    if elsewhere := redirect_unless_editable(application):
+        return elsewhere
+    company = request.user.company
+    name_filter = request.GET.get("q", "").strip()[:NAME_FILTER_MAX]
+    listed = terminal_choices(company, application, name_filter=name_filter)
+    page = Paginator(listed, TERMINAL_PAGE_SIZE).get_page(request.GET.get("page"))
+    # Which button: "confirm" (the 確認画面), a page number, or one of the two that choose in bulk.
+    going = request.POST.get("go", "confirm")
+    proceeding = going == "confirm"
+    reissue = application.reissue
+    if request.method == "POST":
+        form = TerminalsForm(
+            request.POST,
+            choosable=terminal_choices(company, application).filter(busy=False),
+            listed=terminals_for(company),
+            proceeding=proceeding,
+        )
+    else:
+        form = TerminalsForm(
+            initial={
+                "desired_date": application.desired_date.strftime("%Y%m%d") if application.desired_date else "",
+                "reason": reissue.reason,
+                "reason_text": reissue.reason_text,
+            }
+        )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if going == CHOOSE_ALL_LISTED:
+            # Every terminal of the list shown that can be chosen, on every page of it.
+            data["terminals"] = data["shown"] = list(
+                form.fields["terminals"].queryset.filter(name__icontains=name_filter)
+            )
+        elif going == CHOOSE_NONE:
+            data["terminals"], data["shown"] = [], None
+        try:
+            application = lifecycle.save_step(
+                application=application, user=request.user, change=lambda locked: choose_terminals(locked, **data)
+            )
+        except lifecycle.TransitionRefused as refusal:  # registered in another tab meanwhile
+            messages.error(request, str(refusal))
+            return redirect(application)
+        if going.isdigit():
+            query = urlencode({"page": going, "q": request.POST.get("q", "").strip()})
+            return redirect(f"{reverse('applications:reissue_terminals', args=[application.pk])}?{query}")
+        if not proceeding:
+            return redirect(request.get_full_path())
+        if application.reissue_lines.exists():
+            return redirect("applications:confirm", REISSUE, application.pk)
+        form.add_error("terminals", TerminalsForm.NONE_CHOSEN)
+    # After a refused POST the boxes show what was ticked, otherwise what is saved.
+    ticked = {str(value) for value in form["terminals"].value() or []} if form.is_bound else None
+    chosen_count, chosen_names = chosen_summary(application, CHOSEN_NAMES_SHOWN)
+    kind = kind_of(REISSUE)
+    context = wizard_context(
+        kind,
+        kind.steps[0].label,
+        application,
+        form=form,
+        page=page,
+        rows=[
+            {"terminal": terminal, "checked": terminal.chosen if ticked is None else str(terminal.pk) in ticked}
+            for terminal in page.object_list
+        ],
+        name_filter=name_filter,
+        page_range=page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+        chosen_count=chosen_count,
+        chosen_names=chosen_names,
+        chosen_more=chosen_count - len(chosen_names),
+    )
+    return render(request, "applications/reissue/terminals.html", context)

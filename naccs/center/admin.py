@@ -1,0 +1,202 @@
+"""The center's back office for 申込 (/center/): list, filters, search, detail with history, review actions.
+
+Review goes through the lifecycle (naccs.applications.lifecycle), as the company's own actions do."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from naccs.applications import lifecycle
+from naccs.applications.models import Application, Reissue, ReissueLine
+from naccs.audit.models import AuditEvent
+
+
+class ReissueInline(admin.StackedInline):
+    """The reason of a reissue 申込."""
+
+    model = Reissue
+    fields = ["reason", "reason_text"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class LineInline(admin.TabularInline):
+    """The terminals of a reissue 申込."""
+
+    model = ReissueLine
+    extra = 0
+    fields = ["terminal", "terminal_category", "terminal_device", "processed_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    @admin.display(description="区分")
+    def terminal_category(self, line):
+        return line.terminal.get_category_display()
+
+    @admin.display(description="利用機器区分")
+    def terminal_device(self, line):
+        return line.terminal.get_device_type_display()
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class DecisionForm(forms.Form):
+    DECISIONS = [("approve", "承認"), ("request_info", "確認事項を送る"), ("reject", "却下")]
+    DONE = {"approve": "承認", "request_info": "確認事項を送信", "reject": "却下"}  # 「…を承認しました。」
+    decision = forms.ChoiceField(label="操作", choices=DECISIONS)
+    message = forms.CharField(
+        label="確認事項・却下理由", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+    def clean_message(self):
+        return self.cleaned_data["message"].strip()
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") in ("request_info", "reject") and not cleaned.get("message"):
+            label = "確認事項" if cleaned["decision"] == "request_info" else "却下理由"
+            self.add_error("message", f"{label}を入力してください。")
+        return cleaned
+
+
+# Each kind's own rows, shown under the 申込.
+KIND_INLINES = {Application.Kind.REISSUE: [ReissueInline, LineInline]}
+
+
+@admin.register(Application)
+class ApplicationAdmin(admin.ModelAdmin):
+    list_display = ["receipt_number", "kind", "company", "status", "desired_date", "submitted_at", "decided_at"]
+    list_filter = ["kind", "status", "desired_date", "company"]
+    list_select_related = ["company"]
+    search_fields = ["receipt_number", "company__code", "reissue_lines__terminal__name"]
+    date_hierarchy = "desired_date"
+    actions = ["approve_selected"]
+    change_form_template = "center/application_change_form.html"
+    readonly_fields = [
+        "receipt_number",
+        "company",
+        "created_by",
+        "status",
+        "applicant_last_name",
+        "applicant_first_name",
+        "applicant_last_name_kana",
+        "applicant_first_name_kana",
+        "applicant_department",
+        "applicant_job_title",
+        "applicant_phone",
+        "applicant_fax",
+        "applicant_email",
+        "kind",
+        "desired_date",
+        "center_message",
+        "submitted_at",
+        "decided_at",
+        "completed_at",
+    ]
+    fieldsets = [
+        (
+            "申込",
+            {"fields": ["receipt_number", "kind", "company", "status", "submitted_at", "decided_at", "completed_at"]},
+        ),
+        (
+            "申込担当者",
+            {
+                "fields": [
+                    ("applicant_last_name", "applicant_first_name"),
+                    ("applicant_last_name_kana", "applicant_first_name_kana"),
+                    "applicant_department",
+                    "applicant_job_title",
+                    ("applicant_phone", "applicant_fax"),
+                    "applicant_email",
+                    "created_by",
+                ]
+            },
+        ),
+        ("審査", {"fields": ["desired_date", "center_message"]}),
+    ]
+
+    def get_inlines(self, request, obj):
+        return KIND_INLINES.get(obj.kind, []) if obj is not None else []
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        return queryset, True if search_term else may_have_duplicates
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        urls = super().get_urls()
+        decide = path(
+            "<int:pk>/decide/",
+            self.admin_site.admin_view(self.decide_view),
+            name="applications_application_decide",
+        )
+        return [decide, *urls]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+        }
+        obj = self.get_object(request, object_id)
+        if obj is not None:
+            extra_context["history_events"] = AuditEvent.objects.filter(
+                object_type=Application._meta.label, object_id=str(obj.pk)
+            ).select_related("actor")
+            extra_context["decision_form"] = DecisionForm()
+            extra_context["can_decide"] = obj.status == Application.Status.SUBMITTED
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def decide_view(self, request, pk):
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        application = get_object_or_404(Application, pk=pk)
+        change_url = reverse("admin:applications_application_change", args=[pk])
+        if request.method != "POST":
+            return redirect(change_url)
+        form = DecisionForm(request.POST)
+        if not form.is_valid():
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "original": application,
+                "form": form,
+                "title": f"{application} の審査",
+            }
+            return TemplateResponse(request, "center/decide.html", context, status=200)
+        decision, message = form.cleaned_data["decision"], form.cleaned_data["message"]
+        if decision == "approve":
+            outcome = lifecycle.approve(application=application, actor=request.user)
+        elif decision == "request_info":
+            outcome = lifecycle.request_info(application=application, actor=request.user, message=message)
+        else:
+            outcome = lifecycle.reject(application=application, actor=request.user, reason=message)
+        if outcome.changed:
+            self.message_user(request, f"{application}を{DecisionForm.DONE[decision]}しました。", messages.SUCCESS)
+        else:
+            self.message_user(request, outcome.message, messages.WARNING)
+        return redirect(change_url)
+
+    @admin.action(description="選択された申込を承認", permissions=["change"])
+    def approve_selected(self, request, queryset):
+        done = 0
+        for pk in queryset.order_by("pk").values_list("pk", flat=True):
+            outcome = lifecycle.approve(application=pk, actor=request.user)
+            if outcome.changed:
+                done += 1
+            else:
+                self.message_user(request, outcome.message, messages.WARNING)
+        self.message_user(request, f"{done}件の申込を承認しました。", messages.SUCCESS)

@@ -1,0 +1,105 @@
+"""The morning run (午前中の処理) of each business day: every approved 申込 whose 希望日 has come is carried out by its
+kind, one CRL is published for the run's revocations, and each 申込 is completed through the lifecycle (its mail and
+新着情報 item). Safe to run again after a crash, and twice at once: what is done is never done twice.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from django.conf import settings
+from django.utils import timezone
+
+from naccs.applications import lifecycle
+from naccs.applications.kinds import kind_of
+from naccs.applications.models import Application
+from naccs.audit.models import AuditEvent
+from naccs.audit.services import record
+from naccs.lib.business_days import is_business_day
+from naccs.pki import revocation
+
+logger = logging.getLogger(__name__)
+Status = Application.Status
+FAILED = "morning_run.failed"
+
+
+@dataclass
+class RunReport:
+    day: date
+    applications: int = 0
+    completed: int = 0
+    failed: list[str] = field(default_factory=list)
+
+
+def run_time() -> time:
+    """MORNING_RUN_TIME (Asia/Tokyo), checked at start by the settings."""
+    hour, minute = (int(part) for part in settings.MORNING_RUN_TIME.split(":"))
+    return time(hour, minute)
+
+
+def is_after_run_time(day: date, now: datetime | None = None) -> bool:
+    local = timezone.localtime(now or timezone.now())
+    return local.date() > day or (local.date() == day and local.time() >= run_time())
+
+
+def due_applications(day: date):
+    """Approved 申込 whose 希望日 is `day` or earlier (one approved after its day's run is carried out by the next)."""
+    return Application.objects.filter(status=Status.APPROVED, desired_date__lte=day)
+
+
+def process_day(*, day: date, actor=None, progress=None) -> RunReport:
+    """The run for `day`. `progress(n)` is told of each unit of work a kind does (a terminal of a reissue)."""
+    due = list(due_applications(day).order_by("pk").values_list("pk", "kind"))
+    report = RunReport(day=day, applications=len(due))
+    carried_out = []
+    for application_id, kind in due:
+        try:
+            kind_of(kind).carry_out(application_id, actor=actor, progress=progress)
+        except Exception as error:  # one bad 申込 must not stop the others; it is tried again next run
+            report.failed.append(str(application_id))
+            record_failure(application_id, error)
+        else:
+            carried_out.append(application_id)
+    if due:
+        # One CRL for the whole run (also after a restart, since the 申込 are not completed yet).
+        revocation.rebuild_crl()
+    for application_id in carried_out:
+        try:
+            outcome = lifecycle.complete(application_id, actor=actor)
+        except Exception as error:
+            report.failed.append(str(application_id))
+            record_failure(application_id, error)
+        else:
+            report.completed += outcome.changed
+    return report
+
+
+def record_failure(application_id: int, error: Exception) -> None:
+    logger.exception("morning run: application %s failed", application_id)
+    application = Application.objects.select_related("company").filter(pk=application_id).first()
+    record(
+        action=FAILED,
+        company=application.company if application else None,
+        obj=application,
+        error=f"{type(error).__name__}: {error}"[:500],
+    )
+
+
+def run_status(day: date) -> dict:
+    """For the dashboard: the 申込 of a 希望日 done / to do / failed / still in review."""
+    of_day = Application.objects.filter(desired_date=day)
+    approved = of_day.filter(status=Status.APPROVED)
+    failed = AuditEvent.objects.filter(
+        action=FAILED,
+        object_type=Application._meta.label,
+        object_id__in=[str(pk) for pk in approved.values_list("pk", flat=True)],
+    )
+    failed_count = failed.values("object_id").distinct().count()
+    return {
+        "day": day,
+        "business_day": is_business_day(day),
+        "done": of_day.filter(status=Status.COMPLETED).count(),
+        "todo": approved.count() - failed_count,
+        "failed": failed_count,
+        "pending_review": of_day.filter(status__in=Application.UNDECIDED_STATUSES).count(),
+    }

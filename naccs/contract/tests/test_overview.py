@@ -1,0 +1,67 @@
+"""契約内容の確認: every terminal of the company with its certificate, its status and what can be done about it."""
+
+import pytest
+
+from naccs.applications.models import Application
+from naccs.pki import pickups
+from naccs.pki.tests.conftest import certify, make_terminal
+
+pytestmark = pytest.mark.django_db
+
+
+def test_contract_page_shows_every_status(user_client, company, user):
+    statuses = {}
+    for name, age in [("11110A", 40), ("11110B", 350), ("11110C", 400), ("11110D", 100), ("11110E", 100)]:
+        statuses[name] = make_terminal(company, name, codes=(f"NAC{name}", "X", "Y"))
+        certify(statuses[name], age_days=age)
+    application = Application.objects.create(
+        company=company, created_by=user, status=Application.Status.SUBMITTED, receipt_number="20261125001"
+    )
+    application.reissue_lines.create(terminal=statuses["11110D"])
+    pickups.open_pickup(terminal=statuses["11110E"])
+
+    html = user_client.get("/contract/").content.decode()
+    rows = {name: html.split(f"<td>{name}</td>")[1].split("</tr>")[0] for name in statuses}
+    assert "有効" in rows["11110A"] and "日</td>" in rows["11110A"]
+    assert "更新期間中" in rows["11110B"] and "取得する" in rows["11110B"]
+    assert "期限切れ" in rows["11110C"] and "再発行を申し込む" in rows["11110C"]
+    assert "再発行手続中" in rows["11110D"] and "取得する" not in rows["11110D"]
+    assert "取得待ち" in rows["11110E"] and "取得する" in rows["11110E"]
+
+
+def test_contract_page_shows_serial_and_dates(user_client, company):
+    terminal = make_terminal(company)
+    certificate = certify(terminal, age_days=10)
+    html = user_client.get("/contract/").content.decode()
+    assert certificate.serial in html
+    assert f"{certificate.not_after.astimezone():%Y/%m/%d}" in html
+
+
+def test_contract_page_never_shows_another_company(user_client, other_company):
+    certify(make_terminal(other_company, "22220A"), age_days=10)
+    assert "22220A" not in user_client.get("/contract/").content.decode()
+
+
+def test_contract_page_queries_do_not_grow_with_terminals(user_client, company, django_assert_max_num_queries):
+    for number in range(30):
+        certify(make_terminal(company, f"T{number:05d}"), age_days=number * 10)
+    with django_assert_max_num_queries(8):
+        user_client.get("/contract/")
+
+
+def test_contract_page_lists_fifty_terminals_a_page_with_a_filter(user_client, company):
+    for number in range(60):
+        make_terminal(company, f"T{number:05d}")
+    first = user_client.get("/contract/").content.decode()
+    assert "60台中 1〜50台目" in first and "<td>T00049</td>" in first and "<td>T00050</td>" not in first
+    assert '<a href="?page=2">次へ</a>' in first
+    second = user_client.get("/contract/?page=2").content.decode()
+    assert "<td>T00050</td>" in second and "<td>T00049</td>" not in second
+    filtered = user_client.get("/contract/?q=t0005").content.decode()
+    assert "10台中 1〜10台目" in filtered and "<td>T00055</td>" in filtered and "<td>T00049</td>" not in filtered
+    assert "「ZZZ」を含む論理端末はありません。" in user_client.get("/contract/?q=ZZZ").content.decode()
+
+
+def test_the_old_address_of_the_page_still_leads_to_it(user_client):
+    response = user_client.get("/terminals/contract/?q=111")
+    assert response.status_code == 301 and response.url == "/contract/?q=111"

@@ -1,0 +1,30 @@
+"""契約内容の確認."""
+
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.utils import timezone
+
+from naccs.accounts.decorators import company_user_required
+from naccs.pki.acquisition import rules_context
+
+from .selectors import EXPIRED, contract_terminals, statuses_of
+
+# A company may have thousands of terminals: a page at a time, with a name filter.
+PAGE_SIZE = 50
+NAME_FILTER_MAX = 20
+
+
+@company_user_required
+def overview(request):
+    now = timezone.now()
+    name_filter = request.GET.get("q", "").strip()[:NAME_FILTER_MAX]
+    terminals = contract_terminals(request.user.company, now=now, name_filter=name_filter)
+    page = Paginator(terminals, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "name_filter": name_filter,
+        "rows": statuses_of(list(page.object_list), now=now),
+        "expired": EXPIRED,
+        **rules_context(),
+    }
+    return render(request, "contract/overview.html", context)

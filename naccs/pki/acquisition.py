@@ -1,0 +1,166 @@
+"""取得: a terminal's name and 認証コード1–3 buy a new key pair and certificate, packed as a password-protected PKCS#12.
+
+Allowed with an open pickup (after a reissue), or without one inside the renewal window. The private key is never
+stored. Every refusal is recorded, and too many refusals per terminal or client address stop 取得 for a while.
+"""
+
+import datetime
+import hmac
+from dataclasses import dataclass
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from naccs.audit.models import AuditEvent
+from naccs.terminals.models import Certificate, LogicalTerminal
+from naccs.terminals.renewal import in_renewal_window, renewal_window_opens_on, renewal_window_text
+
+from . import ca
+from .issuance import (
+    VALIDITY_YEARS,
+    issue_for_locked_terminal,
+    lock_terminal,
+    lock_unrevoked_certificates,
+    new_terminal_key,
+)
+from .models import CertificatePickup
+from .pickups import PICKUP_MONTHS
+
+WRONG_CODES = "論理端末名または認証コードが正しくありません。入力内容をご確認ください。"
+ACQUIRE_FAILED = "pickup.acquire_failed"
+TERMINAL_NAME = "terminal_name"
+
+
+class AcquisitionRefused(Exception):
+    """取得 is not possible; the message tells the user why and what to do."""
+
+    def __init__(self, message: str, *, why: str = ""):
+        super().__init__(message)
+        self.why = why or message
+
+
+@dataclass(frozen=True)
+class Acquired:
+    certificate: Certificate
+    pkcs12: bytes
+
+
+def rules_context() -> dict:
+    """The rules of 取得 as the pages state them (pki/_acquisition_rules.html), from the constants that enforce them."""
+    return {
+        "acquisition_rules": {
+            "validity_years": VALIDITY_YEARS,
+            "renewal_window": renewal_window_text(),
+            "pickup_months": PICKUP_MONTHS,
+        }
+    }
+
+
+def too_many_attempts(*, terminal_name: str, client_address: str) -> bool:
+    """Failed 取得 in the last minutes, per terminal and per client address (one query)."""
+    since = timezone.now() - datetime.timedelta(minutes=settings.ACQUIRE_ATTEMPT_WINDOW_MINUTES)
+    counts = AuditEvent.objects.filter(action=ACQUIRE_FAILED, created_at__gte=since).aggregate(
+        by_terminal=Count("pk", filter=Q(object_type=TERMINAL_NAME, object_id=terminal_name[:64])),
+        by_address=Count("pk", filter=Q(actor_label=client_address)),
+    )
+    limit = settings.ACQUIRE_ATTEMPT_LIMIT
+    return counts["by_terminal"] >= limit or counts["by_address"] >= limit
+
+
+def record_refusal(*, terminal_name: str, client_address: str, why: str) -> None:
+    # The terminal name goes in the indexed object columns, so that the rate limit counts by index.
+    AuditEvent.objects.create(
+        action=ACQUIRE_FAILED,
+        actor_label=client_address,
+        object_type=TERMINAL_NAME,
+        object_id=terminal_name[:64],
+        details={"why": why},
+    )
+
+
+def codes_match(terminal: LogicalTerminal, codes: tuple[str, str, str]) -> bool:
+    expected = (terminal.auth_code1, terminal.auth_code2, terminal.auth_code3)
+    # Compare all three in constant time, so that timing never tells which code was wrong.
+    return all([hmac.compare_digest(a.encode(), b.encode()) for a, b in zip(expected, codes, strict=True)])
+
+
+def check_renewal_window(unrevoked: list[Certificate], now) -> None:
+    """Without an open pickup, 取得 renews the current certificate inside its renewal window; else refuse."""
+    current = max(unrevoked, key=lambda certificate: certificate.not_after, default=None)
+    if current is None or current.not_after <= now:
+        raise AcquisitionRefused(
+            "デジタル証明書の有効期限が切れているため、取得できません。"
+            "メニューの「デジタル証明書の再発行」から再発行の申込を行ってください。",
+            why="not allowed",
+        )
+    if not in_renewal_window(current.not_after, now):
+        raise AcquisitionRefused(
+            f"現在のデジタル証明書は有効です（有効期限 {timezone.localtime(current.not_after):%Y/%m/%d}）。"
+            f"更新のための取得は有効期限の{settings.RENEWAL_WINDOW_DAYS}日前"
+            f"（{renewal_window_opens_on(current.not_after):%Y/%m/%d}）から行えます。",
+            why="not allowed",
+        )
+
+
+def acquire_certificate(*, terminal_name: str, auth_codes, password: str, client_address: str) -> Acquired:
+    """取得: a new key pair and certificate for the terminal, packed as PKCS#12 with the chosen password."""
+    if too_many_attempts(terminal_name=terminal_name, client_address=client_address):
+        record_refusal(terminal_name=terminal_name, client_address=client_address, why="throttled")
+        raise AcquisitionRefused(
+            "取得の失敗が続いたため、一時的に受付を停止しています。"
+            f"{settings.ACQUIRE_ATTEMPT_WINDOW_MINUTES}分ほど時間をおいてから再度お試しください。"
+        )
+    try:
+        return _acquire(terminal_name, tuple(auth_codes), password=password, client_address=client_address)
+    except AcquisitionRefused as refusal:
+        # Recorded after the rollback of the attempt, so that the refusal stays counted for the rate limit.
+        record_refusal(terminal_name=terminal_name, client_address=client_address, why=refusal.why)
+        raise
+
+
+def _acquire(terminal_name, auth_codes, *, password: str, client_address: str) -> Acquired:
+    # The key pair is made before any lock is taken: an RSA key takes tens of milliseconds, during which SQLite would
+    # hold its write lock. Wrong codes are refused before that work (and again under the lock below).
+    if not _codes_of_an_active_terminal(terminal_name, auth_codes):
+        raise AcquisitionRefused(WRONG_CODES, why="wrong codes")
+    key = new_terminal_key()
+    authority = ca.get_authority()
+    with transaction.atomic():
+        now = timezone.now()
+        # The terminal row lock serializes every 取得 of the terminal.
+        terminal = lock_terminal(name=terminal_name, is_active=True)
+        if terminal is None or not codes_match(terminal, auth_codes):
+            raise AcquisitionRefused(WRONG_CODES, why="wrong codes")
+        unrevoked = lock_unrevoked_certificates(terminal)
+        # Locked, so that closing it at its deadline (pickups.close_stale_pickups) waits for us or happens first.
+        pickup = CertificatePickup.objects.open(now).select_for_update().filter(terminal=terminal).first()
+        if pickup is None:
+            check_renewal_window(unrevoked, now)
+        issued, certificate = issue_for_locked_terminal(
+            terminal, public_key=key.public_key(), authority=authority, superseded=unrevoked,
+            actor_label=client_address, via="取得", pickup=pickup.pk if pickup else None,
+        )  # fmt: skip
+        if pickup is not None:
+            pickup.acquired_at, pickup.certificate = now, issued
+            pickup.save(update_fields=["acquired_at", "certificate"])
+    bundle = pkcs12.serialize_key_and_certificates(
+        name=terminal.name.encode(),
+        key=key,
+        cert=certificate,
+        cas=[authority.certificate],
+        encryption_algorithm=serialization.BestAvailableEncryption(password.encode()),
+    )
+    return Acquired(certificate=issued, pkcs12=bundle)
+
+
+def _codes_of_an_active_terminal(terminal_name: str, auth_codes) -> bool:
+    terminal = (
+        LogicalTerminal.objects.filter(name=terminal_name, is_active=True)
+        .only("auth_code1", "auth_code2", "auth_code3")
+        .first()
+    )
+    return terminal is not None and codes_match(terminal, auth_codes)

@@ -1,0 +1,169 @@
+"""Revoking certificates and publishing the CRL (the OCSP responder reads the same rows)."""
+
+import datetime
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from naccs.audit.services import event as audit_event
+from naccs.terminals.models import Certificate
+
+from . import ca
+from .models import CertificateRevocationList
+
+CRL_RENEW_BEFORE = datetime.timedelta(minutes=5)  # publish a new CRL a little before the old one's nextUpdate
+# A revocation commits a moment after its revoked_at; a CRL built in between misses it. Look back this far when
+# checking whether the newest CRL is complete (far longer than any revoking transaction).
+CRL_LOOKBACK = datetime.timedelta(minutes=10)
+CRL_REASONS = {
+    Certificate.RevocationReason.SUPERSEDED: x509.ReasonFlags.superseded,
+    Certificate.RevocationReason.KEY_COMPROMISE: x509.ReasonFlags.key_compromise,
+    Certificate.RevocationReason.CESSATION: x509.ReasonFlags.cessation_of_operation,
+    Certificate.RevocationReason.AFFILIATION_CHANGED: x509.ReasonFlags.affiliation_changed,
+    Certificate.RevocationReason.UNSPECIFIED: x509.ReasonFlags.unspecified,
+}
+
+
+def revocation_event(certificate, *, terminal, actor=None, actor_label=""):
+    """The audit event for a certificate just revoked (revoked_at and revocation_reason set)."""
+    return audit_event(
+        action="certificate.revoked",
+        actor=actor,
+        actor_label=actor_label,
+        company=terminal.company,
+        obj=certificate,
+        before={"revoked_at": None},
+        after={"revoked_at": certificate.revoked_at.isoformat(), "reason": certificate.revocation_reason},
+        terminal=terminal.name,
+    )
+
+
+def mark_revoked(certificates, *, reason, terminal, now, actor=None, actor_label="") -> list:
+    """Revoke certificate rows of `terminal` that the caller has locked; returns their unsaved audit events."""
+    if not certificates:
+        return []
+    Certificate.objects.filter(pk__in=[certificate.pk for certificate in certificates]).update(
+        revoked_at=now, revocation_reason=reason
+    )
+    for certificate in certificates:
+        certificate.revoked_at, certificate.revocation_reason = now, reason
+    return [
+        revocation_event(certificate, terminal=terminal, actor=actor, actor_label=actor_label)
+        for certificate in certificates
+    ]
+
+
+@transaction.atomic
+def revoke_certificate(*, certificate, reason, actor=None) -> Certificate:
+    """Revoke once; revoking a revoked certificate changes nothing. The CRL follows at its next fetch."""
+    certificate = Certificate.objects.select_for_update().select_related("terminal__company").get(pk=certificate.pk)
+    if certificate.revoked_at is not None:
+        return certificate
+    certificate.revoked_at = timezone.now()
+    certificate.revocation_reason = reason
+    certificate.save(update_fields=["revoked_at", "revocation_reason"])
+    revocation_event(certificate, terminal=certificate.terminal, actor=actor).save(force_insert=True)
+    return certificate
+
+
+def listed_revocations(now):
+    """The revoked certificates a CRL lists: those not yet expired (RFC 5280 §3.3)."""
+    return Certificate.objects.filter(revoked_at__isnull=False, not_after__gt=now).exclude(pem="")
+
+
+def crl_is_stale(crl: CertificateRevocationList, now) -> bool:
+    """Its nextUpdate is near, or a certificate revoked since it was built is missing from it."""
+    if crl.next_update <= now + CRL_RENEW_BEFORE:
+        return True
+    recent = listed_revocations(now).filter(revoked_at__gte=crl.this_update - CRL_LOOKBACK).order_by()
+    serials = list(recent.values_list("serial", flat=True))
+    if not serials:
+        return False
+    listed = serials_listed_in(crl)
+    return any(int(serial, 16) not in listed for serial in serials)
+
+
+_listed_serials: dict[tuple, frozenset[int]] = {}
+
+
+def serials_listed_in(crl: CertificateRevocationList) -> frozenset[int]:
+    """The serials a stored CRL lists, read once per process.
+
+    A signed CRL row never changes (it is keyed here by its id, number and time, so no host can hold a stale entry),
+    and looking a serial up in the parsed CRL walks all its entries (0.7 ms each among 20,000), which every fetch
+    after a morning run would do for each of the run's revocations.
+    """
+    key = (crl.pk, crl.number, crl.this_update)
+    listed = _listed_serials.get(key)
+    if listed is None:
+        listed = frozenset(entry.serial_number for entry in x509.load_der_x509_crl(bytes(crl.der)))
+        _listed_serials.clear()  # only the newest CRL is ever checked
+        _listed_serials[key] = listed
+    return listed
+
+
+def rebuild_crl() -> CertificateRevocationList:
+    """Sign a CRL of every revoked certificate that has not expired; nextUpdate in CRL_NEXT_UPDATE_HOURS."""
+    return _publish_crl(always=True)
+
+
+def current_crl() -> CertificateRevocationList:
+    """The newest CRL, rebuilt first when there is none, its nextUpdate is near, or it misses a revocation.
+
+    So the CRL is rebuilt once per batch of revocations, at the next fetch, instead of after each one.
+    """
+    latest = CertificateRevocationList.objects.first()
+    if latest is None or crl_is_stale(latest, timezone.now()):
+        latest = _publish_crl(always=False)
+    return latest
+
+
+def _publish_crl(*, always: bool, attempts: int = 3) -> CertificateRevocationList:
+    for _ in range(attempts - 1):
+        try:
+            return _publish_crl_once(always=always)
+        except IntegrityError:
+            # PostgreSQL: another process published this number while we waited for the lock on the CRL before
+            # it, which our query did not see. A new transaction sees it and decides again.
+            continue
+    return _publish_crl_once(always=always)
+
+
+@transaction.atomic
+def _publish_crl_once(*, always: bool) -> CertificateRevocationList:
+    last = CertificateRevocationList.objects.select_for_update().first()
+    # Another fetch may have published while we waited for the lock (SQLite: the database write lock).
+    if not always and last is not None and not crl_is_stale(last, timezone.now()):
+        return last
+    return _sign_crl(number=(last.number + 1) if last else 1)
+
+
+def _sign_crl(*, number: int) -> CertificateRevocationList:
+    authority = ca.get_authority()
+    now = timezone.now()
+    next_update = now + datetime.timedelta(hours=settings.CRL_NEXT_UPDATE_HOURS)
+    builder = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(authority.certificate.subject)
+        .last_update(now)
+        .next_update(next_update)
+        .add_extension(x509.CRLNumber(number), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(authority.public_key), critical=False)
+    )
+    revoked = listed_revocations(now).values_list("serial", "revoked_at", "revocation_reason")
+    for serial, revoked_at, reason in revoked.iterator():
+        entry = (
+            x509.RevokedCertificateBuilder()
+            .serial_number(int(serial, 16))
+            .revocation_date(revoked_at)
+            .add_extension(x509.CRLReason(CRL_REASONS.get(reason, x509.ReasonFlags.unspecified)), critical=False)
+            .build()
+        )
+        builder = builder.add_revoked_certificate(entry)
+    crl = authority.sign(builder)
+    return CertificateRevocationList.objects.create(
+        number=number, this_update=now, next_update=next_update, der=crl.public_bytes(serialization.Encoding.DER)
+    )

@@ -1,0 +1,28 @@
+"""The renewal window (manual ②): a certificate may be acquired again without an application from RENEWAL_WINDOW_DAYS
+(28) days before its expiry date until it expires. Counted in calendar days in Tokyo."""
+
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from naccs.lib.periods import end_of_day
+
+
+def renewal_window_opens_on(not_after: datetime) -> date:
+    """The first day on which a certificate that expires at `not_after` may be renewed."""
+    return timezone.localtime(not_after).date() - timedelta(days=settings.RENEWAL_WINDOW_DAYS)
+
+
+def expiring_before_for_window(now: datetime) -> datetime:
+    """Certificates expiring before this moment have their renewal window open at `now` (those not yet expired)."""
+    return end_of_day(timezone.localtime(now).date() + timedelta(days=settings.RENEWAL_WINDOW_DAYS))
+
+
+def in_renewal_window(not_after: datetime, now: datetime) -> bool:
+    return now < not_after < expiring_before_for_window(now)
+
+
+def renewal_window_text() -> str:
+    """The window as the pages and mails state it: 「有効期限の28日前から有効期限まで」."""
+    return f"有効期限の{settings.RENEWAL_WINDOW_DAYS}日前から有効期限まで"
