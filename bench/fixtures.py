@@ -5,17 +5,17 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.cached_db import SessionStore
 from django.db import connection
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.utils import timezone
-from naccs.applications.services import start_draft
+from django.utils.module_loading import import_string
 
 from naccs.accounts.middleware import LAST_SEEN_KEY
 from naccs.accounts.models import Company, User
 from naccs.accounts.signals import LOGIN_AT_KEY
-from naccs.applications.models import ReissueApplication
+from naccs.applications.lifecycle import start
+from naccs.applications.models import Application, Reissue
 from naccs.lib.business_days import earliest_desired_date
 from naccs.terminals.models import Certificate, LogicalTerminal
 
@@ -27,7 +27,7 @@ def session_cookie(user) -> str:
     """The cookies a browser holds after logging in: the session and the CSRF secret."""
     request = HttpRequest()
     get_token(request)  # sets the secret the CSRF cookie would carry
-    session = SessionStore()
+    session = import_string(f"{settings.SESSION_ENGINE}.SessionStore")()
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = "naccs.accounts.backends.PortalBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
@@ -76,11 +76,10 @@ def big_company_user():
 
 def confirmable_draft(user, terminal_name: str):
     """A draft filled in up to the 確認画面."""
-    draft = start_draft(user=user)
-    ReissueApplication.objects.filter(pk=draft.pk).update(
-        desired_date=earliest_desired_date(), reason=ReissueApplication.Reason.EXPIRED
-    )
-    draft.lines.get_or_create(terminal=LogicalTerminal.objects.get(name=terminal_name))
+    draft = start(kind=Application.Kind.REISSUE, user=user)
+    Application.objects.filter(pk=draft.pk).update(desired_date=earliest_desired_date())
+    Reissue.objects.filter(application=draft).update(reason=Reissue.Reason.EXPIRED)
+    draft.reissue_lines.get_or_create(terminal=LogicalTerminal.objects.get(name=terminal_name))
     return draft
 
 
@@ -88,7 +87,7 @@ def prepare() -> None:
     demo = User.objects.get(username="demo")
     big = big_company_user()
     analyze()
-    big_draft = start_draft(user=big)
+    big_draft = start(kind=Application.Kind.REISSUE, user=big)
     demo_draft = confirmable_draft(demo, "11110A")
     pages = [
         ("ログイン画面", "/accounts/login/", ""),

@@ -2,7 +2,7 @@
 
     uv run python bench/issuance.py [--count 40] [--database-url postgres://...]
 
-Ours: services.acquire_certificate — rate-limit check, terminal lookup and code check, the pickup row, a key pair,
+Ours: acquisition.acquire_certificate — rate-limit check, terminal lookup and code check, the pickup row, a key pair,
 the signed certificate, revocation of the previous one, audit rows, PKCS#12 with the chain (the CRL is not rebuilt
 per 取得: the next fetch of /pki/crl publishes one for the whole batch). Floor: the same key type
 generated, a certificate with the same extensions signed by the same CA key, and the same PKCS#12, with no database.
@@ -58,7 +58,7 @@ def main() -> None:
     from django.utils import timezone
 
     from naccs.accounts.models import Company
-    from naccs.pki import ca, services
+    from naccs.pki import acquisition, ca, issuance, pickups
     from naccs.terminals.models import LogicalTerminal
 
     authority = ca.create(key_type="ec")
@@ -68,7 +68,7 @@ def main() -> None:
     def floor(key_type: str, terminal) -> None:
         key = ca.new_private_key(key_type)
         now = timezone.now()
-        certificate = services.build_certificate(
+        certificate = issuance.build_certificate(
             authority, terminal=terminal, public_key=key.public_key(), not_before=now, not_after=now + timedelta(365)
         )
         pkcs12.serialize_key_and_certificates(
@@ -77,7 +77,7 @@ def main() -> None:
         )  # fmt: skip
 
     def ours(terminal) -> None:
-        services.acquire_certificate(
+        acquisition.acquire_certificate(
             terminal_name=terminal.name,
             auth_codes=(terminal.auth_code1, terminal.auth_code2, terminal.auth_code3),
             password=password.decode(),
@@ -94,8 +94,8 @@ def main() -> None:
                 device_type="netNACCS", auth_code1="NAC", auth_code2="CODE2", auth_code3="NACCS",
             )  # fmt: skip
             # Each terminal has a current certificate and an open pickup, as after a morning run.
-            services.issue_certificate(terminal=terminal, public_key=ca.new_private_key("ec").public_key())
-            services.open_pickup(terminal=terminal)
+            issuance.issue_certificate(terminal=terminal, public_key=ca.new_private_key("ec").public_key())
+            pickups.open_pickup(terminal=terminal)
             terminals.append(terminal)
         ours(terminals.pop())  # warm up caches and connections
         floor_times, our_times = [], []

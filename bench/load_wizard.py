@@ -128,7 +128,7 @@ def main() -> None:
     receipts = [receipt for walker in walkers for receipt in walker.receipts]
     count = manage(
         env, "shell", "--no-imports", "-c",
-        "from naccs.applications.models import ReissueApplication as A; "
+        "from naccs.applications.models import Application as A; "
         "print(A.objects.filter(status='submitted', company__code__startswith='7').count())",
     ).strip().splitlines()[-1]  # fmt: skip
     shutil.rmtree(var_dir, ignore_errors=True)

@@ -4,8 +4,8 @@
 
 Runs inside a throw-away PostgreSQL cluster (scripts/with-test-postgres, port 54333 unless BENCH_DATABASE_URL is
 given). For each size a fresh child process migrates an empty database, bulk-loads approved 申込 with one valid
-certificate per terminal, then times `process_reissues` (per terminal: new 認証コード2, revocation, pickup, audit,
-own transaction; one CRL; per 申込: 再発行済, 新着情報, ⑦ mail). It prints the wall time, the per-terminal cost
+certificate per terminal, then times `morning_run.process_day` (per terminal: new 認証コード2, revocation, pickup,
+audit, own transaction; one CRL; per 申込: 再発行済, 新着情報, ⑦ mail). It prints the wall time, the per-terminal cost
 against the per-item floor (one revocation row in its own transaction + one render of the ⑦ mail) and the peak
 memory (the child's max RSS), so the two sizes show whether the cost grows linearly.
 """
@@ -53,7 +53,6 @@ def child(terminals: int, applications: int) -> dict:
 
     django.setup()
     from datetime import timedelta
-    from types import SimpleNamespace
 
     from django.core.management import call_command
     from django.db import transaction
@@ -61,31 +60,15 @@ def child(terminals: int, applications: int) -> dict:
     from django.utils import timezone
 
     from naccs.accounts.models import Company, User
-    from naccs.applications.models import ReissueApplication, ReissueApplicationTerminal
-    from naccs.center import services
+    from naccs.applications.models import Application, Reissue, ReissueLine
+    from naccs.center import morning_run
     from naccs.lib.business_days import next_business_day, today
+    from naccs.pki import ca
     from naccs.terminals.models import Certificate, LogicalTerminal
 
     call_command("migrate", verbosity=0)
-    try:
-        from naccs.pki import ca
-        from naccs.pki import services as pki
-
-        pki.revoke_certificate  # noqa: B018
-        ca.create()
-        ca_used = "naccs.pki (real revocation rows, pickups and one signed CRL)"
-    except (ImportError, AttributeError):
-        # The CA app is not there: a stand-in doing what the CA must do at least (one revocation row).
-        def revoke_certificate(*, certificate, reason, actor=None, rebuild_crl=True):
-            certificate.revoked_at = timezone.now()
-            certificate.revocation_reason = reason
-            certificate.save(update_fields=["revoked_at", "revocation_reason"])
-
-        stand_in = SimpleNamespace(
-            revoke_certificate=revoke_certificate, open_pickup=lambda **kwargs: None, rebuild_crl=lambda: None
-        )
-        services._pki = lambda: stand_in
-        ca_used = "stand-in (naccs.pki not installed)"
+    ca.create()
+    ca_used = "naccs.pki (real revocation rows, pickups and one signed CRL)"
 
     day = next_business_day(today())
     now = timezone.now()
@@ -116,34 +99,35 @@ def child(terminals: int, applications: int) -> dict:
         )
         for t in terminal_rows
     )
-    application_rows = ReissueApplication.objects.bulk_create(
-        ReissueApplication(
+    application_rows = Application.objects.bulk_create(
+        Application(
             company=terminal_rows[i * per_application].company,
             created_by=user,
-            status=ReissueApplication.Status.APPROVED,
+            status=Application.Status.APPROVED,
             receipt_number=f"2026{i:07d}",
             applicant_last_name="通関",
             applicant_first_name="花子",
             applicant_email="hanako@example.jp",
             desired_date=day,
-            reason="expired",
             submitted_at=now,
             decided_at=now,
         )
         for i in range(applications)
     )
-    ReissueApplicationTerminal.objects.bulk_create(
-        ReissueApplicationTerminal(application=a, terminal=terminal_rows[i * per_application + j])
+    Reissue.objects.bulk_create(Reissue(application=a, reason="expired") for a in application_rows)
+    ReissueLine.objects.bulk_create(
+        ReissueLine(application=a, terminal=terminal_rows[i * per_application + j])
         for i, a in enumerate(application_rows)
         for j in range(per_application)
     )
 
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
-    report = services.process_reissues(day=day)
+    processed = []
+    report = morning_run.process_day(day=day, progress=processed.append)
     wall = time.perf_counter() - started
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    assert report.lines_processed == terminals and report.completed == applications, report
+    assert len(processed) == terminals and report.completed == applications, report
 
     # The floor: one revocation row in its own transaction plus one render of the ⑦ mail, per item.
     sample = list(Certificate.objects.all()[:1000])
@@ -152,7 +136,7 @@ def child(terminals: int, applications: int) -> dict:
     for certificate in sample:
         with transaction.atomic():
             Certificate.objects.filter(pk=certificate.pk).update(revoked_at=now, revocation_reason="superseded")
-        render_to_string("mail/center_reissue_completed_body.txt", {"application": application, "site_url": "x"})
+        render_to_string("mail/reissue/completed_body.txt", {"application": application, "site_url": "x"})
     floor = (time.perf_counter() - floor_started) / len(sample)
     return {
         "terminals": terminals,

@@ -54,15 +54,17 @@ INSTALLED_APPS = [
     "csp",
     "django_tasks",
     "django_tasks_db",
+    # Our apps, each above the ones it uses (docs/architecture.md).
     "naccs.accounts",
     "naccs.audit",
+    "naccs.mailer",
     "naccs.portal",
     "naccs.terminals",
+    "naccs.pki",
     "naccs.applications",
     "naccs.contract",
-    "naccs.pki",
     "naccs.center",
-    "naccs.mailer",
+    "naccs.demo",
 ]
 
 MIDDLEWARE = [
