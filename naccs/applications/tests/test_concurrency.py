@@ -3,6 +3,7 @@
 import threading
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from naccs.applications.models import Application
@@ -55,3 +56,15 @@ def test_two_users_naming_the_same_terminal_at_once_make_one_open_application(us
 
     assert errors == []
     assert Application.objects.filter(status=Application.Status.SUBMITTED).count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_starting_in_two_tabs_at_once_gives_one_draft(user):
+    """Both tabs press 「申込担当者入力へ進む」 together: the user's row lock lets one make the draft, the other
+    finds it."""
+    from naccs.applications import lifecycle
+
+    results, errors = at_once(lambda: lifecycle.start(kind="reissue", user=user).pk, count=REQUESTS)
+    assert errors == []
+    assert len(set(results)) == 1
+    assert Application.objects.filter(status=Application.Status.DRAFT).count() == 1

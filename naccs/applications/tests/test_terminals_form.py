@@ -44,6 +44,7 @@ def test_other_unambiguous_date_forms_are_accepted(terminals, typed):
         ("20261125", "再発行希望日は翌営業日（2026/11/26）以降の日付を入力してください。"),
         ("20261120", "再発行希望日は翌営業日（2026/11/26）以降の日付を入力してください。"),
         ("20270125", "再発行希望日は2027/01/24までの日付を入力してください。"),
+        ("99991231", "再発行希望日は2027/01/24までの日付を入力してください。"),  # beyond the holiday calendar
     ],
 )
 def test_desired_date_rules(terminals, typed, message):
