@@ -20,11 +20,14 @@ import sys
 import tempfile
 import time
 import urllib.request
+from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from statistics import median
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_PORT = "54340"
+REDIS_PORT = "56380"
 BARE_PATH = "/bench/bare/"
 BENCH_DB = "naccs_bench"
 WARM_UP_SECONDS = 2
@@ -39,8 +42,8 @@ def ensure_postgres() -> None:
     os.execvpe(str(script), [str(script), sys.executable, *sys.argv], {**env, "BENCH_UNDER_PG": "1"})
 
 
-def django_env(var_dir: str) -> dict:
-    database_url = os.environ.get("BENCH_DATABASE_URL") or os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/" + BENCH_DB
+def django_env(var_dir: str, database: str = BENCH_DB) -> dict:
+    database_url = os.environ.get("BENCH_DATABASE_URL") or os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/" + database
     return {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -57,39 +60,77 @@ def django_env(var_dir: str) -> dict:
     }
 
 
-def create_database() -> None:
+def create_database(name: str = BENCH_DB) -> None:
     import psycopg
 
     admin_url = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
-        connection.execute(f"CREATE DATABASE {BENCH_DB}")
+        connection.execute(f"DROP DATABASE IF EXISTS {name}")
+        connection.execute(f"CREATE DATABASE {name}")
 
 
-def manage(env: dict, *args: str) -> str:
+@cache
+def python_for(root: Path) -> str:
+    """The Python of the code under `root`: ours, or one made from that tree's own uv.lock (another commit may need
+    other packages)."""
+    if root == ROOT:
+        return sys.executable
+    uv = shutil.which("uv") or f"{sys.executable} -m uv"
+    subprocess.run([*uv.split(), "sync", "--frozen", "--quiet"], cwd=root, check=True)
+    return str(root / ".venv" / "bin" / "python")
+
+
+def manage(env: dict, *args: str, root: Path = ROOT) -> str:
+    """manage.py of the code under `root` (the working tree, or another commit's worktree)."""
     result = subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True
-    )
+        [python_for(root), "manage.py", *args], cwd=root, env={**env, "PYTHONPATH": str(root)}, check=True,
+        capture_output=True, text=True,
+    )  # fmt: skip
     return result.stdout
 
 
-def prepared_environment(*, prefix: str, steps: str) -> tuple[str, dict]:
-    """A fresh database and VAR_DIR, migrated with static files collected; returns (var_dir, environment)."""
+def prepared_environment(*, prefix: str, steps: str, database: str = BENCH_DB, root: Path = ROOT) -> tuple[str, dict]:
+    """A fresh database and VAR_DIR, migrated by the code under `root` with static files collected; returns
+    (var_dir, environment)."""
     var_dir = tempfile.mkdtemp(prefix=prefix)
-    env = django_env(var_dir)
+    env = django_env(var_dir, database)
     if not os.environ.get("BENCH_DATABASE_URL"):
-        create_database()
+        create_database(database)
     print(f"preparing: migrate, collectstatic, {steps} …", flush=True)
-    manage(env, "migrate", "--no-input", "-v0")
-    manage(env, "collectstatic", "--no-input", "-v0")
+    manage(env, "migrate", "--no-input", "-v0", root=root)
+    manage(env, "collectstatic", "--no-input", "-v0", root=root)
     return var_dir, env
+
+
+@contextmanager
+def shared_cache(env: dict):
+    """`env` with a throw-away Debian redis-server as the shared cache (REDIS_URL), as several web hosts use it;
+    without redis-server the servers keep sessions in the database only."""
+    server_binary = shutil.which("redis-server")
+    if server_binary is None:
+        print("redis-server is missing: sessions are read from the database", flush=True)
+        yield env
+        return
+    directory = tempfile.mkdtemp(prefix="naccs-redis-")
+    server = subprocess.Popen(
+        [server_binary, "--port", REDIS_PORT, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", directory],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        time.sleep(0.3)
+        yield {**env, "REDIS_URL": f"redis://127.0.0.1:{REDIS_PORT}/0"}
+    finally:
+        server.terminate()
+        server.wait()
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def start_gunicorn(env: dict, port: int, root: Path = ROOT) -> subprocess.Popen:
     """gunicorn with 2 workers on 127.0.0.1 serving the code under `root`, production settings from `env`; waits
     until it answers."""
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "naccs.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{port}",
+        [python_for(root), "-m", "gunicorn", "naccs.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{port}",
          "--log-level", "warning"],
         cwd=root, env={**env, "PYTHONPATH": str(root)},
     )  # fmt: skip
@@ -136,10 +177,22 @@ def main() -> None:
     ensure_postgres()
 
     var_dir, env = prepared_environment(prefix="naccs-bench-", steps="demo data, 2,000 terminals")
-    manage(env, "load_demo_data")
-    pages = manage(env, "shell", "-c", "from bench.fixtures import prepare; prepare()").strip().splitlines()
-    targets = [line.split("\t") for line in pages if line.count("\t") == 2]
+    with shared_cache(env) as env:
+        run_pages(env, args)
+    shutil.rmtree(var_dir, ignore_errors=True)
 
+
+def page_targets(env: dict, root: Path = ROOT) -> dict[str, tuple[str, str]]:
+    """The demo data and bench.fixtures' pages under the code of `root`: label → (path, cookie)."""
+    manage(env, "load_demo_data", root=root)
+    lines = manage(env, "shell", "-c", "from bench.fixtures import prepare; prepare()", root=root).splitlines()
+    return {
+        label: (path, cookie) for label, path, cookie in (line.split("\t") for line in lines if line.count("\t") == 2)
+    }
+
+
+def run_pages(env: dict, args) -> None:
+    targets = page_targets(env)
     base = f"http://127.0.0.1:{args.port}"
     server = start_gunicorn(env, args.port)
     try:
@@ -148,7 +201,7 @@ def main() -> None:
         # bare run at the start, mistake that drift for the page's cost.
         print(f"{'page':<28} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'bare':>8} {'ratio':>6} {'range':>11} "
               f"{'p95 ratio':>9} {'errors':>6}", flush=True)  # fmt: skip
-        for label, path, cookie in targets:
+        for label, (path, cookie) in targets.items():
             if args.only and args.only not in label:
                 continue
             run_wrk(base + BARE_PATH, None, WARM_UP_SECONDS, args.connections)
@@ -162,7 +215,6 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait()
-        shutil.rmtree(var_dir, ignore_errors=True)
 
 
 def summary_line(label: str, rounds: list[tuple[dict, dict]]) -> str:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.pages import ensure_postgres, manage, prepared_environment
+from bench.pages import ensure_postgres, page_targets, prepared_environment, shared_cache
 
 
 def wsgi_caller(path: str, cookie: str):
@@ -67,36 +67,40 @@ def main() -> None:
     parser.add_argument("--only", help="profile only pages whose label contains this")
     parser.add_argument("--no-profile", action="store_true", help="print only the cost per request")
     parser.add_argument("--queries", action="store_true", help="also print each SQL query of one request, timed")
+    parser.add_argument("--callees", help="also print what the functions matching this call, and their cost")
     args = parser.parse_args()
     ensure_postgres()
 
     var_dir, env = prepared_environment(prefix="naccs-profile-", steps="demo data, 2,000 terminals")
     try:
-        manage(env, "load_demo_data")
-        pages = manage(env, "shell", "-c", "from bench.fixtures import prepare; prepare()").strip().splitlines()
-        os.environ.update(env)
-        import django
-
-        django.setup()
-        targets = [line.split("\t") for line in pages if line.count("\t") == 2]
-        for label, path, cookie in [("bare view (2 KB)", "/bench/bare/", ""), *targets]:
-            if args.only and args.only not in label:
-                continue
-            call = wsgi_caller(path, cookie)
-            size = call()  # warm the caches as the server's first request would
-            started = time.perf_counter()
-            repeat(call, args.requests)
-            per_request = (time.perf_counter() - started) / args.requests * 1000
-            print(f"\n== {label}: {per_request:.2f} ms a request, {size:,} bytes", flush=True)
-            if args.queries:
-                print_queries(call)
-            if args.no_profile:
-                continue
-            profiler = cProfile.Profile()
-            profiler.runcall(repeat, call, args.requests)
-            pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.top)
+        with shared_cache(env) as env:
+            profile_pages(env, args)
     finally:
         shutil.rmtree(var_dir, ignore_errors=True)
+
+
+def profile_pages(env: dict, args) -> None:
+    targets = page_targets(env)
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    for label, (path, cookie) in [("bare view (2 KB)", ("/bench/bare/", "")), *targets.items()]:
+        if args.only and args.only not in label:
+            continue
+        call = wsgi_caller(path, cookie)
+        size = call()  # warm the caches as the server's first request would
+        started = time.perf_counter()
+        repeat(call, args.requests)
+        per_request = (time.perf_counter() - started) / args.requests * 1000
+        print(f"\n== {label}: {per_request:.2f} ms a request, {size:,} bytes", flush=True)
+        if args.queries:
+            print_queries(call)
+        if args.no_profile:
+            continue
+        profiler = cProfile.Profile()
+        profiler.runcall(repeat, call, args.requests)
+        pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.top)
 
 
 if __name__ == "__main__":

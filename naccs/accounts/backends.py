@@ -11,5 +11,8 @@ from .models import User
 
 class PortalBackend(ModelBackend):
     def get_user(self, user_id):
-        user = User.objects.select_related("company", "office").filter(pk=user_id).first()
-        return user if user is not None and self.user_can_authenticate(user) else None
+        try:
+            user = User.objects.select_related("company", "office").get(pk=user_id)
+        except User.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None

@@ -75,8 +75,12 @@ class Kind:
         """Everything carry_out does is done, so the 申込 may be completed."""
         return True
 
+    def with_details(self, applications):
+        """`applications` (a QuerySet) with what the kind's section and is_complete read, fetched with them."""
+        return applications
+
     def section_context(self, application: Application) -> dict:
-        """What its _section.html shows."""
+        """What its _section.html shows, from an application loaded through with_details."""
         return {}
 
     @property

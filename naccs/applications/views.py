@@ -35,9 +35,13 @@ def wizard_context(kind: Kind, current: str, application=None, **extra) -> dict:
     return {"kind": kind, "stepper": stepper(kind, current), "application": application, **extra}
 
 
-def wizard_application(request, kind: str, pk: int) -> Application:
-    """A 申込 a wizard page may show (404 otherwise): this user's draft, or a registered 申込 of the company."""
-    return get_object_or_404(wizard_applications(request.user.company, request.user).filter(kind=kind), pk=pk)
+def wizard_application(request, kind: str, pk: int, *, details: bool = False, related=()) -> Application:
+    """A 申込 a wizard page may show (404 otherwise): this user's draft, or a registered 申込 of the company; with
+    `details`, together with what its kind's section shows, or with the `related` rows a step reads."""
+    applications = wizard_applications(request.user.company, request.user).filter(kind=kind).select_related(*related)
+    if details:
+        applications = kind_of(kind).with_details(applications)
+    return get_object_or_404(applications, pk=pk)
 
 
 def redirect_unless_editable(application: Application):
@@ -80,7 +84,7 @@ def applicant_step(request, kind, pk):
 @require_http_methods(["GET", "POST"])
 def confirm_step(request, kind, pk):
     """申込内容確認 (manual ⑤): everything entered, a 「…の入力に戻る」 per section, and 「申込内容を登録する」."""
-    application = wizard_application(request, kind, pk)
+    application = wizard_application(request, kind, pk, details=True)
     if elsewhere := redirect_unless_editable(application):
         return elsewhere
     kind = kind_of(kind)
@@ -131,8 +135,9 @@ def application_list(request):
 
 @company_user_required
 def application_detail(request, pk):
-    application = get_object_or_404(applications_for(request.user.company), pk=pk)
-    kind = kind_of(application.kind)
+    kind_code = get_object_or_404(applications_for(request.user.company).values_list("kind", flat=True), pk=pk)
+    kind = kind_of(kind_code)
+    application = kind.with_details(applications_for(request.user.company)).get(pk=pk)
     context = {"application": application, "kind": kind, **kind.section_context(application)}
     return render(request, "applications/detail.html", context)
 

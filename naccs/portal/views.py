@@ -8,13 +8,12 @@ from naccs.accounts.decorators import company_user_required
 
 from .context_processors import site_context
 from .menu import APPLY_ENTRIES, MENU_GROUPS
-from .selectors import HOME_NEWS_COUNT, news_for
+from .selectors import latest_news, news_for
 
 
 @company_user_required
 def home(request):
-    news = news_for(request.user.company)[:HOME_NEWS_COUNT]
-    return render(request, "portal/home.html", {"news": news, "menu_groups": MENU_GROUPS})
+    return render(request, "portal/home.html", {"news": latest_news(request.user.company), "menu_groups": MENU_GROUPS})
 
 
 @company_user_required

@@ -60,11 +60,12 @@ class ReissueKind(kinds.Kind):
     def is_carried_out(self, application):
         return not application.reissue_lines.filter(processed_at__isnull=True).exists()
 
-    def lines(self, application):
-        return application.reissue_lines.select_related("terminal").order_by("terminal__name")
+    def with_details(self, applications):
+        lines = ReissueLine.objects.select_related("terminal").order_by("terminal__name")
+        return applications.select_related("reissue").prefetch_related(Prefetch("reissue_lines", queryset=lines))
 
     def section_context(self, application):
-        return {"reissue": application.reissue, "lines": list(self.lines(application))}
+        return {"reissue": application.reissue, "lines": application.reissue_lines.all()}
 
     def summary(self, application):
         return "、".join(line.terminal.name for line in application.reissue_lines.all())
@@ -74,7 +75,8 @@ class ReissueKind(kinds.Kind):
         return [Prefetch("reissue_lines", queryset=lines)]
 
     def mail_context(self, application):
-        return {"reissue": application.reissue, "terminals": [line.terminal for line in self.lines(application)]}
+        lines = application.reissue_lines.select_related("terminal").order_by("terminal__name")
+        return {"reissue": application.reissue, "terminals": [line.terminal for line in lines]}
 
 
 def choose_terminals(application, *, desired_date, reason, reason_text, terminals, shown=None) -> None:

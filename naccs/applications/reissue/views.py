@@ -43,7 +43,7 @@ def guidance(request):
 def terminals_step(request, pk):
     """Manual ④. A company may have thousands of terminals, so the list comes a page at a time with a name filter;
     every button saves the ticks of the page shown, then goes to another page or on to the 確認画面."""
-    application = wizard_application(request, REISSUE, pk)
+    application = wizard_application(request, REISSUE, pk, related=("reissue",))
     if elsewhere := redirect_unless_editable(application):
         return elsewhere
     company = request.user.company

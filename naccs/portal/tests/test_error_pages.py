@@ -11,7 +11,7 @@ def test_a_locked_database_gives_a_japanese_retry_page(user_client, monkeypatch)
     def locked(company):
         raise OperationalError("database is locked")
 
-    monkeypatch.setattr("naccs.portal.views.news_for", locked)
+    monkeypatch.setattr("naccs.portal.views.latest_news", locked)
     response = user_client.get("/")
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "30"
@@ -36,7 +36,7 @@ def test_an_unexpected_error_gives_a_japanese_500_without_the_layout_failing(use
     def broken(company):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr("naccs.portal.views.news_for", broken)
+    monkeypatch.setattr("naccs.portal.views.latest_news", broken)
     client = Client(raise_request_exception=False)
     client.force_login(user)
     response = client.get("/")
