@@ -120,7 +120,3 @@ class Kind:
 def kind_of(code: str) -> Kind:
     """The kind of a 申込 (Application.kind)."""
     return import_string(KIND_CLASSES[code])()
-
-
-def all_kinds() -> list[Kind]:
-    return [kind_of(code) for code in KIND_CLASSES]

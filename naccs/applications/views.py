@@ -60,10 +60,10 @@ def first_step_url(kind: Kind, application: Application) -> str:
 @company_user_required
 @require_http_methods(["GET", "POST"])
 def applicant_step(request, kind, pk):
-    application = wizard_application(request, kind, pk)
+    kind = kind_of(kind)
+    application = wizard_application(request, kind.code, pk)
     if elsewhere := redirect_unless_editable(application):
         return elsewhere
-    kind = kind_of(kind)
     initial = applicant_of(application)
     form = ApplicantForm(request.POST or None, initial={**initial, "email_confirm": initial["email"]})
     if request.method == "POST" and form.is_valid():
@@ -84,10 +84,10 @@ def applicant_step(request, kind, pk):
 @require_http_methods(["GET", "POST"])
 def confirm_step(request, kind, pk):
     """申込内容確認 (manual ⑤): everything entered, a 「…の入力に戻る」 per section, and 「申込内容を登録する」."""
-    application = wizard_application(request, kind, pk, details=True)
+    kind = kind_of(kind)
+    application = wizard_application(request, kind.code, pk, details=True)
     if elsewhere := redirect_unless_editable(application):
         return elsewhere
-    kind = kind_of(kind)
     if not lifecycle.is_complete(application):
         messages.info(request, "入力されていない項目があります。入力を続けてください。")
         if not applicant_is_complete(application):
@@ -120,16 +120,12 @@ def application_list(request):
     page = Paginator(applications, PAGE_SIZE).get_page(request.GET.get("page"))
     applications = list(page.object_list)
     for code in {application.kind for application in applications}:
-        kind = kind_of(code)
-        prefetch_related_objects([a for a in applications if a.kind == code], *kind.list_prefetch())
-    rows = [
-        {
-            "application": application,
-            "kind": kind_of(application.kind),
-            "summary": kind_of(application.kind).summary(application),
-        }
-        for application in applications
-    ]
+        of_kind = [application for application in applications if application.kind == code]
+        prefetch_related_objects(of_kind, *kind_of(code).list_prefetch())
+    rows = []
+    for application in applications:
+        kind = kind_of(application.kind)
+        rows.append({"application": application, "kind": kind, "summary": kind.summary(application)})
     return render(request, "applications/list.html", {"page": page, "rows": rows})
 
 

@@ -1,9 +1,8 @@
 """Each terminal of a company with its current certificate and its status (契約内容の確認)."""
 
-from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
 from naccs.applications.models import ReissueLine
 from naccs.pki.models import CertificatePickup
@@ -15,60 +14,51 @@ RENEWABLE = "更新期間中"
 EXPIRED = "期限切れ"
 IN_PROGRESS = "再発行手続中"
 AWAITING_PICKUP = "取得待ち"
+ACQUIRABLE = (RENEWABLE, AWAITING_PICKUP)
+CATEGORIES = dict(LogicalTerminal.Category.choices)
+DEVICE_TYPES = dict(LogicalTerminal.DeviceType.choices)
 
 
-@dataclass(frozen=True)
-class TerminalStatus:
-    terminal: LogicalTerminal
-    certificate: Certificate | None
-    status: str
-    days_left: int | None
-
-    @property
-    def can_acquire(self) -> bool:
-        return self.status in (RENEWABLE, AWAITING_PICKUP)
-
-
-def contract_terminals(company, *, now: datetime, name_filter: str = "") -> QuerySet[LogicalTerminal]:
-    """The company's terminals in name order, each marked when an open 申込 names it or a pickup waits for it."""
-    terminals = (
-        LogicalTerminal.objects.filter(company=company, is_active=True)
-        .order_by("name")
-        .only("name", "category", "device_type")
-        .annotate(
-            in_application=Exists(ReissueLine.objects.busy().filter(terminal=OuterRef("pk"))),
-            awaiting_pickup=Exists(CertificatePickup.objects.open(now).filter(terminal=OuterRef("pk"))),
-        )
-    )
+def contract_terminals(company, *, now: datetime, name_filter: str = "") -> QuerySet:
+    """The company's terminals in name order as plain rows, each with its current (newest unrevoked) certificate's
+    serial and dates, and whether an open 申込 names it or a pickup waits for it: one query for a page."""
+    current = Certificate.objects.filter(terminal=OuterRef("pk"), revoked_at__isnull=True).order_by("-not_after")
+    terminals = LogicalTerminal.objects.filter(company=company, is_active=True).order_by("name")
     if name_filter:
         terminals = terminals.filter(name__icontains=name_filter)
-    return terminals
+    return terminals.values("name", "category", "device_type").annotate(
+        serial=Subquery(current.values("serial")[:1]),
+        issued_at=Subquery(current.values("issued_at")[:1]),
+        not_after=Subquery(current.values("not_after")[:1]),
+        in_application=Exists(ReissueLine.objects.busy().filter(terminal=OuterRef("pk"))),
+        awaiting_pickup=Exists(CertificatePickup.objects.open(now).filter(terminal=OuterRef("pk"))),
+    )
 
 
-def status_of(terminal, certificate, *, now: datetime) -> str:
-    if terminal.awaiting_pickup:
+def status_of(row: dict, *, now: datetime) -> str:
+    if row["awaiting_pickup"]:
         return AWAITING_PICKUP
-    if terminal.in_application:
+    if row["in_application"]:
         return IN_PROGRESS
-    if certificate is None or certificate.not_after <= now:
+    if row["not_after"] is None or row["not_after"] <= now:
         return EXPIRED
-    if in_renewal_window(certificate.not_after, now):
+    if in_renewal_window(row["not_after"], now):
         return RENEWABLE
     return VALID
 
 
-def statuses_of(terminals: list[LogicalTerminal], *, now: datetime) -> list[TerminalStatus]:
-    """One page of contract_terminals with each terminal's current certificate: one more query for any number."""
-    # Without the PEM: a page shows 50 certificates' dates, not their 1 KB of text each.
-    unrevoked = (
-        Certificate.objects.filter(revoked_at__isnull=True)
-        .only("terminal_id", "serial", "issued_at", "not_after")
-        .order_by("-not_after")
-    )
-    prefetch_related_objects(terminals, Prefetch("certificates", queryset=unrevoked, to_attr="unrevoked"))
-    rows = []
-    for terminal in terminals:
-        certificate = terminal.unrevoked[0] if terminal.unrevoked else None
-        days_left = (certificate.not_after - now).days if certificate and certificate.not_after > now else None
-        rows.append(TerminalStatus(terminal, certificate, status_of(terminal, certificate, now=now), days_left))
-    return rows
+def with_status(rows, *, now: datetime) -> list[dict]:
+    """One page of contract_terminals, each row with its status, the days its certificate has left and its labels."""
+    shown = []
+    for row in rows:
+        not_after = row["not_after"]
+        shown.append(
+            {
+                **row,
+                "status": status_of(row, now=now),
+                "days_left": (not_after - now).days if not_after and not_after > now else None,
+                "category_label": CATEGORIES[row["category"]],
+                "device_type_label": DEVICE_TYPES[row["device_type"]],
+            }
+        )
+    return shown

@@ -7,7 +7,7 @@ from django.utils import timezone
 from naccs.accounts.decorators import company_user_required
 from naccs.pki.acquisition import rules_context
 
-from .selectors import EXPIRED, contract_terminals, statuses_of
+from .selectors import ACQUIRABLE, EXPIRED, contract_terminals, with_status
 
 # A company may have thousands of terminals: a page at a time, with a name filter.
 PAGE_SIZE = 50
@@ -23,8 +23,9 @@ def overview(request):
     context = {
         "page": page,
         "name_filter": name_filter,
-        "rows": statuses_of(list(page.object_list), now=now),
+        "rows": with_status(page.object_list, now=now),
         "expired": EXPIRED,
+        "acquirable": ACQUIRABLE,
         **rules_context(),
     }
     return render(request, "contract/overview.html", context)

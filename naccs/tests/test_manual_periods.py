@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from naccs.center import reminders
 from naccs.center.models import ExpiryReminder
-from naccs.contract.selectors import RENEWABLE, VALID, contract_terminals, statuses_of
+from naccs.contract.selectors import RENEWABLE, VALID, contract_terminals, with_status
 from naccs.pki import acquisition, pickups
 from naccs.pki.models import CertificatePickup
 from naccs.pki.tests.conftest import CODES, P12_PASSWORD, acquire, certify, make_terminal
@@ -78,8 +78,8 @@ def test_a_certificate_expiring_in_29_days_may_not_be_renewed_yet(terminal):
 def test_the_contract_page_shows_the_renewal_window_from_28_days(terminal, days, status):
     expiring_in(terminal, days)
     now = timezone.now()
-    (row,) = statuses_of(list(contract_terminals(terminal.company, now=now)), now=now)
-    assert row.status == status
+    (row,) = with_status(contract_terminals(terminal.company, now=now), now=now)
+    assert row["status"] == status
 
 
 @pytest.mark.parametrize(("days", "reminded"), [(28, True), (29, False)])

@@ -7,6 +7,8 @@ from naccs.terminals.models import Certificate, LogicalTerminal
 from ..models import ReissueLine
 
 ROW_FIELDS = ("name", "category", "device_type", "auth_code1", "auth_code2", "auth_code3")
+CATEGORIES = dict(LogicalTerminal.Category.choices)
+DEVICE_TYPES = dict(LogicalTerminal.DeviceType.choices)
 
 
 def terminals_for(company) -> QuerySet[LogicalTerminal]:
@@ -25,6 +27,17 @@ def terminal_choices(company, application, *, name_filter: str = "") -> QuerySet
         chosen=Exists(ReissueLine.objects.filter(application=application, terminal=OuterRef("pk"))),
         issued_at=Subquery(newest_certificate.values("issued_at")[:1]),
     )
+
+
+def terminal_rows(company, application, *, name_filter: str = "") -> QuerySet:
+    """terminal_choices as plain rows for a page of the list (no model instances: a page only prints them)."""
+    return terminal_choices(company, application, name_filter=name_filter).values(
+        "pk", *ROW_FIELDS, "busy", "chosen", "issued_at"
+    )
+
+
+def labelled(row: dict) -> dict:
+    return {**row, "category_label": CATEGORIES[row["category"]], "device_type_label": DEVICE_TYPES[row["device_type"]]}
 
 
 def chosen_summary(application, shown: int) -> tuple[int, list[str]]:

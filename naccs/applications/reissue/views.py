@@ -17,7 +17,7 @@ from ..models import Application
 from ..views import GUIDANCE, redirect_unless_editable, wizard_application, wizard_context
 from .forms import TerminalsForm
 from .kind import choose_terminals
-from .selectors import chosen_summary, terminal_choices, terminals_for
+from .selectors import chosen_summary, labelled, terminal_choices, terminal_rows, terminals_for
 
 REISSUE = Application.Kind.REISSUE
 TERMINAL_PAGE_SIZE = 20
@@ -48,7 +48,7 @@ def terminals_step(request, pk):
         return elsewhere
     company = request.user.company
     name_filter = request.GET.get("q", "").strip()[:NAME_FILTER_MAX]
-    listed = terminal_choices(company, application, name_filter=name_filter)
+    listed = terminal_rows(company, application, name_filter=name_filter)
     page = Paginator(listed, TERMINAL_PAGE_SIZE).get_page(request.GET.get("page"))
     # Which button: "confirm" (the 確認画面), a page number, or one of the two that choose in bulk.
     going = request.POST.get("go", "confirm")
@@ -104,8 +104,8 @@ def terminals_step(request, pk):
         form=form,
         page=page,
         rows=[
-            {"terminal": terminal, "checked": terminal.chosen if ticked is None else str(terminal.pk) in ticked}
-            for terminal in page.object_list
+            {**labelled(row), "checked": row["chosen"] if ticked is None else str(row["pk"]) in ticked}
+            for row in page.object_list
         ],
         name_filter=name_filter,
         page_range=page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),

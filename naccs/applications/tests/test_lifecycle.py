@@ -111,7 +111,7 @@ def test_saving_a_step_of_a_registered_application_is_refused(make_application, 
 def test_each_announced_event_of_a_kind_has_its_news_and_a_mail_template(make_application):
     from django.template.loader import select_template
 
-    for kind in kinds.all_kinds():
+    for kind in map(kinds.kind_of, kinds.KIND_CLASSES):
         for event in (
             kinds.SUBMITTED, kinds.RESUBMITTED, kinds.WITHDRAWN, kinds.APPROVED, kinds.INFO_REQUESTED,
             kinds.REJECTED, kinds.COMPLETED,
