@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.pages import ensure_postgres, manage, prepared_environment, start_gunicorn
+from bench.pages import ensure_postgres, manage, prepared_environment, shared_cache, start_gunicorn
 
 APPLICANT = {
     "last_name": "負荷",
@@ -101,6 +101,11 @@ def main() -> None:
     args = parser.parse_args()
     ensure_postgres()
     var_dir, env = prepared_environment(prefix="naccs-load-", steps="CA, users and terminals")
+    with shared_cache(env) as env:
+        walk_for(args, env, var_dir)
+
+
+def walk_for(args, env: dict, var_dir: str) -> None:
     manage(env, "ca_create")
     lines = manage(env, "shell", "-c", f"from bench.fixtures import prepare_walkers; prepare_walkers({args.users})")
     desired_code = "from naccs.lib.business_days import earliest_desired_date as e; print(e().strftime('%Y%m%d'))"
