@@ -1,6 +1,5 @@
 """Login and password-change forms with the portal's Japanese labels and messages."""
 
-from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.validators import MaxLengthValidator
 
@@ -40,7 +39,3 @@ class PortalPasswordChangeForm(PasswordChangeForm):
         for name, label in labels.items():
             self.fields[name].label = label
             self.fields[name].error_messages["required"] = f"{label}を入力してください。"
-
-
-class EmptyForm(forms.Form):
-    """A form with nothing but the CSRF token, for confirm-only POSTs such as ログアウト."""

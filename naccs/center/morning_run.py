@@ -5,10 +5,9 @@ kind, one CRL is published for the run's revocations, and each 申込 is complet
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, time
 
 from django.conf import settings
-from django.utils import timezone
 
 from naccs.applications import lifecycle
 from naccs.applications.kinds import kind_of
@@ -35,11 +34,6 @@ def run_time() -> time:
     """MORNING_RUN_TIME (Asia/Tokyo), checked at start by the settings."""
     hour, minute = (int(part) for part in settings.MORNING_RUN_TIME.split(":"))
     return time(hour, minute)
-
-
-def is_after_run_time(day: date, now: datetime | None = None) -> bool:
-    local = timezone.localtime(now or timezone.now())
-    return local.date() > day or (local.date() == day and local.time() >= run_time())
 
 
 def due_applications(day: date):
