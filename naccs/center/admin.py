@@ -49,7 +49,7 @@ class LineInline(admin.TabularInline):
 
 class DecisionForm(forms.Form):
     DECISIONS = [("approve", "承認"), ("request_info", "確認事項を送る"), ("reject", "却下")]
-    DONE = {"approve": "承認", "request_info": "確認事項を送信", "reject": "却下"}  # 「…を承認しました。」
+    DONE = {"approve": "を承認しました", "request_info": "に確認事項を送信しました", "reject": "を却下しました"}
     decision = forms.ChoiceField(label="操作", choices=DECISIONS)
     message = forms.CharField(
         label="確認事項・却下理由", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
@@ -185,7 +185,7 @@ class ApplicationAdmin(admin.ModelAdmin):
         else:
             outcome = lifecycle.reject(application=application, actor=request.user, reason=message)
         if outcome.changed:
-            self.message_user(request, f"{application}を{DecisionForm.DONE[decision]}しました。", messages.SUCCESS)
+            self.message_user(request, f"{application}{DecisionForm.DONE[decision]}。", messages.SUCCESS)
         else:
             self.message_user(request, outcome.message, messages.WARNING)
         return redirect(change_url)

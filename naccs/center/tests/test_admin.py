@@ -52,6 +52,13 @@ def test_decide_view_approves_and_refuses_stale(staff_client, make_application):
     assert application.status == Status.APPROVED
 
 
+def test_a_question_sent_is_confirmed_in_plain_japanese(staff_client, make_application):
+    application = make_application()
+    url = f"{LIST}{application.pk}/decide/"
+    response = staff_client.post(url, {"decision": "request_info", "message": "確認します"}, follow=True)
+    assert f"{application.receipt_number}に確認事項を送信しました。" in response.text
+
+
 def test_decide_view_needs_a_message(staff_client, make_application):
     application = make_application()
     for decision, label in (("request_info", "確認事項"), ("reject", "却下理由")):
