@@ -232,8 +232,11 @@ TASKS = {
     }
 }
 
-# The public address of this portal, used in mails and in certificates (CRL and OCSP URLs).
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The public address of this portal, used in mails and in certificates (CRL and OCSP URLs). By default the address
+# `make serve` listens on (HOST, PORT), so that links work on a local machine whatever port was chosen.
+_local_host = os.environ.get("HOST", "127.0.0.1")
+_local_host = "127.0.0.1" if _local_host in ("0.0.0.0", "::", "") else _local_host  # noqa: S104 - a name, not a bind
+SITE_URL = (os.environ.get("SITE_URL") or f"http://{_local_host}:{os.environ.get('PORT', '8000')}").rstrip("/")
 
 # Shown on every page (manual screen ①) and in lockout messages.
 HELPDESK_NAME = os.environ.get("HELPDESK_NAME", "ヘルプデスク")

@@ -29,6 +29,7 @@ def site_context() -> dict:
             "login": url("accounts:login"),
             "logout": url("accounts:logout"),
             "stylesheet": static("css/portal.css"),
+            "icon": static("favicon.svg"),
         },
     }
 

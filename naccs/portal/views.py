@@ -1,8 +1,9 @@
 """Home (メニュー画面), 新着情報 detail and the 申込実施 menu."""
 
 from django.http import HttpResponseServerError
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 
 from naccs.accounts.decorators import company_user_required
 
@@ -25,6 +26,11 @@ def news_detail(request, pk: int):
 @company_user_required
 def apply_menu(request):
     return render(request, "portal/apply.html", {"entries": APPLY_ENTRIES})
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever a page links to (the back office links to none)."""
+    return redirect(static("favicon.svg"), permanent=True)
 
 
 def csrf_failure(request, reason=""):

@@ -55,3 +55,13 @@ def test_certificates_are_valid_renewable_and_expired():
 def test_news_covers_every_category():
     load()
     assert set(NewsItem.objects.values_list("category", flat=True)) == set(NewsItem.Category.values)
+
+
+def test_the_demo_application_is_numbered_for_the_day_it_was_registered():
+    from naccs.applications.models import Application
+
+    load()
+    application = Application.objects.get()
+    assert application.receipt_number == f"{timezone.localtime(application.submitted_at):%y%m%d}00001"
+    load()
+    assert Application.objects.count() == 1

@@ -167,3 +167,10 @@ def test_a_changed_helpdesk_setting_shows_on_the_next_page(client, settings):
     settings.HELPDESK_PHONE = "0120-000000"
     html = client.get("/accounts/login/").content.decode()
     assert 'href="tel:0120-000000"' in html and 'href="tel:0120-794527"' not in html
+
+
+def test_every_page_has_an_icon_and_favicon_ico_leads_to_it(client, db):
+    html = client.get("/accounts/login/").content.decode()
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in html
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response.url == "/static/favicon.svg"

@@ -41,3 +41,17 @@ def test_production_refuses_to_start_without_the_ca_passphrase(tmp_path):
     result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True)
     assert result.returncode != 0
     assert "CA_PASSPHRASE must be set" in result.stderr
+
+
+def site_url_with(**variables) -> str:
+    env = {key: value for key, value in os.environ.items() if key not in ("SITE_URL", "HOST", "PORT")} | variables
+    code = "import django; django.setup(); from django.conf import settings; print(settings.SITE_URL)"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_links_follow_the_port_make_serve_listens_on():
+    assert site_url_with(PORT="8101") == "http://127.0.0.1:8101"
+    assert site_url_with(HOST="0.0.0.0", PORT="8080") == "http://127.0.0.1:8080"
+    assert site_url_with(PORT="8101", SITE_URL="https://support.example.jp/") == "https://support.example.jp"

@@ -75,7 +75,7 @@ def demo_serial(terminal_name: str) -> str:
     return hashlib.sha256(f"demo:{terminal_name}".encode()).hexdigest()[:32]
 
 
-DEMO_RECEIPT_NUMBER = "26110100001"
+DEMO_TERMINAL_APPLIED_FOR = "11110F"
 
 
 class Command(BaseCommand):
@@ -159,28 +159,30 @@ class Command(BaseCommand):
         self.stdout.write("  センター center / center-pass-2026 (back office at /center/)")
 
     def demo_application(self, user, now):
-        """One 申込 already registered (受付済) for the expired terminal, so that 申込内容の確認 has something."""
-        application, created = Application.objects.get_or_create(
-            receipt_number=DEMO_RECEIPT_NUMBER,
-            defaults={
-                "kind": Application.Kind.REISSUE,
-                "company": user.company,
-                "created_by": user,
-                "status": Application.Status.SUBMITTED,
-                "applicant_last_name": user.last_name,
-                "applicant_first_name": user.first_name,
-                "applicant_last_name_kana": user.last_name_kana,
-                "applicant_first_name_kana": user.first_name_kana,
-                "applicant_department": user.department,
-                "applicant_phone": user.phone,
-                "applicant_email": user.email,
-                "desired_date": earliest_desired_date(now),
-                "submitted_at": now - timedelta(days=1),
-            },
+        """One 申込 already registered (受付済) yesterday for the expired terminal, so that 申込内容の確認 has
+        something; its 申込受付番号 is that of its day, as registering gives it."""
+        terminal = LogicalTerminal.objects.get(name=DEMO_TERMINAL_APPLIED_FOR)
+        if Application.objects.filter(reissue_lines__terminal=terminal, created_by=user).exists():
+            return
+        submitted_at = now - timedelta(days=1)
+        application = Application.objects.create(
+            receipt_number=f"{timezone.localtime(submitted_at):%y%m%d}00001",
+            kind=Application.Kind.REISSUE,
+            company=user.company,
+            created_by=user,
+            status=Application.Status.SUBMITTED,
+            applicant_last_name=user.last_name,
+            applicant_first_name=user.first_name,
+            applicant_last_name_kana=user.last_name_kana,
+            applicant_first_name_kana=user.first_name_kana,
+            applicant_department=user.department,
+            applicant_phone=user.phone,
+            applicant_email=user.email,
+            desired_date=earliest_desired_date(now),
+            submitted_at=submitted_at,
         )
-        if created:
-            Reissue.objects.create(application=application, reason=Reissue.Reason.EXPIRED)
-            application.reissue_lines.create(terminal=LogicalTerminal.objects.get(name="11110F"))
+        Reissue.objects.create(application=application, reason=Reissue.Reason.EXPIRED)
+        application.reissue_lines.create(terminal=terminal)
 
     def make_certificates_real(self):
         """Replace each placeholder record by a real certificate from the demo CA, with the same dates."""
