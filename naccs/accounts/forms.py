@@ -1,5 +1,6 @@
 """Login and password-change forms with the portal's Japanese labels and messages."""
 
+from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.validators import MaxLengthValidator
 
@@ -39,3 +40,10 @@ class PortalPasswordChangeForm(PasswordChangeForm):
         for name, label in labels.items():
             self.fields[name].label = label
             self.fields[name].error_messages["required"] = f"{label}を入力してください。"
+        # Django gives these rules as an HTML list; the page shows help texts as text.
+        self.fields["new_password1"].help_text = " ".join(password_validation.password_validators_help_texts())
+
+    def validate_password_for_user(self, user, *args, **kwargs):
+        """The password rules' messages go beside 新しいパスワード, the field they are about (Django puts them under
+        the confirmation)."""
+        super().validate_password_for_user(user, "new_password1")
