@@ -30,6 +30,7 @@ def site_context() -> dict:
             "logout": url("accounts:logout"),
             "stylesheet": static("css/portal.css"),
             "icon": static("favicon.svg"),
+            "script": static("js/portal.js"),
         },
     }
 

@@ -37,7 +37,7 @@ def test_it_applies_djangos_validators_in_japanese(user_client):
 def test_the_password_rules_are_text_and_their_errors_sit_beside_the_new_password(user_client):
     page = user_client.get(URL).content.decode()
     assert "&lt;ul&gt;" not in page and "<ul><li>" not in page
-    assert "最低 10 文字以上" in page.split('id="id_new_password1-hint"')[1].split("</p>")[0]
+    assert "最低 10 文字以上" in page.split('id="id_new_password1_helptext"')[1].split("</p>")[0]
     html = change(user_client, PASSWORD, "12345").content.decode()
     new_password = html.split('for="id_new_password1"')[1].split('for="id_new_password2"')[0]
     assert "このパスワードは短すぎます。" in new_password

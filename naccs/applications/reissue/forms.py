@@ -84,11 +84,14 @@ class TerminalsForm(forms.Form):
 
     NONE_CHOSEN = "再発行を希望する論理端末を1つ以上選択してください。"
 
-    def __init__(self, *args, choosable=None, listed=None, proceeding=True, now=None, **kwargs):
+    def __init__(self, *args, choosable=None, listed=None, proceeding=True, chosen_elsewhere=None, now=None, **kwargs):
         """`proceeding`: to the 確認画面, where every field is required; otherwise only to another page of the list,
-        where what is filled in is checked and saved and what is empty keeps its saved value."""
+        where what is filled in is checked and saved and what is empty keeps its saved value.
+        `chosen_elsewhere(shown)`: whether the draft names a terminal outside the page shown."""
         super().__init__(*args, **kwargs)
         self.now = now
+        self.proceeding = proceeding
+        self.chosen_elsewhere = chosen_elsewhere or (lambda shown: False)
         self.fields["terminals"].queryset = choosable
         self.fields["shown"].queryset = listed
         self.fields["desired_date"].required = proceeding
@@ -111,6 +114,15 @@ class TerminalsForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        # Said with the other errors of the page, not after they are mended (no terminal ticked here or elsewhere).
+        checked = "terminals" not in self.errors and "shown" not in self.errors
+        if (
+            self.proceeding
+            and checked
+            and not data.get("terminals")
+            and not self.chosen_elsewhere(data.get("shown") or [])
+        ):
+            self.add_error("terminals", self.NONE_CHOSEN)
         if data.get("reason") == Reissue.Reason.OTHER and not data.get("reason_text"):
             if "reason_text" not in self.errors:
                 self.add_error("reason_text", "その他の理由を入力してください。")

@@ -1,9 +1,9 @@
 """デジタル証明書の再発行: what the reissue kind adds to the lifecycle (manual ② to ⑦)."""
 
-from django.db.models import Prefetch
+from django.db.models import OuterRef, Prefetch, Subquery
 
 from naccs.portal.models import NewsItem
-from naccs.terminals.models import LogicalTerminal
+from naccs.terminals.models import Certificate, LogicalTerminal
 
 from .. import kinds
 from ..lifecycle import TransitionRefused
@@ -61,7 +61,13 @@ class ReissueKind(kinds.Kind):
         return not application.reissue_lines.filter(processed_at__isnull=True).exists()
 
     def with_details(self, applications):
-        lines = ReissueLine.objects.select_related("terminal").order_by("terminal__name")
+        # 発行日 (manual ⑤): when the terminal's newest certificate was issued.
+        newest = Certificate.objects.filter(terminal=OuterRef("terminal_id")).order_by("-issued_at")
+        lines = (
+            ReissueLine.objects.select_related("terminal")
+            .annotate(issued_at=Subquery(newest.values("issued_at")[:1]))
+            .order_by("terminal__name")
+        )
         return applications.select_related("reissue").prefetch_related(Prefetch("reissue_lines", queryset=lines))
 
     def section_context(self, application):

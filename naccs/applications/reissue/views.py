@@ -60,6 +60,7 @@ def terminals_step(request, pk):
             choosable=terminal_choices(company, application).filter(busy=False),
             listed=terminals_for(company),
             proceeding=proceeding,
+            chosen_elsewhere=lambda shown: application.reissue_lines.exclude(terminal__in=shown).exists(),
         )
     else:
         form = TerminalsForm(

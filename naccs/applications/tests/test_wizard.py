@@ -1,6 +1,7 @@
 import pytest
 from django.core import mail
 from django.test import Client
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from naccs.applications.models import Application
@@ -51,8 +52,44 @@ def test_applicant_errors_are_summarised_and_shown_beside_the_field(user_client)
     html = user_client.post(url, {**APPLICANT, "phone": "03-12", "department": ""}).content.decode()
     assert "入力内容に誤りがあります" in html
     assert 'href="#id_phone"' in html
-    assert '<p class="field-error" id="id_phone-error">電話番号は10桁または11桁' in html
+    assert '<div class="field-error" id="id_phone_error"><p>電話番号は10桁または11桁' in html
     assert 'value="通関"' in html  # what was typed is kept
+
+
+def test_hints_and_errors_carry_the_ids_their_field_names_for_screen_readers(user_client):
+    import re
+
+    url = user_client.post("/applications/reissue/").url
+    html = user_client.post(url, {**APPLICANT, "phone": "03-12"}).content.decode()
+    for field in re.findall(r'<input [^>]*aria-describedby="([^"]+)"', html):
+        for described_by in field.split():
+            assert f'id="{described_by}"' in html, described_by
+    assert 'aria-describedby="id_phone_helptext id_phone_error"' in html
+    assert "data-focus-on-load" in html.split('class="error-summary"')[1].split(">")[0]
+
+
+def test_every_error_of_the_terminal_step_shows_at_once(user_client, terminals):
+    from datetime import timedelta
+
+    from naccs.lib.business_days import earliest_desired_date, is_business_day
+
+    saturday = earliest_desired_date()
+    while saturday.weekday() != 5:
+        saturday += timedelta(days=1)
+    assert not is_business_day(saturday)
+    url = user_client.post("/applications/reissue/").url.replace("applicant", "terminals")
+    html = user_client.post(url, {"desired_date": saturday.strftime("%Y%m%d"), "shown": [t.pk for t in terminals]})
+    html = html.content.decode()
+    assert "再発行希望日に土曜日・日曜日は指定できません。" in html
+    assert "再発行理由を選択してください。" in html
+    assert "再発行を希望する論理端末を1つ以上選択してください。" in html
+
+
+def test_a_terminal_chosen_on_another_page_is_enough(user_client, terminals, desired):
+    url = user_client.post("/applications/reissue/").url.replace("applicant", "terminals")
+    user_client.post(url, {"shown": [terminals[0].pk], "terminals": [terminals[0].pk], "go": "2"})
+    response = user_client.post(url, {"desired_date": desired, "reason": "expired", "shown": [terminals[1].pk]})
+    assert response.status_code == 302 and response.url.endswith("/confirm/")
 
 
 def test_terminals_step_lists_the_company_terminals_only(user_client, terminals, other_terminal):
@@ -78,6 +115,16 @@ def test_the_whole_wizard_registers_one_application(user_client, walk, terminals
     assert AuditEvent.objects.filter(action="application.submitted", object_id=str(pk)).exists()
     news = NewsItem.objects.get(company=application.company)
     assert news.category == NewsItem.Category.APPLICATION and application.receipt_number in news.text
+
+
+def test_the_confirmation_is_laid_out_as_manual_screen_5(user_client, walk, terminals):
+    pk = walk()
+    html = user_client.get(f"/applications/reissue/{pk}/confirm/").content.decode()
+    assert "論理端末名 / デジタル証明書" in html
+    assert '<th scope="col">発行日</th>' in html
+    issued = terminals[0].certificates.get().issued_at
+    assert f"<td>{timezone.localtime(issued):%Y/%m/%d}</td><td>再発行</td>" in html
+    assert "入力内容を確認後に、「申込内容を登録する」ボタンをクリックしてください。" in html
 
 
 def test_the_acceptance_mail_is_queued_for_the_worker_not_sent_in_the_request(

@@ -1,0 +1,18 @@
+// The portal's few behaviours that need a script; every page works without it.
+document.addEventListener("DOMContentLoaded", () => {
+  // After a refused submit, move the focus to the summary of errors, so that a screen reader reads it first.
+  const summary = document.querySelector("[data-focus-on-load]");
+  if (summary) summary.focus();
+
+  // Enter in a field that names its button (data-enter-presses) presses that button, not the form's first one:
+  // Enter in 「論理端末名で絞り込み」 filters instead of going on to the 確認画面.
+  for (const field of document.querySelectorAll("[data-enter-presses]")) {
+    field.addEventListener("keydown", (event) => {
+      if (event.key !== "Enter" || event.isComposing) return;
+      const button = document.getElementById(field.dataset.enterPresses);
+      if (!button) return;
+      event.preventDefault();
+      button.click();
+    });
+  }
+});
