@@ -2,6 +2,7 @@
 
 import logging
 from datetime import timedelta
+from email.header import Header
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -16,6 +17,16 @@ logger = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(hours=1)
 # A worker that dies while sending leaves its mail "sending"; after this lease another worker takes it over.
 SENDING_LEASE = timedelta(minutes=10)
+
+
+class PortalMessage(EmailMessage):
+    """A mail as the outbox sends it. Python folds a long encoded Subject right after "Subject:", which some mail
+    clients show as a leading space; encoded knowing its header's name, the first line carries text."""
+
+    def message(self, *args, **kwargs):
+        message = super().message(*args, **kwargs)
+        message.replace_header("Subject", Header(self.subject, "utf-8", header_name="Subject").encode())
+        return message
 
 
 def claimable(now) -> Q:
@@ -35,7 +46,7 @@ def deliver(mail_id: int, now=None) -> bool:
     mail = claim(mail_id, now)
     if mail is None:
         return False
-    message = EmailMessage(mail.subject, mail.body, settings.DEFAULT_FROM_EMAIL, [mail.to])
+    message = PortalMessage(mail.subject, mail.body, settings.DEFAULT_FROM_EMAIL, [mail.to])
     try:
         message.send()
     except Exception as error:  # any SMTP or network failure: keep the mail and try later

@@ -24,6 +24,19 @@ def test_guidance_explains_the_reissue(user_client):
     assert "申込担当者入力へ進む" in html
 
 
+def test_the_guidance_and_the_completion_page_name_the_mails_as_they_arrive(user_client, walk):
+    from naccs.mailer.models import OutboundMail
+
+    guidance = user_client.get("/applications/reissue/").content.decode()
+    pk = walk()
+    user_client.post(f"/applications/reissue/{pk}/confirm/")
+    done = user_client.get(f"/applications/reissue/{pk}/done/").content.decode()
+    accepted = OutboundMail.objects.get().subject
+    assert accepted.startswith("【NACCS】デジタル証明書の再発行受付完了")
+    for page in (guidance, done):
+        assert "「デジタル証明書の再発行受付完了」メール" in page and "「デジタル証明書の再発行完了」メール" in page
+
+
 def test_starting_twice_resumes_the_same_draft(user_client):
     first = user_client.post("/applications/reissue/").url
     second = user_client.post("/applications/reissue/").url

@@ -77,7 +77,7 @@ def test_apply_approve_run_acquire_verify(tmp_path, settings, company, user_clie
     assert application.status == Application.Status.COMPLETED
     assert old.revoked_at is not None and terminal.auth_code2 != "OLDCODE2"
     assert CertificatePickup.objects.filter(terminal=terminal, application=application, acquired_at=None).exists()
-    assert OutboundMail.objects.filter(subject__contains="確認完了のお知らせ").count() == 1
+    assert OutboundMail.objects.filter(subject__startswith="【NACCS】デジタル証明書の再発行完了").count() == 1
     assert NewsItem.objects.filter(company=company, text__startswith="デジタル証明書を再発行しました").count() == 1
 
     # 取得 with the new 認証コード2; the old codes no longer work.

@@ -75,7 +75,8 @@ def test_run_processes_each_terminal_and_completes_each_application(approved, fa
         application.refresh_from_db()
         assert application.status == Status.COMPLETED and application.completed_at
         mail = OutboundMail.objects.get(subject__contains=application.receipt_number)
-        assert "デジタル証明書再発行申込確認完了のお知らせ" in mail.subject
+        # The name the guidance and the 登録完了 page give it.
+        assert mail.subject.startswith("【NACCS】デジタル証明書の再発行完了（申込受付番号：")
         assert f"申込受付番号 : {application.receipt_number}" in mail.body
         assert f"申込受付年月日 : {application.submitted_at:%Y}年" in mail.body
         assert f"https://support.example.jp/applications/{application.pk}/" in mail.body

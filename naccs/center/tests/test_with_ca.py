@@ -44,7 +44,7 @@ def test_killed_run_with_the_real_ca_revokes_once_and_builds_one_crl_per_run(
     assert CertificatePickup.objects.count() == 4
     assert CertificateRevocationList.objects.count() == 1
     assert NewsItem.objects.filter(text__startswith=COMPLETED_NEWS).count() == 2
-    assert OutboundMail.objects.filter(subject__contains="確認完了").count() == 2
+    assert OutboundMail.objects.filter(subject__startswith="【NACCS】デジタル証明書の再発行完了").count() == 2
     assert set(Application.objects.values_list("status", flat=True)) == {"completed"}
 
 

@@ -47,6 +47,21 @@ def test_the_acceptance_mail_arrives_in_japanese(smtp_server, accepted_mail):
     assert "http://127.0.0.1:8000/applications/" in body
 
 
+def test_the_subject_header_starts_on_its_own_line(smtp_server, accepted_mail):
+    """Folded right after "Subject:", some mail clients show the subject with a leading space."""
+    assert delivery.deliver(accepted_mail.pk)
+    (message,) = smtp_server.messages
+    raw = message.as_string()
+    first_line = raw.split("Subject:", 1)[1].split("\n", 1)[0]
+    assert first_line.strip().startswith("=?utf-8?"), first_line
+
+
+def test_the_salutation_names_the_company_and_the_office(smtp_server, accepted_mail):
+    assert delivery.deliver(accepted_mail.pk)
+    (message,) = smtp_server.messages
+    assert body_of(message).splitlines()[:2] == ["通関商事株式会社 東京事業所", "通関 花子 様"]
+
+
 def test_a_sent_mail_is_never_sent_twice(smtp_server, accepted_mail):
     assert delivery.deliver(accepted_mail.pk)
     assert not delivery.deliver(accepted_mail.pk)
