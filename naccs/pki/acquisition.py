@@ -49,13 +49,15 @@ class Acquired:
     pkcs12: bytes
 
 
-def rules_context() -> dict:
-    """The rules of 取得 as the pages state them (pki/_acquisition_rules.html), from the constants that enforce them."""
+def rules_context(*, on_acquire_page: bool = False) -> dict:
+    """The rules of 取得 as the pages state them (pki/_acquisition_rules.html), from the constants that enforce them;
+    a page other than the 取得 page links to it."""
     return {
         "acquisition_rules": {
             "validity_years": VALIDITY_YEARS,
             "renewal_window": renewal_window_text(),
             "pickup_months": PICKUP_MONTHS,
+            "on_acquire_page": on_acquire_page,
         }
     }
 

@@ -12,4 +12,5 @@ urlpatterns = [
     path("ocsp", views.ocsp_responder, name="ocsp"),
     path("ocsp/<path:encoded>", views.ocsp_responder, name="ocsp_get"),
     path("acquire/", views.acquire, name="acquire"),
+    path("acquire/done/<str:token>/", views.acquired_again, name="acquired"),
 ]

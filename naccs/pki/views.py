@@ -4,12 +4,16 @@ import base64
 import binascii
 
 from cryptography.hazmat.primitives import serialization
-from django.http import HttpResponse
-from django.shortcuts import render
+from django.core import signing
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
+
+from naccs.terminals.models import Certificate
 
 from . import ca, ocsp
 from .acquisition import AcquisitionRefused, acquire_certificate, rules_context
@@ -17,6 +21,8 @@ from .forms import AcquireForm
 from .revocation import current_crl
 
 MAX_OCSP_REQUEST = 10_000
+ACQUIRED_SALT = "pki.acquired"
+ACQUIRED_PAGE_SECONDS = 24 * 60 * 60
 
 
 @require_GET
@@ -72,8 +78,32 @@ def acquire(request):
         except AcquisitionRefused as error:
             refusal = str(error)
         else:
-            response = HttpResponse(acquired.pkcs12, content_type="application/x-pkcs12")
-            response["Content-Disposition"] = f'attachment; filename="{acquired.certificate.terminal.name}.p12"'
-            response["Cache-Control"] = "no-store"
-            return response
-    return render(request, "pki/acquire.html", {"form": form, "refusal": refusal, **rules_context()})
+            return acquired_page(request, acquired.certificate, pkcs12=acquired.pkcs12)
+    context = {"form": form, "refusal": refusal, **rules_context(on_acquire_page=True)}
+    return render(request, "pki/acquire.html", context)
+
+
+def acquired_page(request, certificate, *, pkcs12: bytes | None = None):
+    """What was acquired and what to do next. Right after 取得 the page carries the file itself (the private key is
+    never stored, so this response is the only copy) and saves it at once; its address is then replaced by the
+    acquired_again URL, so that a reload shows the page again without acquiring again."""
+    context = {
+        "certificate": certificate,
+        "file_name": f"{certificate.terminal.name}.p12",
+        "file_url": "data:application/x-pkcs12;base64," + base64.b64encode(pkcs12).decode() if pkcs12 else "",
+        "again_url": reverse("pki:acquired", args=[signing.dumps(certificate.pk, salt=ACQUIRED_SALT)]),
+    }
+    response = render(request, "pki/acquired.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+def acquired_again(request, token):
+    """The page after 取得, without the file (reloaded, or opened again from its address the same day)."""
+    try:
+        pk = signing.loads(token, salt=ACQUIRED_SALT, max_age=ACQUIRED_PAGE_SECONDS)
+    except signing.BadSignature:
+        raise Http404 from None
+    certificate = get_object_or_404(Certificate.objects.select_related("terminal"), pk=pk)
+    return acquired_page(request, certificate)

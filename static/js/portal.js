@@ -4,6 +4,13 @@ document.addEventListener("DOMContentLoaded", () => {
   const summary = document.querySelector("[data-focus-on-load]");
   if (summary) summary.focus();
 
+  // The page right after 取得 carries the certificate file: save it once, and give the page the address that shows
+  // it again without the file, so that a reload does not send the 取得 form again.
+  const file = document.querySelector("[data-download-once]");
+  if (file) file.click();
+  const again = document.querySelector("[data-replace-url]");
+  if (again) history.replaceState(null, "", again.dataset.replaceUrl);
+
   // Enter in a field that names its button (data-enter-presses) presses that button, not the form's first one:
   // Enter in 「論理端末名で絞り込み」 filters instead of going on to the 確認画面.
   for (const field of document.querySelectorAll("[data-enter-presses]")) {

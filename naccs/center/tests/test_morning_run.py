@@ -171,6 +171,13 @@ def test_process_reissues_command(approved, fake_pki, run_day, capsys):
         call_command("process_reissues", "--date", "2026/13/01")
 
 
+def test_the_command_says_when_the_day_is_not_a_business_day(capsys):
+    call_command("process_reissues", "--date", "2027-01-01")
+    out, err = capsys.readouterr()
+    assert "2027-01-01 はセンターの営業日ではありません（祝日（元日））" in err
+    assert out.startswith("2027-01-01: 申込 0 件")
+
+
 def test_scheduler_enqueues_each_daily_job_once(run_day, django_capture_on_commit_callbacks):
     tokyo = ZoneInfo("Asia/Tokyo")
     early = datetime.combine(run_day, time(6, 59), tzinfo=tokyo)

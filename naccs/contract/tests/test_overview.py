@@ -62,6 +62,12 @@ def test_contract_page_lists_fifty_terminals_a_page_with_a_filter(user_client, c
     assert "「ZZZ」を含む論理端末はありません。" in user_client.get("/contract/?q=ZZZ").content.decode()
 
 
+def test_the_rules_link_to_the_acquire_page_and_that_page_says_this_page(user_client, client):
+    contract = user_client.get("/contract/").content.decode()
+    assert '<a href="/pki/acquire/">デジタル証明書の取得</a>画面から' in contract and "この取得画面" not in contract
+    assert "この取得画面から" in client.get("/pki/acquire/").content.decode()
+
+
 def test_the_old_address_of_the_page_still_leads_to_it(user_client):
     response = user_client.get("/terminals/contract/?q=111")
     assert response.status_code == 301 and response.url == "/contract/?q=111"

@@ -1,4 +1,9 @@
+import base64
+import re
+
 import pytest
+from cryptography.hazmat.primitives.serialization import pkcs12
+from django.utils import timezone
 
 from naccs.terminals.models import Certificate
 
@@ -21,16 +26,41 @@ def test_the_acquire_page_needs_no_login(client):
     assert "有効期限の28日前から有効期限までの間" in html
 
 
-def test_acquiring_downloads_a_p12_named_after_the_terminal(client, renewable):
+def saved_file(html: str) -> tuple[str, bytes]:
+    """The file the page after 取得 saves: its name and its bytes."""
+    link = re.search(r'href="data:application/x-pkcs12;base64,([^"]+)" download="([^"]+)"', html)
+    return link.group(2), base64.b64decode(link.group(1))
+
+
+def test_acquiring_shows_what_was_acquired_and_saves_the_file(client, renewable):
     response = client.post("/pki/acquire/", FORM)
-    assert response["Content-Type"] == "application/x-pkcs12"
-    assert response["Content-Disposition"] == 'attachment; filename="11110A.p12"'
-    assert response["Cache-Control"] == "no-store"
+    assert response.status_code == 200 and response["Cache-Control"] == "no-store"
+    html = response.content.decode()
+    name, data = saved_file(html)
+    assert name == "11110A.p12"
+    bundle = pkcs12.load_pkcs12(data, P12_PASSWORD.encode())
+    assert bundle.cert.friendly_name == b"11110A"
+    certificate = Certificate.objects.get(terminal=renewable, revoked_at__isnull=True)
+    assert "デジタル証明書を取得しました" in html
+    assert f"<dd>{timezone.localtime(certificate.not_after):%Y/%m/%d}</dd>" in html
+    assert "日常の業務で使うWindowsのアカウント" in html and "証明書ファイルのパスワード" in html
+    assert "正しくありません" not in html and P12_PASSWORD not in html
+
+
+def test_reloading_the_page_after_acquiring_acquires_nothing(client, renewable):
+    html = client.post("/pki/acquire/", FORM).content.decode()
+    again = re.search(r'data-replace-url="([^"]+)"', html).group(1)
+    certificates = Certificate.objects.count()
+    reloaded = client.get(again)
+    assert reloaded.status_code == 200 and "デジタル証明書を取得しました" in reloaded.content.decode()
+    assert "data:application/x-pkcs12" not in reloaded.content.decode()
+    assert Certificate.objects.count() == certificates
+    assert client.get(again[:-3] + "xx/").status_code == 404
 
 
 def test_fullwidth_input_is_normalised(client, renewable):
     response = client.post("/pki/acquire/", {**FORM, "terminal_name": "１１１１０ａ"})
-    assert response["Content-Type"] == "application/x-pkcs12"
+    assert saved_file(response.content.decode())[0] == "11110A.p12"
 
 
 @pytest.mark.parametrize(

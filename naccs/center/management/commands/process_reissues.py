@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from naccs.applications.models import ReissueLine
 from naccs.center.morning_run import due_applications, process_day
+from naccs.lib.business_days import why_closed
 
 
 class Command(BaseCommand):
@@ -17,6 +18,11 @@ class Command(BaseCommand):
             day = date.fromisoformat(options["date"])
         except ValueError as error:
             raise CommandError("--date は YYYY-MM-DD の形式で指定してください。") from error
+        if closed := why_closed(day):
+            self.stderr.write(
+                f"{day} はセンターの営業日ではありません（{closed}）。毎朝の処理は営業日にのみ自動で行われます。"
+                "この日の希望日までの承認済みの申込を処理します。"
+            )
         total = ReissueLine.objects.filter(application__in=due_applications(day), processed_at__isnull=True).count()
         done = 0
 
