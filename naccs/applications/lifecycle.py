@@ -173,12 +173,25 @@ def is_complete(application: Application) -> bool:
     return applicant_is_complete(application) and kinds.kind_of(application.kind).is_complete(application)
 
 
+STALE_CONFIRMATION = (
+    "申込内容が別の画面で変更されています。変更後の内容を表示しましたので、確認の上、もう一度登録してください。"
+)
+
+
+def version_of(application: Application) -> str:
+    """What a 確認画面 showed: every change of a draft goes through save_step, which saves the 申込 row."""
+    return application.updated_at.isoformat()
+
+
 @transaction.atomic
-def submit(*, application, user) -> Outcome:
+def submit(*, application, user, shown_version: str | None = None) -> Outcome:
     """申込内容を登録する (and, after 確認事項, 再送信). Registering again (double click, second tab, Back) changes
-    nothing and returns the same 申込."""
+    nothing and returns the same 申込. `shown_version`, the version_of the 申込 the 確認画面 showed, must still be
+    its version: a page left open while another tab changed the draft registers nothing."""
 
     def register(locked: Application) -> None:
+        if shown_version is not None and shown_version != version_of(locked):
+            raise TransitionRefused(STALE_CONFIRMATION)
         if not is_complete(locked):
             raise TransitionRefused("入力されていない項目があります。各画面の入力内容をご確認ください。")
         kinds.kind_of(locked.kind).check_submittable(locked)

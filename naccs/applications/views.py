@@ -96,14 +96,18 @@ def confirm_step(request, kind, pk):
     if request.method == "POST":
         # Registration reads and checks everything again, under a lock.
         try:
-            outcome = lifecycle.submit(application=application, user=request.user)
+            shown = request.POST.get("version")  # absent only for a client that is no browser
+            outcome = lifecycle.submit(application=application, user=request.user, shown_version=shown)
         except lifecycle.TransitionRefused as refusal:
             messages.error(request, str(refusal))
             return redirect(request.path)
         if outcome.message:
             messages.error(request, outcome.message)
         return redirect_unless_editable(outcome.application) or redirect(request.path)
-    context = wizard_context(kind, CONFIRM, application, **kind.section_context(application), change_links=True)
+    context = wizard_context(
+        kind, CONFIRM, application, **kind.section_context(application), change_links=True,
+        version=lifecycle.version_of(application),
+    )  # fmt: skip
     return render(request, "applications/confirm.html", context)
 
 

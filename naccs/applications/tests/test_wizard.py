@@ -154,6 +154,35 @@ def test_the_acceptance_mail_is_queued_for_the_worker_not_sent_in_the_request(
     assert DBTaskResult.objects.filter(task_path="naccs.mailer.tasks.deliver_mail").count() == 1
 
 
+def test_a_confirmation_left_open_while_another_tab_changed_the_draft_registers_nothing(
+    user_client, walk, terminals, desired
+):
+    import re
+
+    pk = walk(terminal_ids=[terminals[0].pk])
+    tab_a = user_client.get(f"/applications/reissue/{pk}/confirm/").content.decode()
+    shown_version = re.search(r'name="version" value="([^"]+)"', tab_a).group(1)
+    user_client.post(  # tab B picks another terminal and goes on to its own 確認画面
+        f"/applications/reissue/{pk}/terminals/",
+        {
+            "desired_date": desired,
+            "reason": "expired",
+            "shown": [t.pk for t in terminals],
+            "terminals": [terminals[1].pk],
+        },
+    )
+    response = user_client.post(f"/applications/reissue/{pk}/confirm/", {"version": shown_version}, follow=True)
+    html = response.content.decode()
+    assert "申込内容が別の画面で変更されています" in html
+    assert "<td>11110B</td>" in html and "申込内容を登録する" in html  # the current 確認画面
+    assert Application.objects.get(pk=pk).status == Status.DRAFT
+    current = re.search(r'name="version" value="([^"]+)"', html).group(1)
+    user_client.post(f"/applications/reissue/{pk}/confirm/", {"version": current})
+    registered = Application.objects.get(pk=pk)
+    assert registered.status == Status.SUBMITTED
+    assert list(registered.reissue_lines.values_list("terminal__name", flat=True)) == ["11110B"]
+
+
 def test_registering_twice_gives_one_application_and_the_same_number(user_client, walk):
     pk = walk()
     first = user_client.post(f"/applications/reissue/{pk}/confirm/")
