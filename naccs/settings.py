@@ -50,10 +50,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
-    "axes",
+    "naccs.apps.LoginLockoutConfig",  # django-axes
     "csp",
     "django_tasks",
-    "django_tasks_db",
+    "naccs.apps.BackgroundTasksConfig",  # django-tasks-db
     # Our apps, each above the ones it uses (docs/architecture.md).
     "naccs.accounts",
     "naccs.audit",
@@ -195,6 +195,7 @@ AXES_VERBOSE = False
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 
 LANGUAGE_CODE = "ja"
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True
 USE_TZ = True

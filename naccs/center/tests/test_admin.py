@@ -11,6 +11,21 @@ pytestmark = pytest.mark.django_db
 LIST = "/center/applications/application/"
 
 
+def test_every_heading_of_the_back_office_index_is_japanese(staff_client):
+    import re
+
+    html = staff_client.get("/center/").content.decode()
+    headings = [
+        re.sub(r"<[^>]+>", "", heading).strip() for heading in re.findall(r"<caption>(.*?)</caption>", html, re.S)
+    ]
+    headings += [
+        re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r'<th scope="row"[^>]*>(.*?)</th>', html, re.S)
+    ]
+    assert len(headings) > 10
+    english = [heading for heading in headings if re.fullmatch(r"[ -~]+", heading)]
+    assert english == [], english
+
+
 def test_back_office_is_staff_only(user_client):
     for url in (LIST, "/center/dashboard/", "/center/audit/auditevent/"):
         response = user_client.get(url)
