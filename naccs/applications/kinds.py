@@ -107,6 +107,11 @@ class Kind:
         shared = SUBMITTED if event == RESUBMITTED else event
         return [f"{self.code}/{shared}", f"application/{shared}"]
 
+    def notice(self, event: str, application: Application) -> tuple[str, str] | None:
+        """The 新着情報 item of `event`: its text (the 申込受付番号 is added) and where it links; None posts nothing."""
+        text = self.news.get(event)
+        return (text, application.get_absolute_url()) if text else None
+
     def news_category(self, event: str) -> str:
         return self.news_categories.get(event, NewsItem.Category.APPLICATION)
 

@@ -115,13 +115,14 @@ def _announce(application: Application, event: str, *, message: str = "") -> Non
     if event in UNANNOUNCED:
         return
     kind = kinds.kind_of(application.kind)
-    if text := kind.news.get(event):
+    if notice := kind.notice(event, application):
+        text, link = notice
         post_news(
             company=application.company,
             category=kind.news_category(event),
             text=f"{text}（申込受付番号：{application.receipt_number}）",
             body=message,
-            link=application.get_absolute_url(),
+            link=link,
         )
     queue_mail(
         to=application.applicant_email,

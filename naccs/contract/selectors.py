@@ -6,7 +6,7 @@ from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
 from naccs.applications.models import ReissueLine
 from naccs.pki.models import CertificatePickup
-from naccs.terminals.models import Certificate, LogicalTerminal
+from naccs.terminals.models import Certificate, LogicalTerminal, ReplacedAuthCode
 from naccs.terminals.renewal import in_renewal_window
 
 VALID = "有効"
@@ -20,13 +20,16 @@ DEVICE_TYPES = dict(LogicalTerminal.DeviceType.choices)
 
 
 def contract_terminals(company, *, now: datetime, name_filter: str = "") -> QuerySet:
-    """The company's terminals in name order as plain rows, each with its current (newest unrevoked) certificate's
-    serial and dates, and whether an open 申込 names it or a pickup waits for it: one query for a page."""
+    """The company's terminals in name order as plain rows, each with its 認証コード (and when a reissue last changed
+    code 2), its current (newest unrevoked) certificate's serial and dates, and whether an open 申込 names it or a
+    pickup waits for it: one query for a page."""
     current = Certificate.objects.filter(terminal=OuterRef("pk"), revoked_at__isnull=True).order_by("-not_after")
+    replaced = ReplacedAuthCode.objects.filter(terminal=OuterRef("pk")).order_by("-replaced_at")
     terminals = LogicalTerminal.objects.filter(company=company, is_active=True).order_by("name")
     if name_filter:
         terminals = terminals.filter(name__icontains=name_filter)
-    return terminals.values("name", "category", "device_type").annotate(
+    return terminals.values("name", "category", "device_type", "auth_code1", "auth_code2", "auth_code3").annotate(
+        code2_changed_at=Subquery(replaced.values("replaced_at")[:1]),
         serial=Subquery(current.values("serial")[:1]),
         issued_at=Subquery(current.values("issued_at")[:1]),
         not_after=Subquery(current.values("not_after")[:1]),
@@ -47,6 +50,12 @@ def status_of(row: dict, *, now: datetime) -> str:
     return VALID
 
 
+def code2_is_new(row: dict) -> bool:
+    """A reissue changed 認証コード2 and no certificate has been acquired with the new code yet."""
+    changed = row["code2_changed_at"]
+    return changed is not None and (row["issued_at"] is None or changed > row["issued_at"])
+
+
 def with_status(rows, *, now: datetime) -> list[dict]:
     """One page of contract_terminals, each row with its status, the days its certificate has left and its labels."""
     shown = []
@@ -57,6 +66,7 @@ def with_status(rows, *, now: datetime) -> list[dict]:
                 **row,
                 "status": status_of(row, now=now),
                 "days_left": (not_after - now).days if not_after and not_after > now else None,
+                "code2_is_new": code2_is_new(row),
                 "category_label": CATEGORIES[row["category"]],
                 "device_type_label": DEVICE_TYPES[row["device_type"]],
             }

@@ -16,7 +16,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from naccs.audit.models import AuditEvent
-from naccs.terminals.models import Certificate, LogicalTerminal
+from naccs.terminals.models import Certificate, LogicalTerminal, ReplacedAuthCode
 from naccs.terminals.renewal import in_renewal_window, renewal_window_opens_on, renewal_window_text
 
 from . import ca
@@ -127,8 +127,7 @@ def acquire_certificate(*, terminal_name: str, auth_codes, password: str, client
 def _acquire(terminal_name, auth_codes, *, password: str, client_address: str) -> Acquired:
     # The key pair is made before any lock is taken: an RSA key takes tens of milliseconds, during which SQLite would
     # hold its write lock. Wrong codes are refused before that work (and again under the lock below).
-    if not _codes_of_an_active_terminal(terminal_name, auth_codes):
-        raise AcquisitionRefused(WRONG_CODES, why="wrong codes")
+    check_codes(terminal_name, auth_codes)
     key = new_terminal_key()
     authority = ca.get_authority()
     with transaction.atomic():
@@ -159,10 +158,30 @@ def _acquire(terminal_name, auth_codes, *, password: str, client_address: str) -
     return Acquired(certificate=issued, pkcs12=bundle)
 
 
-def _codes_of_an_active_terminal(terminal_name: str, auth_codes) -> bool:
+def check_codes(terminal_name: str, auth_codes) -> None:
+    """Refuse wrong codes, in one message whichever was wrong; but an 認証コード2 that a reissue replaced, with the
+    terminal's other two codes, is told when it was replaced (whoever has all three old codes is its user)."""
     terminal = (
         LogicalTerminal.objects.filter(name=terminal_name, is_active=True)
         .only("auth_code1", "auth_code2", "auth_code3")
         .first()
     )
-    return terminal is not None and codes_match(terminal, auth_codes)
+    if terminal is None:
+        raise AcquisitionRefused(WRONG_CODES, why="wrong codes")
+    if codes_match(terminal, auth_codes):
+        return
+    # Asked for every wrong attempt, so that its time never tells whether codes 1 and 3 were right.
+    replaced = (
+        ReplacedAuthCode.objects.filter(
+            terminal=terminal, digest=ReplacedAuthCode.digest_of(terminal.pk, auth_codes[1])
+        )
+        .order_by("-replaced_at")
+        .first()
+    )
+    if replaced is not None and codes_match(terminal, (auth_codes[0], terminal.auth_code2, auth_codes[2])):
+        raise AcquisitionRefused(
+            f"入力された認証コード2は、{timezone.localtime(replaced.replaced_at):%Y/%m/%d}の再発行で新しい"
+            "認証コード2に変わりました。新しい認証コード2はNACCSサポートシステムの「契約内容の確認」でご確認ください。",
+            why="replaced code",
+        )
+    raise AcquisitionRefused(WRONG_CODES, why="wrong codes")

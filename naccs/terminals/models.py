@@ -1,5 +1,7 @@
 """Logical terminals (論理端末) and the client certificates (デジタル証明書) they hold."""
 
+import hashlib
+
 from django.db import models
 from django.db.models import Q
 
@@ -45,6 +47,28 @@ class LogicalTerminal(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ReplacedAuthCode(models.Model):
+    """An 認証コード2 that a reissue replaced, kept as a digest (never the code), so that 取得 with it can say when it
+    was replaced instead of only "wrong", and 契約内容の確認 can mark the terminal's new code."""
+
+    terminal = models.ForeignKey(
+        LogicalTerminal, on_delete=models.CASCADE, related_name="replaced_codes", verbose_name="論理端末"
+    )
+    digest = models.CharField("旧認証コード2(ハッシュ)", max_length=64)
+    replaced_at = models.DateTimeField("変更日時")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "変更前の認証コード"
+        indexes = [models.Index(fields=["terminal", "-replaced_at"], name="replaced_code_terminal_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.terminal} {self.replaced_at:%Y/%m/%d}"
+
+    @staticmethod
+    def digest_of(terminal_id: int, code: str) -> str:
+        return hashlib.sha256(f"{terminal_id}:{code}".encode()).hexdigest()
 
 
 class Certificate(models.Model):

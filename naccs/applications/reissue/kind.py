@@ -1,7 +1,9 @@
 """デジタル証明書の再発行: what the reissue kind adds to the lifecycle (manual ② to ⑦)."""
 
 from django.db.models import OuterRef, Prefetch, Subquery
+from django.urls import reverse
 
+from naccs.pki.pickups import PICKUP_MONTHS
 from naccs.portal.models import NewsItem
 from naccs.terminals.models import Certificate, LogicalTerminal
 
@@ -26,10 +28,9 @@ class ReissueKind(kinds.Kind):
         kinds.APPROVED: "デジタル証明書の再発行申込の審査が終了しました。",
         kinds.INFO_REQUESTED: "デジタル証明書の再発行申込について確認事項があります。",
         kinds.REJECTED: "デジタル証明書の再発行申込を却下しました。",
-        kinds.COMPLETED: (
-            "デジタル証明書を再発行しました。NACCS掲示板よりデジタル証明書を取得の上、適用作業を実施願います。"
-        ),
+        kinds.COMPLETED: "デジタル証明書を再発行しました。",
     }
+    NAMES_IN_NOTICE = 5
     news_categories = {kinds.COMPLETED: NewsItem.Category.CERTIFICATE}
 
     def start(self, application):
@@ -73,6 +74,21 @@ class ReissueKind(kinds.Kind):
     def section_context(self, application):
         return {"reissue": application.reissue, "lines": application.reissue_lines.all()}
 
+    def notice(self, event, application):
+        """The completion names the terminals and links to the 取得 page, where the new certificates are acquired."""
+        if event != kinds.COMPLETED:
+            return super().notice(event, application)
+        names = list(application.reissue_lines.order_by("terminal__name").values_list("terminal__name", flat=True))
+        shown = "、".join(names[: self.NAMES_IN_NOTICE]) + (
+            f" ほか{len(names) - self.NAMES_IN_NOTICE}台" if len(names) > self.NAMES_IN_NOTICE else ""
+        )
+        text = (
+            f"デジタル証明書を再発行しました（論理端末：{shown}）。新しい認証コード2を「契約内容の確認」でご確認の上、"
+            "取得画面からデジタル証明書を取得してください。"
+        )
+        link = reverse("pki:acquire") + (f"?terminal={names[0]}" if len(names) == 1 else "")
+        return text, link
+
     def summary(self, application):
         return "、".join(line.terminal.name for line in application.reissue_lines.all())
 
@@ -82,7 +98,11 @@ class ReissueKind(kinds.Kind):
 
     def mail_context(self, application):
         lines = application.reissue_lines.select_related("terminal").order_by("terminal__name")
-        return {"reissue": application.reissue, "terminals": [line.terminal for line in lines]}
+        return {
+            "reissue": application.reissue,
+            "terminals": [line.terminal for line in lines],
+            "pickup_months": PICKUP_MONTHS,
+        }
 
 
 def choose_terminals(application, *, desired_date, reason, reason_text, terminals, shown=None) -> None:

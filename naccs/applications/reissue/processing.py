@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from naccs.audit.services import record
 from naccs.pki import pickups, revocation
-from naccs.terminals.models import Certificate
+from naccs.terminals.models import Certificate, ReplacedAuthCode
 
 from ..models import Application, Reissue, ReissueLine
 
@@ -49,6 +49,10 @@ def process_line(line_id: int, *, actor=None) -> bool:
         if line.processed_at is not None or application.status != Application.Status.APPROVED:
             return False
         terminal = line.terminal
+        now = timezone.now()
+        ReplacedAuthCode.objects.create(
+            terminal=terminal, digest=ReplacedAuthCode.digest_of(terminal.pk, terminal.auth_code2), replaced_at=now
+        )
         terminal.auth_code2 = new_auth_code()
         terminal.save(update_fields=["auth_code2"])
         reason = REVOCATION_REASONS.get(application.reissue.reason, Certificate.RevocationReason.UNSPECIFIED)
@@ -57,7 +61,7 @@ def process_line(line_id: int, *, actor=None) -> bool:
             revocation.revoke_certificate(certificate=certificate, reason=reason, actor=actor)
             revoked.append(certificate.serial)
         pickups.open_pickup(terminal=terminal, application=application, actor=actor)
-        line.processed_at = timezone.now()
+        line.processed_at = now
         line.save(update_fields=["processed_at"])
         record(
             action="reissue.terminal_processed",

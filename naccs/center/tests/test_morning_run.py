@@ -27,7 +27,7 @@ class WorkerKilled(BaseException):
     """Stands for SIGKILL: not an Exception, so nothing in the run may swallow it."""
 
 
-COMPLETED_NEWS = "デジタル証明書を再発行しました。"
+COMPLETED_NEWS = "デジタル証明書を再発行しました（論理端末："
 
 
 def kill_after(monkeypatch, lines: int):
@@ -82,6 +82,14 @@ def test_run_processes_each_terminal_and_completes_each_application(approved, fa
         assert f"https://support.example.jp/applications/{application.pk}/" in mail.body
     news = NewsItem.objects.filter(text__startswith=COMPLETED_NEWS, category=NewsItem.Category.CERTIFICATE)
     assert news.count() == 2
+    # The completion names the terminals and the 申込受付番号, and leads to the 取得 page (no 「NACCS掲示板」).
+    names = sorted(line.terminal.name for line in first.reissue_lines.all())
+    notice = news.get(text__contains=first.receipt_number)
+    assert "、".join(names) in notice.text and notice.link == "/pki/acquire/"
+    mail = OutboundMail.objects.get(subject__contains=first.receipt_number)
+    assert all(name in mail.body for name in names) and "NACCS掲示板" not in mail.body
+    assert "https://support.example.jp/pki/acquire/" in mail.body
+    assert "https://support.example.jp/contract/" in mail.body
     untouched.refresh_from_db()
     assert untouched.status == Status.APPROVED
 

@@ -116,3 +116,33 @@ def test_closing_a_pickup_does_not_wait_for_a_terminal_locked_by_an_acquisition(
         release.set()
         holder.join()
         closer.join()
+
+
+def test_after_a_reissue_the_new_code_is_marked_and_the_old_one_is_told_when_it_was_replaced(
+    real_ca, make_application, staff_user, run_day, user_client
+):
+    from naccs.pki.acquisition import AcquisitionRefused, acquire_certificate
+    from naccs.terminals.models import LogicalTerminal
+
+    application = make_application(count=1)
+    terminal = application.reissue_lines.get().terminal
+    old = (terminal.auth_code1, terminal.auth_code2, terminal.auth_code3)
+    lifecycle.approve(application=application, actor=staff_user)
+    morning_run.process_day(day=run_day)
+    terminal = LogicalTerminal.objects.get(pk=terminal.pk)
+
+    row = user_client.get("/contract/").content.decode().split(f"<td>{terminal.name}</td>")[1].split("</tr>")[0]
+    assert f'<td>{terminal.auth_code2} <span class="badge">' in row and "の再発行で変更</span>" in row
+
+    with pytest.raises(AcquisitionRefused, match=r"入力された認証コード2は、\d{4}/\d{2}/\d{2}の再発行で新しい"):
+        acquire_certificate(terminal_name=terminal.name, auth_codes=old, password="p12-pass-2026", client_address="x")
+    wrong_first = ("WRONG", old[1], old[2])
+    with pytest.raises(AcquisitionRefused, match="論理端末名または認証コードが正しくありません"):
+        acquire_certificate(
+            terminal_name=terminal.name, auth_codes=wrong_first, password="p12-pass-2026", client_address="x"
+        )
+
+    new = (terminal.auth_code1, terminal.auth_code2, terminal.auth_code3)
+    acquire_certificate(terminal_name=terminal.name, auth_codes=new, password="p12-pass-2026", client_address="x")
+    row = user_client.get("/contract/").content.decode().split(f"<td>{terminal.name}</td>")[1].split("</tr>")[0]
+    assert "の再発行で変更" not in row  # acquired with the new code: nothing left to point out
