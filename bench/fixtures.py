@@ -78,7 +78,7 @@ def confirmable_draft(user, terminal_name: str):
     """A draft filled in up to the 確認画面."""
     draft = start(kind=Application.Kind.REISSUE, user=user)
     Application.objects.filter(pk=draft.pk).update(desired_date=earliest_desired_date())
-    Reissue.objects.filter(application=draft).update(reason=Reissue.Reason.EXPIRED)
+    Reissue.objects.filter(application=draft).update(reason=Reissue.Reason.REPLACED)
     draft.reissue_lines.get_or_create(terminal=LogicalTerminal.objects.get(name=terminal_name))
     return draft
 

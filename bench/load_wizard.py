@@ -75,7 +75,7 @@ class Walker:
         applicant, _ = self.request("POST", "/applications/reissue/", {}, expect=(302,))
         terminals, _ = self.request("POST", applicant, APPLICANT, expect=(302,))
         confirm, _ = self.request(
-            "POST", terminals, {"desired_date": self.desired, "reason": "expired", "terminals": next(self.terminals)},
+            "POST", terminals, {"desired_date": self.desired, "reason": "replaced", "terminals": next(self.terminals)},
             expect=(302,),
         )  # fmt: skip
         done, _ = self.request("POST", confirm, {}, expect=(302,))

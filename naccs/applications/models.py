@@ -89,6 +89,7 @@ class Reissue(models.Model):
     class Reason(models.TextChoices):
         EXPIRED = "expired", "有効期限切れ"
         REPLACED = "replaced", "端末の入れ替え"
+        KEY_COMPROMISE = "key_compromise", "秘密鍵の紛失・漏えい"
         OTHER = "other", "その他の理由"
 
     application = models.OneToOneField(

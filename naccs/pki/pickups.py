@@ -12,8 +12,10 @@ from naccs.lib.periods import end_of_day, months_after
 from naccs.mailer.services import queue_mail
 from naccs.portal.models import NewsItem
 from naccs.portal.services import post_news
+from naccs.terminals.models import Certificate
 
 from .models import CertificatePickup
+from .revocation import revoke_certificate
 
 PICKUP_MONTHS = 2
 
@@ -46,7 +48,8 @@ def open_pickup(*, terminal, application=None, actor=None) -> CertificatePickup:
 
 
 def close_stale_pickups(*, now: datetime | None = None) -> int:
-    """Close each pickup not acquired by its deadline, with a 新着情報 item and a mail to the company."""
+    """Close each pickup not acquired by its deadline, revoking the certificate it was to replace, with a 新着情報
+    item and a mail to the company."""
     now = now or timezone.now()
     closed = 0
     for pickup_id in list(CertificatePickup.objects.past_deadline(now).values_list("pk", flat=True)):
@@ -64,6 +67,12 @@ def close_stale_pickups(*, now: datetime | None = None) -> int:
                 continue
             pickup.closed_at = now
             pickup.save(update_fields=["closed_at"])
+            # The reissued certificate was never acquired: the one it was to replace ends with it (superseded).
+            replaced = Certificate.objects.filter(
+                terminal=pickup.terminal, revoked_at__isnull=True, issued_at__lt=pickup.opened_at
+            )
+            for certificate in replaced:
+                revoke_certificate(certificate=certificate, reason=Certificate.RevocationReason.SUPERSEDED)
             announce_closing(pickup)
             closed += 1
     return closed
@@ -84,7 +93,7 @@ def announce_closing(pickup: CertificatePickup) -> None:
         category=NewsItem.Category.CERTIFICATE,
         text=(
             f"論理端末{terminal.name}のデジタル証明書は、再発行から{PICKUP_MONTHS}か月以内に取得されなかったため"
-            "取得を締め切りました。再度、再発行の申込を行ってください。"
+            "取得を締め切り、これまでのデジタル証明書を失効しました。再度、再発行の申込を行ってください。"
         ),
     )
     for address in contact_addresses(company):

@@ -58,8 +58,11 @@ def mark_revoked(certificates, *, reason, terminal, now, actor=None, actor_label
 
 @transaction.atomic
 def revoke_certificate(*, certificate, reason, actor=None) -> Certificate:
-    """Revoke once; revoking a revoked certificate changes nothing. The CRL follows at its next fetch."""
-    certificate = Certificate.objects.select_for_update().select_related("terminal__company").get(pk=certificate.pk)
+    """Revoke once; revoking a revoked certificate changes nothing. The CRL follows at its next fetch. Only the
+    certificate's row is locked (closing a pickup revokes while a 取得 may hold the terminal's)."""
+    certificate = (
+        Certificate.objects.select_for_update(of=("self",)).select_related("terminal__company").get(pk=certificate.pk)
+    )
     if certificate.revoked_at is not None:
         return certificate
     certificate.revoked_at = timezone.now()

@@ -165,7 +165,7 @@ def test_what_one_host_does_the_other_shows_at_once(two_hosts, user, staff_user,
     desired = earliest_desired_date().strftime("%Y%m%d")
     terminals_step = f"/applications/reissue/{pk}/terminals/"
     browser.post(
-        f"{host_a}{terminals_step}", {"desired_date": desired, "reason": "expired", "terminals": [terminal.pk]}
+        f"{host_a}{terminals_step}", {"desired_date": desired, "reason": "replaced", "terminals": [terminal.pk]}
     )
     assert "通関 花子" in browser.get(f"{host_b}/applications/reissue/{pk}/confirm/")[2]
     browser.post(f"{host_b}/applications/reissue/{pk}/applicant/", {**APPLICANT, "last_name": "佐藤"})

@@ -2,10 +2,13 @@
 
 from django.db.models import OuterRef, Prefetch, Subquery
 from django.urls import reverse
+from django.utils import timezone
 
+from naccs.pki import revocation
 from naccs.pki.pickups import PICKUP_MONTHS
 from naccs.portal.models import NewsItem
 from naccs.terminals.models import Certificate, LogicalTerminal
+from naccs.terminals.renewal import renewal_window_text
 
 from .. import kinds
 from ..lifecycle import TransitionRefused
@@ -45,7 +48,7 @@ class ReissueKind(kinds.Kind):
 
     def check_submittable(self, application):
         """No terminal of the 申込 may be in another open 申込; the terminals are locked so that two 申込 naming the
-        same terminal cannot both be registered."""
+        same terminal cannot both be registered. 有効期限切れ only for terminals whose certificate has expired."""
         terminal_ids = list(application.reissue_lines.values_list("terminal_id", flat=True))
         list(LogicalTerminal.objects.select_for_update().filter(pk__in=terminal_ids).order_by("pk").values("pk"))
         busy = ReissueLine.objects.busy().filter(terminal_id__in=terminal_ids).exclude(application=application)
@@ -53,6 +56,18 @@ class ReissueKind(kinds.Kind):
         if names:
             raise TransitionRefused(
                 f"論理端末{', '.join(names)}は既に再発行の申込中です。論理端末の入力に戻って選択し直してください。"
+            )
+        if application.reissue.reason == Reissue.Reason.EXPIRED and (valid := still_valid(terminal_ids)):
+            raise TransitionRefused(expired_refusal(valid))
+
+    def approved(self, application, *, actor):
+        """A lost or leaked key: its certificate is revoked at once (keyCompromise), not at the 取得 of the new one."""
+        if application.reissue.reason != Reissue.Reason.KEY_COMPROMISE:
+            return
+        terminals = application.reissue_lines.values("terminal_id")
+        for certificate in Certificate.objects.filter(terminal__in=terminals, revoked_at__isnull=True):
+            revocation.revoke_certificate(
+                certificate=certificate, reason=Certificate.RevocationReason.KEY_COMPROMISE, actor=actor
             )
 
     def carry_out(self, application_id, *, actor=None, progress=None):
@@ -124,4 +139,17 @@ def choose_terminals(application, *, desired_date, reason, reason_text, terminal
     existing = set(application.reissue_lines.filter(terminal_id__in=chosen).values_list("terminal_id", flat=True))
     ReissueLine.objects.bulk_create(
         ReissueLine(application=application, terminal_id=pk) for pk in sorted(chosen - existing)
+    )
+
+
+def still_valid(terminal_ids) -> list[str]:
+    """The names of those terminals whose current certificate has not expired: 「有効期限切れ」 is not their reason."""
+    valid = Certificate.objects.filter(terminal__in=terminal_ids, revoked_at__isnull=True, not_after__gt=timezone.now())
+    return sorted(set(valid.values_list("terminal__name", flat=True)))
+
+
+def expired_refusal(names: list[str]) -> str:
+    return (
+        f"論理端末{'、'.join(names)}のデジタル証明書は有効期限が切れていません。「有効期限切れ」以外の再発行理由を"
+        f"選択してください（{renewal_window_text()}は、申込をせずに取得画面から更新できます）。"
     )

@@ -1,5 +1,10 @@
-"""The morning run's work for a reissue 申込: each terminal gets a new 認証コード2, its current certificate revoked and
-a pickup opened, in a transaction of its own, so that a run killed half-way never repeats a terminal."""
+"""The morning run's work for a reissue 申込: each terminal gets a new 認証コード2 and a pickup, in a transaction of its
+own, so that a run killed half-way never repeats a terminal.
+
+When the old certificate is revoked follows the 再発行理由 (docs/architecture.md): as superseded when the new one is
+acquired (pki.issuance), as keyCompromise at the approval when its key is lost or leaked (ReissueKind.approved), and
+as superseded at the 2-month close when the new one is never acquired (pki.pickups). The run itself revokes nothing,
+so a terminal keeps a working certificate until its new one is acquired."""
 
 import secrets
 import string
@@ -8,17 +13,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from naccs.audit.services import record
-from naccs.pki import pickups, revocation
-from naccs.terminals.models import Certificate, ReplacedAuthCode
+from naccs.pki import pickups
+from naccs.terminals.models import ReplacedAuthCode
 
-from ..models import Application, Reissue, ReissueLine
+from ..models import Application, ReissueLine
 
-# 再発行理由 → the CRL reason of the certificate being replaced.
-REVOCATION_REASONS = {
-    Reissue.Reason.EXPIRED: Certificate.RevocationReason.SUPERSEDED,
-    Reissue.Reason.REPLACED: Certificate.RevocationReason.CESSATION,
-    Reissue.Reason.OTHER: Certificate.RevocationReason.UNSPECIFIED,
-}
 AUTH_CODE_ALPHABET = string.ascii_uppercase + string.digits
 
 
@@ -36,12 +35,12 @@ def carry_out(application_id: int, *, actor=None, progress=None) -> None:
 
 
 def process_line(line_id: int, *, actor=None) -> bool:
-    """One terminal: new 認証コード2, current certificate revoked, pickup opened. False when already done."""
+    """One terminal: a new 認証コード2 (the replaced one remembered) and a pickup. False when already done."""
     with transaction.atomic():
         line = (
             # The line and its terminal, in the order 取得 locks a terminal and then its certificates.
             ReissueLine.objects.select_for_update(of=("self", "terminal"))
-            .select_related("application__reissue", "application__company", "terminal__company")
+            .select_related("application__company", "terminal__company")
             .get(pk=line_id)
         )
         application = line.application
@@ -55,11 +54,6 @@ def process_line(line_id: int, *, actor=None) -> bool:
         )
         terminal.auth_code2 = new_auth_code()
         terminal.save(update_fields=["auth_code2"])
-        reason = REVOCATION_REASONS.get(application.reissue.reason, Certificate.RevocationReason.UNSPECIFIED)
-        revoked = []
-        for certificate in Certificate.objects.filter(terminal=terminal, revoked_at__isnull=True):
-            revocation.revoke_certificate(certificate=certificate, reason=reason, actor=actor)
-            revoked.append(certificate.serial)
         pickups.open_pickup(terminal=terminal, application=application, actor=actor)
         line.processed_at = now
         line.save(update_fields=["processed_at"])
@@ -68,7 +62,7 @@ def process_line(line_id: int, *, actor=None) -> bool:
             actor=actor,
             company=application.company,
             obj=line,
-            after={"terminal": terminal.name, "revoked": revoked},
+            after={"terminal": terminal.name},
             application=application.receipt_number,
         )
     return True

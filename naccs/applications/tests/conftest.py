@@ -33,7 +33,7 @@ def walk(user_client, terminals, desired):
             f"/applications/reissue/{pk}/terminals/",
             {
                 "desired_date": desired,
-                "reason": "expired",
+                "reason": "replaced",
                 "terminals": terminal_ids or [terminals[0].pk],
             },
         )

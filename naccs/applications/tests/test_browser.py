@@ -31,7 +31,7 @@ def test_the_wizard_survives_back_at_every_step_and_a_double_click(page):
     page.get_by_role("button", name="論理端末の入力へ進む").click()
 
     page.get_by_label("再発行希望日").fill(earliest_desired_date().strftime("%Y%m%d"))
-    page.get_by_label("有効期限切れ").check()
+    page.get_by_label("端末の入れ替え").check()
     page.get_by_label("11110Aを選択").check()
     page.get_by_role("button", name="申込内容確認へ進む").click()
     page.get_by_role("heading", name="デジタル証明書再発行申込 確認").wait_for()

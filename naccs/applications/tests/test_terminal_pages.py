@@ -75,10 +75,10 @@ def test_the_filter_lists_matching_names_only(user_client, draft, many):
 
 
 def test_moving_between_pages_keeps_the_date_and_reason_typed(user_client, draft, many, desired):
-    user_client.post(step_url(draft), {"desired_date": desired, "reason": "expired", "go": "2"})
+    user_client.post(step_url(draft), {"desired_date": desired, "reason": "replaced", "go": "2"})
     draft.refresh_from_db()
     assert draft.desired_date.strftime("%Y%m%d") == desired
-    assert Reissue.objects.get(application=draft).reason == "expired"
+    assert Reissue.objects.get(application=draft).reason == "replaced"
 
 
 def test_a_wrong_date_stops_the_move_and_says_why(user_client, draft, many):
@@ -91,7 +91,7 @@ def test_a_wrong_date_stops_the_move_and_says_why(user_client, draft, many):
 
 def test_going_on_without_any_terminal_is_refused_beside_the_list(user_client, draft, many, desired):
     response = user_client.post(
-        step_url(draft), {"desired_date": desired, "reason": "expired", "shown": [many[0].pk], "go": "confirm"}
+        step_url(draft), {"desired_date": desired, "reason": "replaced", "shown": [many[0].pk], "go": "confirm"}
     )
     assert response.status_code == 200
     assert "再発行を希望する論理端末を1つ以上選択してください。" in response.content.decode()
@@ -101,7 +101,7 @@ def test_a_choice_made_on_another_page_is_enough_to_go_on(user_client, draft, ma
     user_client.post(step_url(draft), {"shown": [many[0].pk], "terminals": [many[0].pk], "go": "2"})
     response = user_client.post(
         step_url(draft, "?page=2"),
-        {"desired_date": desired, "reason": "expired", "shown": [many[-1].pk], "go": "confirm"},
+        {"desired_date": desired, "reason": "replaced", "shown": [many[-1].pk], "go": "confirm"},
     )
     assert response.url == f"/applications/reissue/{draft.pk}/confirm/"
 

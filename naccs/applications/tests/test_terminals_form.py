@@ -12,7 +12,7 @@ NOW = datetime(2026, 11, 25, 10, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
 
 
 def form_for(offered, proceeding=True, **changes):
-    data = {"desired_date": "20261201", "reason": "expired", "terminals": [offered[0].pk], **changes}
+    data = {"desired_date": "20261201", "reason": "replaced", "terminals": [offered[0].pk], **changes}
     everything = LogicalTerminal.objects.all()
     form = TerminalsForm(data, choosable=everything, listed=everything, proceeding=proceeding, now=NOW)
     form.is_valid()
@@ -97,7 +97,7 @@ def test_moving_to_another_page_still_checks_a_date_that_was_typed(terminals):
 def test_a_terminal_outside_the_offered_ones_is_refused(terminals, other_terminal):
     own = LogicalTerminal.objects.filter(company=terminals[0].company)
     form = TerminalsForm(
-        {"desired_date": "20261201", "reason": "expired", "terminals": [other_terminal.pk]},
+        {"desired_date": "20261201", "reason": "replaced", "terminals": [other_terminal.pk]},
         choosable=own,
         listed=own,
         now=NOW,

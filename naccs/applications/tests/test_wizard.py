@@ -101,8 +101,42 @@ def test_every_error_of_the_terminal_step_shows_at_once(user_client, terminals):
 def test_a_terminal_chosen_on_another_page_is_enough(user_client, terminals, desired):
     url = user_client.post("/applications/reissue/").url.replace("applicant", "terminals")
     user_client.post(url, {"shown": [terminals[0].pk], "terminals": [terminals[0].pk], "go": "2"})
-    response = user_client.post(url, {"desired_date": desired, "reason": "expired", "shown": [terminals[1].pk]})
+    response = user_client.post(url, {"desired_date": desired, "reason": "replaced", "shown": [terminals[1].pk]})
     assert response.status_code == 302 and response.url.endswith("/confirm/")
+
+
+def test_expired_is_refused_beside_the_reason_for_a_certificate_still_valid(user_client, terminals, desired, company):
+    from naccs.tests.helpers import make_terminal
+
+    expired = make_terminal(company, "11110X", certificate_age_days=400)
+    url = user_client.post("/applications/reissue/").url
+    user_client.post(url, APPLICANT)
+    url = url.replace("applicant", "terminals")
+    shown = [terminals[0].pk, expired.pk]
+    response = user_client.post(
+        url, {"desired_date": desired, "reason": "expired", "shown": shown, "terminals": [terminals[0].pk]}
+    )
+    html = response.content.decode()
+    reason = html.split("<legend>再発行理由")[1].split("</fieldset>")[0]
+    assert "論理端末11110Aのデジタル証明書は有効期限が切れていません。" in reason
+    response = user_client.post(
+        url, {"desired_date": desired, "reason": "expired", "shown": shown, "terminals": [expired.pk]}
+    )
+    assert response.status_code == 302 and response.url.endswith("/confirm/")
+
+
+def test_a_lost_key_is_a_reason(user_client, walk, terminals, desired):
+    pk = walk()
+    user_client.post(
+        f"/applications/reissue/{pk}/terminals/",
+        {
+            "desired_date": desired,
+            "reason": "key_compromise",
+            "shown": [terminals[0].pk],
+            "terminals": [terminals[0].pk],
+        },
+    )
+    assert "秘密鍵の紛失・漏えい" in user_client.get(f"/applications/reissue/{pk}/confirm/").content.decode()
 
 
 def test_terminals_step_lists_the_company_terminals_only(user_client, terminals, other_terminal):
@@ -116,7 +150,7 @@ def test_terminals_step_lists_the_company_terminals_only(user_client, terminals,
 def test_the_whole_wizard_registers_one_application(user_client, walk, terminals):
     pk = walk()
     html = user_client.get(f"/applications/reissue/{pk}/confirm/").content.decode()
-    assert "通関 花子" in html and "11110A" in html and "有効期限切れ" in html
+    assert "通関 花子" in html and "11110A" in html and "端末の入れ替え" in html
     assert "申込担当者の入力に戻る" in html and "論理端末の入力に戻る" in html
 
     response = user_client.post(f"/applications/reissue/{pk}/confirm/")
@@ -166,7 +200,7 @@ def test_a_confirmation_left_open_while_another_tab_changed_the_draft_registers_
         f"/applications/reissue/{pk}/terminals/",
         {
             "desired_date": desired,
-            "reason": "expired",
+            "reason": "replaced",
             "shown": [t.pk for t in terminals],
             "terminals": [terminals[1].pk],
         },
@@ -224,7 +258,7 @@ def test_a_terminal_in_an_open_application_cannot_be_chosen(user_client, walk, t
     url = f"/applications/reissue/{second}/terminals/"
     html = user_client.get(url).content.decode()
     assert f'name="terminals" value="{terminals[0].pk}"' not in html and "申込中" in html
-    response = user_client.post(url, {"desired_date": desired, "reason": "expired", "terminals": [terminals[0].pk]})
+    response = user_client.post(url, {"desired_date": desired, "reason": "replaced", "terminals": [terminals[0].pk]})
     assert "選択できない論理端末が含まれています" in response.content.decode()
 
 

@@ -31,7 +31,7 @@ def test_changed_terminal_choices_show_at_once(user_client, walk, terminals, des
         f"/applications/reissue/{pk}/terminals/",
         {
             "desired_date": desired,
-            "reason": "expired",
+            "reason": "replaced",
             "shown": [terminal.pk for terminal in terminals],
             "terminals": [terminals[1].pk],
         },
@@ -69,7 +69,7 @@ def test_a_new_terminal_and_a_new_choice_show_in_the_terminal_list_at_once(user_
     added = make_terminal(company, "11110D")
     user_client.post(
         f"/applications/reissue/{pk}/terminals/",
-        {"desired_date": desired, "reason": "expired", "shown": [added.pk], "terminals": [added.pk], "go": "1"},
+        {"desired_date": desired, "reason": "replaced", "shown": [added.pk], "terminals": [added.pk], "go": "1"},
     )
     html = user_client.get(f"/applications/reissue/{pk}/terminals/").content.decode()
     assert "4台中 1〜4台目" in html and "選択中の論理端末：2台（11110A、11110D）" in html

@@ -13,10 +13,10 @@ from conftest import PASSWORD
 from naccs.applications.models import Application
 from naccs.lib.business_days import earliest_desired_date
 from naccs.mailer.models import OutboundMail
-from naccs.pki import acquisition, ca, issuance
-from naccs.pki.models import CertificatePickup, CertificateRevocationList
+from naccs.pki import acquisition, ca, issuance, revocation
+from naccs.pki.models import CertificatePickup
 from naccs.portal.models import NewsItem
-from naccs.terminals.models import LogicalTerminal
+from naccs.terminals.models import Certificate, LogicalTerminal
 from naccs.tests.helpers import APPLICANT
 
 pytestmark = pytest.mark.django_db
@@ -56,7 +56,7 @@ def test_apply_approve_run_acquire_verify(tmp_path, settings, company, user_clie
     day = earliest_desired_date()
     user_client.post(
         f"/applications/reissue/{pk}/terminals/",
-        {"desired_date": day.strftime("%Y%m%d"), "reason": "expired", "terminals": [terminal.pk]},
+        {"desired_date": day.strftime("%Y%m%d"), "reason": "replaced", "terminals": [terminal.pk]},
     )
     user_client.post(f"/applications/reissue/{pk}/confirm/")
     application = Application.objects.get(pk=pk)
@@ -75,7 +75,8 @@ def test_apply_approve_run_acquire_verify(tmp_path, settings, company, user_clie
     terminal.refresh_from_db()
     old.refresh_from_db()
     assert application.status == Application.Status.COMPLETED
-    assert old.revoked_at is not None and terminal.auth_code2 != "OLDCODE2"
+    # The terminal keeps its working certificate until the new one is acquired (reason: 端末の入れ替え).
+    assert old.revoked_at is None and terminal.auth_code2 != "OLDCODE2"
     assert CertificatePickup.objects.filter(terminal=terminal, application=application, acquired_at=None).exists()
     assert OutboundMail.objects.filter(subject__startswith="【NACCS】デジタル証明書の再発行完了").count() == 1
     assert NewsItem.objects.filter(company=company, text__startswith="デジタル証明書を再発行しました").count() == 1
@@ -96,10 +97,12 @@ def test_apply_approve_run_acquire_verify(tmp_path, settings, company, user_clie
     )
     key, leaf, _ = pkcs12.load_key_and_certificates(acquired.pkcs12, b"bundle-pass")
     assert leaf.public_key().public_numbers() == key.public_key().public_numbers()
+    old.refresh_from_db()
+    assert old.revocation_reason == Certificate.RevocationReason.SUPERSEDED  # at the 取得 of the new one
 
     # openssl: the new certificate verifies against the CA and the CRL; the old one is revoked.
     (tmp_path / "ca.pem").write_bytes(pem(ca.get_authority().certificate))
-    crl = x509.load_der_x509_crl(bytes(CertificateRevocationList.objects.first().der))
+    crl = x509.load_der_x509_crl(bytes(revocation.current_crl().der))
     (tmp_path / "crl.pem").write_bytes(pem(crl))
     new = openssl_verify(tmp_path, pem(leaf))
     assert new.returncode == 0 and "OK" in new.stdout, new.stdout + new.stderr

@@ -17,7 +17,6 @@ from naccs.mailer.delivery import deliver_due
 from naccs.mailer.models import OutboundMail
 from naccs.pki import pickups
 from naccs.portal.models import NewsItem
-from naccs.terminals.models import Certificate
 
 Status = Application.Status
 pytestmark = pytest.mark.django_db
@@ -67,8 +66,7 @@ def test_run_processes_each_terminal_and_completes_each_application(approved, fa
 
     assert (report.applications, len(terminals), report.completed, report.failed) == (2, 5, 2, [])
     assert fake_pki.crl == 1 and len(fake_pki.pickups) == 5
-    reasons = {reason for _, reason in fake_pki.revoked}
-    assert reasons == {Certificate.RevocationReason.SUPERSEDED, Certificate.RevocationReason.CESSATION}
+    assert fake_pki.revoked == []  # a terminal keeps its certificate until the new one is acquired
     for line in first.reissue_lines.select_related("terminal"):
         assert line.processed_at and line.terminal.auth_code2 != codes[line.terminal_id]
     for application in (first, second):
@@ -99,7 +97,7 @@ def test_a_second_run_changes_nothing(approved, fake_pki, run_day):
     morning_run.process_day(day=run_day)
     mails, news = OutboundMail.objects.count(), NewsItem.objects.count()
     report = morning_run.process_day(day=run_day)
-    assert report.applications == 0 and len(fake_pki.revoked) == 2
+    assert report.applications == 0 and len(fake_pki.pickups) == 2
     assert (OutboundMail.objects.count(), NewsItem.objects.count()) == (mails, news)
 
 
@@ -113,14 +111,13 @@ def test_worker_killed_mid_run_then_restarted_processes_everything_once(
         kill_after(patch, lines)
         with pytest.raises(WorkerKilled):
             morning_run.process_day(day=run_day)
-    assert len(fake_pki.revoked) == lines
+    assert len(fake_pki.pickups) == lines
     assert not OutboundMail.objects.exists()
 
     morning_run.process_day(day=run_day)
     morning_run.process_day(day=run_day)
 
-    serials = [serial for serial, _ in fake_pki.revoked]
-    assert len(serials) == len(set(serials)) == 6
+    assert len(fake_pki.pickups) == len(set(fake_pki.pickups)) == 6
     for application in applications:
         application.refresh_from_db()
         assert application.status == Status.COMPLETED
@@ -146,8 +143,8 @@ def test_one_failing_terminal_leaves_its_application_open_and_the_others_done(ap
     assert report.failed == [str(bad.pk)]
     assert AuditEvent.objects.filter(action="morning_run.failed", object_id=str(bad.pk)).exists()
     assert morning_run.run_status(run_day)["failed"] == 1
-    # The failed line rolled back: its certificate is still valid and it is retried next time.
-    assert Certificate.objects.get(terminal=bad_terminal).revoked_at is None
+    # The failed line rolled back: its code is unchanged and it is retried next time.
+    assert not bad.reissue_lines.get(terminal=bad_terminal).processed_at
     monkeypatch.setattr(pickups, "open_pickup", fake_open)
     morning_run.process_day(day=run_day)
     bad.refresh_from_db()

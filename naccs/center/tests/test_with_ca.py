@@ -14,6 +14,7 @@ from naccs.pki import ca
 from naccs.pki.models import CertificatePickup, CertificateRevocationList
 from naccs.pki.pickups import close_stale_pickups
 from naccs.portal.models import NewsItem
+from naccs.terminals.models import Certificate
 
 from .test_morning_run import COMPLETED_NEWS, WorkerKilled, kill_after
 
@@ -40,7 +41,7 @@ def test_killed_run_with_the_real_ca_revokes_once_and_builds_one_crl_per_run(
     morning_run.process_day(day=run_day)
     morning_run.process_day(day=run_day)
 
-    assert AuditEvent.objects.filter(action="certificate.revoked").count() == 4
+    assert AuditEvent.objects.filter(action="reissue.terminal_processed").count() == 4
     assert CertificatePickup.objects.count() == 4
     assert CertificateRevocationList.objects.count() == 1
     assert NewsItem.objects.filter(text__startswith=COMPLETED_NEWS).count() == 2
@@ -55,13 +56,17 @@ def test_a_pickup_not_acquired_by_its_deadline_is_closed_once_with_notice(
     lifecycle.approve(application=application, actor=staff_user)
     morning_run.process_day(day=run_day)
     pickup = CertificatePickup.objects.get()
+    old = Certificate.objects.get(terminal=pickup.terminal)
     assert close_stale_pickups() == 0
+    assert Certificate.objects.get(pk=old.pk).revoked_at is None  # still working while the pickup is open
 
     later = pickup.expires_at + timedelta(minutes=1)
     assert reminders.daily_reminders(now=later)["closed"] == 1
     pickup.refresh_from_db()
     assert pickup.closed_at == later
-    assert NewsItem.objects.filter(company=application.company, text__contains="取得を締め切りました").count() == 1
+    assert NewsItem.objects.filter(company=application.company, text__contains="取得を締め切り").count() == 1
+    old.refresh_from_db()
+    assert old.revocation_reason == Certificate.RevocationReason.SUPERSEDED  # the reissue lapsed: it ends with it
     assert OutboundMail.objects.filter(to=user.email, subject__contains="取得期間終了").count() == 1
     assert AuditEvent.objects.filter(action="pickup.closed").count() == 1
     assert close_stale_pickups(now=later + timedelta(days=1)) == 0
@@ -146,3 +151,26 @@ def test_after_a_reissue_the_new_code_is_marked_and_the_old_one_is_told_when_it_
     acquire_certificate(terminal_name=terminal.name, auth_codes=new, password="p12-pass-2026", client_address="x")
     row = user_client.get("/contract/").content.decode().split(f"<td>{terminal.name}</td>")[1].split("</tr>")[0]
     assert "の再発行で変更" not in row  # acquired with the new code: nothing left to point out
+
+
+def test_a_lost_key_is_revoked_at_the_approval(real_ca, make_application, staff_user):
+    application = make_application(count=2, reason="key_compromise")
+    terminals = [line.terminal for line in application.reissue_lines.all()]
+    lifecycle.approve(application=application, actor=staff_user)
+    for terminal in terminals:
+        certificate = Certificate.objects.get(terminal=terminal)
+        assert certificate.revocation_reason == Certificate.RevocationReason.KEY_COMPROMISE
+
+
+def test_a_certificate_renewed_while_a_reissue_waits_survives_the_morning_run(
+    real_ca, make_application, staff_user, run_day
+):
+    from naccs.pki import issuance
+
+    application = make_application(count=1, reason="replaced")
+    terminal = application.reissue_lines.get().terminal
+    lifecycle.approve(application=application, actor=staff_user)
+    renewed = issuance.issue_certificate(terminal=terminal, public_key=issuance.new_terminal_key().public_key())
+    morning_run.process_day(day=run_day)
+    renewed.refresh_from_db()
+    assert renewed.revoked_at is None

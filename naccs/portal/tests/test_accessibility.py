@@ -66,7 +66,7 @@ def test_the_company_pages_pass_axe(demo):
     page.get_by_role("button", name="申込内容確認へ進む").click()
     check(page, "3-terminals-with-errors", screenshot=True)
     page.get_by_label("再発行希望日").fill(earliest_desired_date().strftime("%Y%m%d"))
-    page.get_by_label("有効期限切れ").check()
+    page.get_by_label("端末の入れ替え").check()
     page.get_by_label("11110Aを選択").check()
     page.get_by_role("button", name="申込内容確認へ進む").click()
     check(page, "4-confirm", screenshot=True)
