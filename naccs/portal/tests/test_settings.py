@@ -55,3 +55,32 @@ def test_links_follow_the_port_make_serve_listens_on():
     assert site_url_with(PORT="8101") == "http://127.0.0.1:8101"
     assert site_url_with(HOST="0.0.0.0", PORT="8080") == "http://127.0.0.1:8080"
     assert site_url_with(PORT="8101", SITE_URL="https://support.example.jp/") == "https://support.example.jp"
+
+
+def test_the_development_server_logs_each_request_once(tmp_path):
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    # A database of its own (the default SQLite file under VAR_DIR), whichever database the suite runs on.
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"} | {"VAR_DIR": str(tmp_path)}
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.1)
+        time.sleep(0.5)
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=10)[0]
+    assert output.count('"GET /accounts/login/ HTTP/1.1" 200') == 1, output
