@@ -11,7 +11,7 @@ from naccs.lib.forms import required
 from naccs.lib.text import has_control_characters
 
 from ..models import Reissue
-from .kind import expired_refusal
+from .kind import expired_refusal, still_valid
 
 
 def parse_desired_date(text: str) -> date:
@@ -86,18 +86,15 @@ class TerminalsForm(forms.Form):
     NONE_CHOSEN = "再発行を希望する論理端末を1つ以上選択してください。"
 
     def __init__(
-        self, *args, choosable=None, listed=None, proceeding=True, chosen_elsewhere=None, still_valid=None, now=None,
-        **kwargs,
+        self, *args, choosable=None, listed=None, proceeding=True, chosen_elsewhere=None, now=None, **kwargs,
     ):  # fmt: skip
         """`proceeding`: to the 確認画面, where every field is required; otherwise only to another page of the list,
         where what is filled in is checked and saved and what is empty keeps its saved value.
-        `chosen_elsewhere(shown)`: whether the draft names a terminal outside the page shown;
-        `still_valid(shown, ticked)`: the names of the terminals the draft would name whose certificate is valid."""
+        `chosen_elsewhere(shown)`: the ids of the terminals the draft names outside the page shown."""
         super().__init__(*args, **kwargs)
         self.now = now
         self.proceeding = proceeding
-        self.chosen_elsewhere = chosen_elsewhere or (lambda shown: False)
-        self.still_valid = still_valid or (lambda shown, ticked: [])
+        self.chosen_elsewhere = chosen_elsewhere or (lambda shown: set())
         self.fields["terminals"].queryset = choosable
         self.fields["shown"].queryset = listed
         self.fields["desired_date"].required = proceeding
@@ -120,18 +117,14 @@ class TerminalsForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        # Said with the other errors of the page, not after they are mended (no terminal ticked here or elsewhere).
-        checked = "terminals" not in self.errors and "shown" not in self.errors
-        if (
-            self.proceeding
-            and checked
-            and not data.get("terminals")
-            and not self.chosen_elsewhere(data.get("shown") or [])
-        ):
-            self.add_error("terminals", self.NONE_CHOSEN)
-        expired = self.proceeding and data.get("reason") == Reissue.Reason.EXPIRED and "terminals" not in self.errors
-        if expired and (valid := self.still_valid(data.get("shown") or [], data.get("terminals") or [])):
-            self.add_error("reason", expired_refusal(valid))
+        if self.proceeding and "terminals" not in self.errors and "shown" not in self.errors:
+            # Said with the other errors of the page, not after they are mended: what the draft would name.
+            named = {terminal.pk for terminal in data.get("terminals") or []}
+            named |= self.chosen_elsewhere(data.get("shown") or [])
+            if not named:
+                self.add_error("terminals", self.NONE_CHOSEN)
+            elif data.get("reason") == Reissue.Reason.EXPIRED and (valid := still_valid(named)):
+                self.add_error("reason", expired_refusal(valid))
         if data.get("reason") == Reissue.Reason.OTHER and not data.get("reason_text"):
             if "reason_text" not in self.errors:
                 self.add_error("reason_text", "その他の理由を入力してください。")

@@ -16,7 +16,7 @@ from ..kinds import kind_of
 from ..models import Application
 from ..views import GUIDANCE, redirect_unless_editable, wizard_application, wizard_context
 from .forms import TerminalsForm
-from .kind import choose_terminals, still_valid
+from .kind import choose_terminals
 from .selectors import chosen_summary, labelled, terminal_choices, terminal_rows, terminals_for
 
 REISSUE = Application.Kind.REISSUE
@@ -60,10 +60,8 @@ def terminals_step(request, pk):
             choosable=terminal_choices(company, application).filter(busy=False),
             listed=terminals_for(company),
             proceeding=proceeding,
-            chosen_elsewhere=lambda shown: application.reissue_lines.exclude(terminal__in=shown).exists(),
-            still_valid=lambda shown, ticked: still_valid(
-                {terminal.pk for terminal in ticked}
-                | set(application.reissue_lines.exclude(terminal__in=shown).values_list("terminal_id", flat=True))
+            chosen_elsewhere=lambda shown: set(
+                application.reissue_lines.exclude(terminal__in=shown).values_list("terminal_id", flat=True)
             ),
         )
     else:
