@@ -124,7 +124,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets the web server read while the task worker writes; IMMEDIATE takes the
         # write lock at BEGIN so two writers queue instead of failing with "database is locked".
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
+        # The lock wait is `timeout` alone (Python's sqlite3 sets SQLite's busy timeout from it): a busy_timeout
+        # pragma here would override it.
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
@@ -282,6 +284,9 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# RFC 5280 and RFC 5019 clients fetch the CA certificate, the CRL and OCSP answers over plain HTTP, and many do not
+# follow redirects: these paths are never redirected to https.
+SECURE_REDIRECT_EXEMPT = [r"^pki/(ca|ca\.pem|crl|crl\.pem|ocsp)(/|$)"]
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

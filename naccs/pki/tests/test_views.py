@@ -85,3 +85,17 @@ def test_a_refusal_is_shown_on_the_page(client, terminal):
     certify(terminal, age_days=400)
     html = client.post("/pki/acquire/", FORM).content.decode()
     assert "再発行の申込を行ってください" in html
+
+
+def test_revocation_data_is_served_over_plain_http_when_the_rest_redirects_to_https(settings, db):
+    from django.test import Client, override_settings
+
+    with override_settings(SECURE_SSL_REDIRECT=True):
+        client = Client()  # its middleware is built with the redirect on
+        assert client.get("/accounts/login/").status_code == 301
+        for path in ("/pki/ca", "/pki/ca.pem", "/pki/crl", "/pki/crl.pem"):
+            assert client.get(path).status_code == 200, path
+        answer = client.post("/pki/ocsp", b"not a request", content_type="application/ocsp-request")
+        assert answer.status_code == 200 and answer["Content-Type"] == "application/ocsp-response"
+        assert client.get("/pki/ocsp/MAA=").status_code == 200
+        assert client.get("/pki/acquire/").status_code == 301  # a form with passwords: https only

@@ -84,3 +84,16 @@ def test_the_development_server_logs_each_request_once(tmp_path):
         server.terminate()
         output = server.communicate(timeout=10)[0]
     assert output.count('"GET /accounts/login/ HTTP/1.1" 200') == 1, output
+
+
+def test_sqlite_waits_for_its_lock_as_long_as_the_timeout_says(db):
+    """One timeout, set once: a busy_timeout pragma in init_command used to cut the 20 s to 5 s."""
+    import pytest
+    from django.conf import settings
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's lock wait")
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA busy_timeout")
+        assert cursor.fetchone()[0] == settings.DATABASES["default"]["OPTIONS"]["timeout"] * 1000 == 20_000
