@@ -8,7 +8,11 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+# var/ holds the SQLite database (sessions, password hashes, 認証コード), mail and the CA: the portal's user only.
+# Files this process makes are its own (0600, directories 0700), whatever the shell's umask.
+os.umask(0o077)
+VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+VAR_DIR.chmod(0o700)
 
 
 def env_bool(name: str, default: bool) -> bool:

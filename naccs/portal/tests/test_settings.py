@@ -97,3 +97,15 @@ def test_sqlite_waits_for_its_lock_as_long_as_the_timeout_says(db):
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA busy_timeout")
         assert cursor.fetchone()[0] == settings.DATABASES["default"]["OPTIONS"]["timeout"] * 1000 == 20_000
+
+
+def test_var_and_what_is_made_in_it_are_the_portal_users_only(tmp_path):
+    var_dir = tmp_path / "var"
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"} | {"VAR_DIR": str(var_dir)}
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    subprocess.run([sys.executable, "manage.py", "ca_create"], cwd=ROOT, env=env, check=True, capture_output=True)
+    assert var_dir.stat().st_mode & 0o777 == 0o700
+    made = [path for path in var_dir.rglob("*")]
+    assert made and all(path.stat().st_mode & 0o077 == 0 for path in made), [
+        (str(path), oct(path.stat().st_mode)) for path in made if path.stat().st_mode & 0o077
+    ]
