@@ -26,6 +26,7 @@ from naccs.portal.services import post_news
 from . import kinds
 from .applicant import applicant_defaults, applicant_is_complete
 from .models import Application
+from .selectors import draft_of
 
 Status = Application.Status
 RECEIPT_SEQUENCE_DIGITS = 5
@@ -146,8 +147,7 @@ def start(*, kind: str, user) -> Application:
     """The user's draft of this kind: the one already started (resumable after logout), else a new one."""
     # The user's row is the lock: two tabs starting at the same moment get the same draft.
     User.objects.select_for_update().only("pk").get(pk=user.pk)
-    drafts = Application.objects.filter(created_by=user, company=user.company, kind=kind, status=Status.DRAFT)
-    if draft := drafts.first():
+    if draft := draft_of(user, kind):
         return draft
     application = Application.objects.create(
         kind=kind,

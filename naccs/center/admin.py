@@ -35,6 +35,10 @@ class LineInline(admin.TabularInline):
     readonly_fields = fields
     can_delete = False
 
+    def get_queryset(self, request):
+        # Each row shows its terminal and its title (the 申込 and the terminal): one query for all, not one per row.
+        return super().get_queryset(request).select_related("application", "terminal")
+
     @admin.display(description="区分")
     def terminal_category(self, line):
         return line.terminal.get_category_display()
@@ -79,27 +83,6 @@ class ApplicationAdmin(admin.ModelAdmin):
     date_hierarchy = "desired_date"
     actions = ["approve_selected"]
     change_form_template = "center/application_change_form.html"
-    readonly_fields = [
-        "receipt_number",
-        "company",
-        "created_by",
-        "status",
-        "applicant_last_name",
-        "applicant_first_name",
-        "applicant_last_name_kana",
-        "applicant_first_name_kana",
-        "applicant_department",
-        "applicant_job_title",
-        "applicant_phone",
-        "applicant_fax",
-        "applicant_email",
-        "kind",
-        "desired_date",
-        "center_message",
-        "submitted_at",
-        "decided_at",
-        "completed_at",
-    ]
     fieldsets = [
         (
             "申込",
@@ -120,6 +103,13 @@ class ApplicationAdmin(admin.ModelAdmin):
             },
         ),
         ("審査", {"fields": ["desired_date", "center_message"]}),
+    ]
+    # Everything shown is read only: the center changes a 申込 through the lifecycle (decide_view), never by editing.
+    readonly_fields = [
+        name
+        for _, options in fieldsets
+        for entry in options["fields"]
+        for name in (entry if isinstance(entry, tuple) else (entry,))
     ]
 
     def get_inlines(self, request, obj):

@@ -6,6 +6,7 @@ from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
 from naccs.applications.models import ReissueLine
 from naccs.pki.models import CertificatePickup
+from naccs.terminals.listing import with_labels
 from naccs.terminals.models import Certificate, LogicalTerminal, ReplacedAuthCode
 from naccs.terminals.renewal import in_renewal_window
 
@@ -15,8 +16,6 @@ EXPIRED = "期限切れ"
 IN_PROGRESS = "再発行手続中"
 AWAITING_PICKUP = "取得待ち"
 ACQUIRABLE = (RENEWABLE, AWAITING_PICKUP)
-CATEGORIES = dict(LogicalTerminal.Category.choices)
-DEVICE_TYPES = dict(LogicalTerminal.DeviceType.choices)
 
 
 def contract_terminals(company, *, now: datetime, name_filter: str = "") -> QuerySet:
@@ -63,12 +62,10 @@ def with_status(rows, *, now: datetime) -> list[dict]:
         not_after = row["not_after"]
         shown.append(
             {
-                **row,
+                **with_labels(row),
                 "status": status_of(row, now=now),
                 "days_left": (not_after - now).days if not_after and not_after > now else None,
                 "code2_is_new": code2_is_new(row),
-                "category_label": CATEGORIES[row["category"]],
-                "device_type_label": DEVICE_TYPES[row["device_type"]],
             }
         )
     return shown

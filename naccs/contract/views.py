@@ -6,18 +6,18 @@ from django.utils import timezone
 
 from naccs.accounts.decorators import company_user_required
 from naccs.pki.acquisition import rules_context
+from naccs.terminals.listing import name_filter_of
 
 from .selectors import ACQUIRABLE, EXPIRED, contract_terminals, with_status
 
 # A company may have thousands of terminals: a page at a time, with a name filter.
 PAGE_SIZE = 50
-NAME_FILTER_MAX = 20
 
 
 @company_user_required
 def overview(request):
     now = timezone.now()
-    name_filter = request.GET.get("q", "").strip()[:NAME_FILTER_MAX]
+    name_filter = name_filter_of(request.GET.get("q", ""))
     terminals = contract_terminals(request.user.company, now=now, name_filter=name_filter)
     page = Paginator(terminals, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {

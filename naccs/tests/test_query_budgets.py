@@ -20,6 +20,7 @@ pytestmark = pytest.mark.django_db
 MAX_QUERIES = 15
 SMALL = {"terminals": 6, "applications": 10, "news": 10}
 LARGE = {"terminals": 2000, "applications": 5000, "news": 1000}
+LINES_OF_FIRST_APPLICATION = 40
 
 
 def build_company(code, name, *, terminals, applications, news):
@@ -53,6 +54,10 @@ def build_company(code, name, *, terminals, applications, news):
     ReissueLine.objects.bulk_create(
         ReissueLine(application=application, terminal=made[number % terminals])
         for number, application in enumerate(created)
+    )
+    # The first 申込 names many terminals, so that its detail pages are measured with a long list of lines.
+    ReissueLine.objects.bulk_create(
+        ReissueLine(application=created[0], terminal=terminal) for terminal in made[1:LINES_OF_FIRST_APPLICATION]
     )
     NewsItem.objects.bulk_create(
         NewsItem(company=company, category="application", text=f"お知らせ{number}", published_at=now)

@@ -7,8 +7,6 @@ from naccs.terminals.models import Certificate, LogicalTerminal
 from ..models import ReissueLine
 
 ROW_FIELDS = ("name", "category", "device_type", "auth_code1", "auth_code2", "auth_code3")
-CATEGORIES = dict(LogicalTerminal.Category.choices)
-DEVICE_TYPES = dict(LogicalTerminal.DeviceType.choices)
 
 
 def terminals_for(company) -> QuerySet[LogicalTerminal]:
@@ -34,10 +32,6 @@ def terminal_rows(company, application, *, name_filter: str = "") -> QuerySet:
     return terminal_choices(company, application, name_filter=name_filter).values(
         "pk", *ROW_FIELDS, "busy", "chosen", "issued_at"
     )
-
-
-def labelled(row: dict) -> dict:
-    return {**row, "category_label": CATEGORIES[row["category"]], "device_type_label": DEVICE_TYPES[row["device_type"]]}
 
 
 def chosen_summary(application, shown: int) -> tuple[int, list[str]]:

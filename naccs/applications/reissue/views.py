@@ -10,18 +10,19 @@ from django.views.decorators.http import require_http_methods
 
 from naccs.accounts.decorators import company_user_required
 from naccs.pki.acquisition import rules_context
+from naccs.terminals.listing import name_filter_of, with_labels
 
 from .. import lifecycle
 from ..kinds import kind_of
 from ..models import Application
+from ..selectors import draft_of
 from ..views import GUIDANCE, redirect_unless_editable, wizard_application, wizard_context
 from .forms import TerminalsForm
 from .kind import choose_terminals
-from .selectors import chosen_summary, labelled, terminal_choices, terminal_rows, terminals_for
+from .selectors import chosen_summary, terminal_choices, terminal_rows, terminals_for
 
 REISSUE = Application.Kind.REISSUE
 TERMINAL_PAGE_SIZE = 20
-NAME_FILTER_MAX = 20
 CHOSEN_NAMES_SHOWN = 20
 CHOOSE_ALL_LISTED = "all"
 CHOOSE_NONE = "none"
@@ -33,8 +34,7 @@ def guidance(request):
     if request.method == "POST":
         draft = lifecycle.start(kind=REISSUE, user=request.user)
         return redirect("applications:applicant", REISSUE, draft.pk)
-    draft = Application.objects.filter(created_by=request.user, kind=REISSUE, status=Application.Status.DRAFT).first()
-    context = wizard_context(kind_of(REISSUE), GUIDANCE, draft, **rules_context())
+    context = wizard_context(kind_of(REISSUE), GUIDANCE, draft_of(request.user, REISSUE), **rules_context())
     return render(request, "applications/reissue/guidance.html", context)
 
 
@@ -47,7 +47,7 @@ def terminals_step(request, pk):
     if elsewhere := redirect_unless_editable(application):
         return elsewhere
     company = request.user.company
-    name_filter = request.GET.get("q", "").strip()[:NAME_FILTER_MAX]
+    name_filter = name_filter_of(request.GET.get("q", ""))
     listed = terminal_rows(company, application, name_filter=name_filter)
     page = Paginator(listed, TERMINAL_PAGE_SIZE).get_page(request.GET.get("page"))
     # Which button: "confirm" (the 確認画面), a page number, or one of the two that choose in bulk.
@@ -107,7 +107,7 @@ def terminals_step(request, pk):
         form=form,
         page=page,
         rows=[
-            {**labelled(row), "checked": row["chosen"] if ticked is None else str(row["pk"]) in ticked}
+            {**with_labels(row), "checked": row["chosen"] if ticked is None else str(row["pk"]) in ticked}
             for row in page.object_list
         ],
         name_filter=name_filter,

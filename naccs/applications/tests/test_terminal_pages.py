@@ -6,6 +6,7 @@ import pytest
 
 from naccs.applications.models import Application, Reissue
 from naccs.applications.reissue.views import TERMINAL_PAGE_SIZE
+from naccs.terminals.models import LogicalTerminal
 from naccs.tests.helpers import APPLICANT, make_terminal
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +44,14 @@ def test_the_list_comes_a_page_at_a_time(user_client, draft, many):
     assert shown_ids(second) == [terminal.pk for terminal in many[TERMINAL_PAGE_SIZE:]]
     assert f"{len(many)}台中 1〜{TERMINAL_PAGE_SIZE}台目" in first
     assert '<button type="submit" name="go" value="2"' in first
+
+
+def test_each_row_names_the_category_and_device_type_as_users_say_them(user_client, draft, company):
+    terminal = make_terminal(company, "11110A")
+    LogicalTerminal.objects.filter(pk=terminal.pk).update(category="air", device_type="webNACCS")
+    html = user_client.get(step_url(draft)).content.decode()
+    row = html.split(f'name="shown" value="{terminal.pk}"')[1].split("</tr>")[0]
+    assert "<td>航空</td>" in row and "<td>webNACCS</td>" in row
 
 
 def test_ticks_on_different_pages_add_up_and_an_untick_removes_only_its_own(user_client, draft, many):

@@ -44,6 +44,16 @@ def test_starting_twice_resumes_the_same_draft(user_client):
     assert Application.objects.count() == 1
 
 
+def test_the_guidance_tells_of_the_users_own_draft_only(user_client, make_user, company, office):
+    resume = "入力途中の申込があります"
+    assert resume not in user_client.get("/applications/reissue/").content.decode()
+    user_client.post("/applications/reissue/")
+    assert resume in user_client.get("/applications/reissue/").content.decode()
+    colleague = Client()
+    colleague.force_login(make_user("colleague", company=company, office=office))
+    assert resume not in colleague.get("/applications/reissue/").content.decode()
+
+
 def test_the_draft_survives_logout(client, user, walk):
     from conftest import PASSWORD
 

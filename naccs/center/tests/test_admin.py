@@ -52,6 +52,9 @@ def test_detail_shows_applicant_terminals_and_history(staff_client, make_applica
     text = response.text
     assert "hanako@example.jp" in text and application.reissue_lines.first().terminal.name in text
     assert "application.info_requested" in text and "この申込は確認事項ありのため" in text
+    # Nothing of the 申込 is edited here: the center decides through the review form only.
+    for field in ("status", "applicant_email", "desired_date", "center_message", "receipt_number"):
+        assert f'name="{field}"' not in text
 
 
 def test_decide_view_approves_and_refuses_stale(staff_client, make_application):

@@ -5,6 +5,7 @@ import pytest
 from naccs.applications.models import Application
 from naccs.pki import pickups
 from naccs.pki.tests.conftest import certify, make_terminal
+from naccs.terminals.models import LogicalTerminal
 
 pytestmark = pytest.mark.django_db
 
@@ -35,6 +36,13 @@ def test_contract_page_shows_serial_and_dates(user_client, company):
     html = user_client.get("/contract/").content.decode()
     assert certificate.serial in html
     assert f"{certificate.not_after.astimezone():%Y/%m/%d}" in html
+
+
+def test_contract_page_names_the_category_and_device_type_as_users_say_them(user_client, company):
+    make_terminal(company, "11110A")
+    LogicalTerminal.objects.filter(name="11110A").update(category="air", device_type="package")
+    row = user_client.get("/contract/").content.decode().split("<td>11110A</td>")[1].split("</tr>")[0]
+    assert "<td>航空</td>" in row and "<td>パッケージソフト</td>" in row
 
 
 def test_contract_page_never_shows_another_company(user_client, other_company):
