@@ -273,6 +273,9 @@ if not CA_PASSPHRASE:
         # At start, not at the first 取得: a portal that cannot sign must not come up.
         raise ImproperlyConfigured("CA_PASSPHRASE must be set when DJANGO_DEBUG=0 (it opens the CA key in CA_DIR).")
     CA_PASSPHRASE = "local-demo-ca-passphrase-not-for-production"
+CA_PASSPHRASE_MIN_LENGTH = 16  # the KDF slows guessing; only a long passphrase makes guessing hopeless
+if not DEBUG and len(CA_PASSPHRASE) < CA_PASSPHRASE_MIN_LENGTH:
+    raise ImproperlyConfigured(f"CA_PASSPHRASE must be at least {CA_PASSPHRASE_MIN_LENGTH} characters long.")
 CA_KEY_TYPE = os.environ.get("CA_KEY_TYPE", "ec")  # the CA's own key: ec (P-256) or rsa (2048)
 TERMINAL_KEY_TYPE = os.environ.get("TERMINAL_KEY_TYPE", "rsa")  # keys made at 取得: rsa (2048) or ec (P-256)
 CRL_NEXT_UPDATE_HOURS = env_int("CRL_NEXT_UPDATE_HOURS", 24)

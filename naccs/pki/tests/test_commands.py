@@ -1,12 +1,15 @@
+import re
+import subprocess
 from datetime import timedelta
 from io import StringIO
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from naccs.audit.models import AuditEvent
-from naccs.pki import ca, revocation
+from naccs.pki import ca, checks, revocation
 from naccs.pki.models import CertificateRevocationList
 
 
@@ -22,12 +25,68 @@ def run(*args) -> str:
     return out.getvalue()
 
 
-def test_ca_create_makes_an_encrypted_key(empty_ca_dir):
+def key_encryption_seen_by_openssl(key_file, passphrase) -> str:
+    """What OpenSSL reports about how the key file is encrypted."""
+    result = subprocess.run(
+        ["openssl", "pkcs12", "-info", "-noout", "-in", str(key_file), "-passin", f"pass:{passphrase}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout + result.stderr
+
+
+def test_ca_create_makes_a_key_encrypted_under_a_strong_kdf(empty_ca_dir, settings):
     assert "認証局を作成しました。" in run("ca_create", "--key-type", "rsa")
-    key_pem = (empty_ca_dir / ca.KEY_FILE).read_text()
-    assert "ENCRYPTED PRIVATE KEY" in key_pem
-    assert (empty_ca_dir / ca.KEY_FILE).stat().st_mode & 0o777 == 0o600
+    key_file = empty_ca_dir / ca.KEY_FILE
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    # Issue 13 #9: PBKDF2 with at least 600,000 iterations (OWASP), not the 2048 of PKCS#8 PEM.
+    seen = key_encryption_seen_by_openssl(key_file, settings.CA_PASSPHRASE)
+    assert "Shrouded Keybag: PBES2, PBKDF2, AES-256-CBC" in seen
+    iterations = int(re.search(r"Shrouded Keybag: .*Iteration (\d+)", seen).group(1))
+    assert iterations >= 600_000
     assert ca.get_authority().public_key.key_size == 2048
+
+
+def write_legacy_ca(directory):
+    """A CA as written before issue 13 #9: PKCS#8 PEM under cryptography's default 2048 PBKDF2 rounds."""
+    authority = ca.create()
+    (directory / ca.KEY_FILE).unlink()
+    pem = authority._private_key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(ca.passphrase()),
+    )
+    (directory / ca.LEGACY_KEY_FILE).write_bytes(pem)
+    ca._load.cache_clear()
+    return authority
+
+
+@pytest.mark.django_db
+def test_ca_rekey_moves_current_and_retired_legacy_keys_to_the_strong_kdf(empty_ca_dir, settings):
+    retired_authority = write_legacy_ca(empty_ca_dir)
+    retired = ca.retire_current()
+    current = write_legacy_ca(empty_ca_dir)
+    # A legacy key still opens (nothing stops on upgrade), and the deploy check says what to do.
+    assert ca.get_authority().certificate == current.certificate
+    assert [warning.id for warning in checks.ca_key_uses_the_strong_kdf(None)] == ["naccs.W001"]
+
+    output = run("ca_rekey")
+
+    assert str(empty_ca_dir) in output and str(retired) in output
+    for folder, authority in ((empty_ca_dir, current), (retired, retired_authority)):
+        assert not (folder / ca.LEGACY_KEY_FILE).exists()
+        seen = key_encryption_seen_by_openssl(folder / ca.KEY_FILE, settings.CA_PASSPHRASE)
+        assert int(re.search(r"Shrouded Keybag: .*Iteration (\d+)", seen).group(1)) >= 600_000
+        key = ca.read_key(folder / ca.KEY_FILE, ca.passphrase())
+        assert key.public_key() == authority.certificate.public_key()
+    assert ca.get_authority().certificate == current.certificate
+    assert checks.ca_key_uses_the_strong_kdf(None) == []
+    assert AuditEvent.objects.filter(action="ca.rekeyed").count() == 1
+    assert "再暗号化が必要な認証局の鍵はありません" in run("ca_rekey")
+    # The rekeyed CA rotates as any other.
+    run("ca_rotate")
+    assert len(list((empty_ca_dir / "retired").iterdir())) == 2
 
 
 def test_ca_create_refuses_to_overwrite_but_if_missing_is_quiet(empty_ca_dir):

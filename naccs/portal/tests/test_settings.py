@@ -43,6 +43,18 @@ def test_production_refuses_to_start_without_the_ca_passphrase(tmp_path):
     assert "CA_PASSPHRASE must be set" in result.stderr
 
 
+def test_production_refuses_to_start_with_a_short_ca_passphrase(tmp_path):
+    # Issue 13 #9: under 16 characters, the passphrase is the weak point whatever the KDF.
+    env = {**os.environ, "DJANGO_DEBUG": "0", "SECRET_KEY": "k" * 60, "VAR_DIR": str(tmp_path)}
+    for passphrase, refused in (("fifteen-chars!!", True), ("sixteen-chars!!!", False)):
+        env["CA_PASSPHRASE"] = passphrase
+        result = subprocess.run(
+            [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True
+        )
+        assert ("CA_PASSPHRASE must be at least 16 characters" in result.stderr) is refused, result.stderr
+        assert (result.returncode != 0) is refused
+
+
 def site_url_with(**variables) -> str:
     env = {key: value for key, value in os.environ.items() if key not in ("SITE_URL", "HOST", "PORT")} | variables
     code = "import django; django.setup(); from django.conf import settings; print(settings.SITE_URL)"
