@@ -19,6 +19,7 @@ urlpatterns = [
     path("pki/", include("naccs.pki.urls")),
     path(".well-known/est/", include("naccs.pki.est_urls")),
     path("center/dashboard/", center_views.dashboard, name="center_dashboard"),
+    path("notices/expiry/", center_views.expiry_notices, name="expiry_notices"),
     path("center/", admin.site.urls),
     # Last: with no prefix of its own, every request would otherwise try the portal's patterns first.
     path("", include("naccs.portal.urls")),
