@@ -141,14 +141,18 @@ def _acquire(terminal_name, auth_codes, *, password: str, client_address: str) -
             terminal, unrevoked, public_key=key.public_key(), authority=authority, now=now,
             actor_label=client_address, via="取得",
         )  # fmt: skip
-    bundle = pkcs12.serialize_key_and_certificates(
-        name=terminal.name.encode(),
+    return Acquired(certificate=issued, pkcs12=pkcs12_file(terminal.name, key, certificate, authority, password))
+
+
+def pkcs12_file(terminal_name: str, key, certificate, authority, password: str) -> bytes:
+    """The file 取得 gives: the new key and certificate with our CA's, encrypted with the chosen password."""
+    return pkcs12.serialize_key_and_certificates(
+        name=terminal_name.encode(),
         key=key,
         cert=certificate,
         cas=[authority.certificate],
         encryption_algorithm=serialization.BestAvailableEncryption(password.encode()),
     )
-    return Acquired(certificate=issued, pkcs12=bundle)
 
 
 def renew_locked_terminal(terminal, unrevoked, *, public_key, authority, now, actor_label, via):

@@ -29,9 +29,10 @@ from django.utils import timezone
 
 from naccs.audit.services import record
 from naccs.terminals.models import Certificate
+from naccs.terminals.renewal import in_renewal_window
 
 from . import ca
-from .acquisition import AcquisitionRefused, check_renewal_window, renew_locked_terminal
+from .acquisition import Acquired, AcquisitionRefused, check_renewal_window, pkcs12_file, renew_locked_terminal
 from .forms import MIN_PASSWORD_LENGTH
 from .issuance import lock_terminal, lock_unrevoked_certificates, new_terminal_key
 
@@ -174,6 +175,22 @@ def _renew(presented, csr_body, *, client_address, server_keygen) -> Renewed:
             raise ESTRefused(
                 400, "現在の証明書と同じ鍵では更新できません。新しい鍵で証明書署名要求を作成してください。"
             )
+    via = "EST serverkeygen" if server_keygen else "EST simplereenroll"
+    issued, certificate = renew_presented(row, public_key=public_key, client_address=client_address, via=via)
+    encrypted_key = b""
+    if key is not None:
+        encrypted_key = key.private_bytes(
+            serialization.Encoding.DER,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(password.encode()),
+        )
+    return Renewed(certificate=issued, x509=certificate, encrypted_key=encrypted_key)
+
+
+def renew_presented(row: Certificate, *, public_key, client_address: str, via: str):
+    """The new certificate for the terminal of the presented certificate `row`: only while that certificate is the
+    terminal's, unrevoked, and inside its renewal window, checked under the terminal's row lock."""
+    terminal_name = row.terminal.name
     authority = ca.get_authority()
     with transaction.atomic():
         now = timezone.now()
@@ -190,15 +207,36 @@ def _renew(presented, csr_body, *, client_address, server_keygen) -> Renewed:
             check_renewal_window([current], now)
         except AcquisitionRefused as refusal:
             raise ESTRefused(403, str(refusal)) from None
-        issued, certificate = renew_locked_terminal(
+        return renew_locked_terminal(
             terminal, unrevoked, public_key=public_key, authority=authority, now=now, actor_label=client_address,
-            via="EST serverkeygen" if server_keygen else "EST simplereenroll",
+            via=via,
         )  # fmt: skip
-    encrypted_key = b""
-    if key is not None:
-        encrypted_key = key.private_bytes(
-            serialization.Encoding.DER,
-            serialization.PrivateFormat.PKCS8,
-            serialization.BestAvailableEncryption(password.encode()),
+
+
+def renewal_offer(presented: x509.Certificate | None) -> Certificate | None:
+    """The 取得 page offers 「更新する」 for this certificate: the client presented it, it is ours and the terminal's
+    current one, unrevoked, and inside its renewal window (checked again under the lock when the user renews)."""
+    if presented is None:
+        return None
+    try:
+        row = presented_certificate_row(presented)
+    except ESTRefused:
+        return None
+    if row.revoked_at is not None or not row.terminal.is_active:
+        return None
+    return row if in_renewal_window(row.not_after, timezone.now()) else None
+
+
+def renew_in_browser(*, presented: x509.Certificate | None, password: str, client_address: str) -> Acquired:
+    """「更新する」 on the 取得 page: a key made here and the new certificate, as the PKCS#12 of 取得."""
+    try:
+        row = presented_certificate_row(presented)
+        key = new_terminal_key()
+        issued, certificate = renew_presented(
+            row, public_key=key.public_key(), client_address=client_address, via="取得（現在の証明書で更新）"
         )
-    return Renewed(certificate=issued, x509=certificate, encrypted_key=encrypted_key)
+    except ESTRefused as refusal:
+        record(action=REFUSED, actor_label=client_address, status=refusal.status, why=str(refusal))
+        raise
+    bundle = pkcs12_file(row.terminal.name, key, certificate, ca.get_authority(), password)
+    return Acquired(certificate=issued, pkcs12=bundle)

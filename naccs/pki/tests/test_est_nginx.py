@@ -298,3 +298,12 @@ def test_serverkeygen_through_nginx_gives_a_key_that_openssl_opens(nginx, workdi
     cert_public = run("openssl", "x509", "-in", "new.pem", "-pubkey", "-noout", cwd=workdir).stdout
     assert key_public == cert_public and key_public.startswith(b"-----BEGIN PUBLIC KEY")
     assert "BEGIN CERTIFICATE" in printed
+
+
+def test_the_acquire_page_through_nginx_offers_to_renew_with_the_current_certificate(nginx, workdir, company):
+    holding(make_terminal(company), workdir, age_days=350)
+    status, page = curl(workdir, f"{nginx.url}/pki/acquire/")
+    assert status == 200
+    assert "更新する</button>" in page.decode()
+    status, page = curl(workdir, f"{nginx.url}/pki/acquire/", certificate=None)
+    assert "更新する</button>" not in page.decode()
