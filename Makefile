@@ -21,7 +21,8 @@ install:
 	$(UV) sync --frozen --quiet
 
 # Debian's Chromium and a Japanese font for the browser tests (without one a screenshot shows boxes), PostgreSQL for
-# the second database run and redis-server for the test of several web hosts (we run as root).
+# the second database run, redis-server for the test of several web hosts, nginx and curl for mutual TLS (EST); we run
+# as root.
 system-test-deps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
@@ -29,6 +30,8 @@ system-test-deps:
 	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	command -v openssl >/dev/null 2>&1 || missing="$$missing openssl"; \
+	command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing="$$missing nginx-light"; \
+	command -v curl >/dev/null 2>&1 || missing="$$missing curl"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing:$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \

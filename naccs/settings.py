@@ -100,7 +100,7 @@ TEMPLATES = [
         "APP_DIRS": False,
         "OPTIONS": {
             "environment": "naccs.lib.jinja2.environment",
-            "context_processors": ["naccs.portal.context_processors.portal"],
+            "context_processors": ["naccs.portal.context_processors.portal", "naccs.terminals.banner.renewal_banner"],
         },
     },
     {
@@ -280,6 +280,13 @@ CA_KEY_TYPE = os.environ.get("CA_KEY_TYPE", "ec")  # the CA's own key: ec (P-256
 TERMINAL_KEY_TYPE = os.environ.get("TERMINAL_KEY_TYPE", "rsa")  # keys made at 取得: rsa (2048) or ec (P-256)
 CRL_NEXT_UPDATE_HOURS = env_int("CRL_NEXT_UPDATE_HOURS", 24)
 RENEWAL_WINDOW_DAYS = 28  # 取得 without an application from 28 days before expiry (manual ②)
+# The TLS proxy (nginx, deploy/nginx/) that verifies terminals' client certificates for EST and 取得: its certificate
+# header is believed only from these addresses and with this secret (none set: never believed). docs/renewal.md.
+TLS_PROXY_ADDRESSES = env_list("TLS_PROXY_ADDRESSES", ["127.0.0.1", "::1"])
+TLS_PROXY_SECRET = os.environ.get("TLS_PROXY_SECRET", "")
+# Expiry reminders (center.reminders): days before expiry, negative for days after; besides the one when the renewal
+# window opens. Each goes out once per certificate.
+EXPIRY_REMINDER_DAYS = [int(days) for days in env_list("EXPIRY_REMINDER_DAYS", ["60", "30", "14", "7", "1", "-7"])]
 ACQUIRE_ATTEMPT_LIMIT = env_int("ACQUIRE_ATTEMPT_LIMIT", 5)  # failed 取得 per terminal or address …
 ACQUIRE_ATTEMPT_WINDOW_MINUTES = env_int("ACQUIRE_ATTEMPT_WINDOW_MINUTES", 15)  # … within this many minutes
 

@@ -17,7 +17,9 @@ urlpatterns = [
         "terminals/contract/", RedirectView.as_view(pattern_name="contract:overview", permanent=True, query_string=True)
     ),
     path("pki/", include("naccs.pki.urls")),
+    path(".well-known/est/", include("naccs.pki.est_urls")),
     path("center/dashboard/", center_views.dashboard, name="center_dashboard"),
+    path("notices/expiry/", center_views.expiry_notices, name="expiry_notices"),
     path("center/", admin.site.urls),
     # Last: with no prefix of its own, every request would otherwise try the portal's patterns first.
     path("", include("naccs.portal.urls")),

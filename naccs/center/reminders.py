@@ -1,12 +1,20 @@
-"""The daily notices: certificates entering their renewal window and about to expire, and pickups closing."""
+"""The daily notices: certificates nearing their expiry (and just past it) and pickups closing.
 
-from datetime import datetime, timedelta
+The schedule is the one home of the reminder rule: when the renewal window opens (28 days before expiry) and at each
+of EXPIRY_REMINDER_DAYS (60, 30, 14, 7 and 1 days before, 7 days after). A certificate gets the nearest reminder it
+has reached, once: one that is first seen 10 days before expiry gets the 14-day reminder only, not 60, 30 and 28 at
+once. A renewed certificate is revoked (superseded), so it is reminded no more; its successor starts afresh.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from naccs.accounts.selectors import contact_addresses
+from naccs.applications.models import Application
 from naccs.audit.services import record
 from naccs.lib.periods import end_of_day
 from naccs.mailer.services import queue_mail
@@ -14,66 +22,158 @@ from naccs.pki.pickups import close_stale_pickups
 from naccs.portal.models import NewsItem
 from naccs.portal.services import post_news
 from naccs.terminals.models import Certificate
-from naccs.terminals.renewal import expiring_before_for_window, renewal_window_text
+from naccs.terminals.renewal import renewal_window_opens_on, renewal_window_text
 
-from .models import ExpiryReminder
+from .models import ExpiryNoticeOptIn, ExpiryReminder
 
-LAST_REMINDER_DAYS = 7  # a second notice a week before expiry
+# An after-expiry reminder missed by a few days (the scheduler was down) still goes out; older expiries are left alone.
+LATE_REMINDER_GRACE_DAYS = 7
 
 
-def reminder_deadlines(now: datetime) -> list[tuple[str, datetime, int]]:
-    """Each reminder: its kind, the moment before which a certificate's expiry makes it due, and the days it names."""
-    week = end_of_day(timezone.localtime(now).date() + timedelta(days=LAST_REMINDER_DAYS))
-    return [
-        (ExpiryReminder.Kind.WINDOW_OPENS, expiring_before_for_window(now), settings.RENEWAL_WINDOW_DAYS),
-        (ExpiryReminder.Kind.WEEK_BEFORE, week, LAST_REMINDER_DAYS),
-    ]
+@dataclass(frozen=True)
+class Reminder:
+    kind: str
+    days: int  # before expiry; negative after
+
+    @property
+    def label(self) -> str:
+        """「60日前」 or 「有効期限切れ7日後」, in the subject and the 新着情報."""
+        return f"{self.days}日前" if self.days >= 0 else f"有効期限切れ{-self.days}日後"
+
+
+def reminder_schedule() -> list[Reminder]:
+    """Every reminder, the nearest to expiry first (the after-expiry ones before all)."""
+    schedule = {Reminder(str(days), days) for days in settings.EXPIRY_REMINDER_DAYS}
+    schedule.add(Reminder(ExpiryReminder.Kind.WINDOW_OPENS, settings.RENEWAL_WINDOW_DAYS))
+    return sorted(schedule, key=lambda reminder: (reminder.days, reminder.kind))
+
+
+def schedule_text() -> str:
+    """「60日前、30日前、28日前（更新期間の開始）、…、有効期限切れ7日後」 for the page where users opt in."""
+    return "、".join(
+        reminder.label + ("（更新期間の開始）" if reminder.kind == ExpiryReminder.Kind.WINDOW_OPENS else "")
+        for reminder in sorted(reminder_schedule(), key=lambda reminder: -reminder.days)
+    )
+
+
+def due_reminder(not_after: datetime, now: datetime, schedule: list[Reminder]) -> Reminder | None:
+    """The reminder a certificate expiring at `not_after` has reached at `now`: the nearest one, counted in calendar
+    days in Tokyo (the day of expiry is day 0)."""
+    days_left = (timezone.localtime(not_after).date() - timezone.localtime(now).date()).days
+    expired = not_after <= now
+    for reminder in schedule:
+        if reminder.days < 0:
+            if days_left <= reminder.days and days_left > reminder.days - LATE_REMINDER_GRACE_DAYS:
+                return reminder
+        elif not expired and days_left <= reminder.days:
+            return reminder
+    return None
+
+
+def candidates(now: datetime, schedule: list[Reminder]):
+    """Unrevoked certificates that some reminder may concern at `now`, with the kinds they have had."""
+    today = timezone.localtime(now).date()
+    farthest = max(reminder.days for reminder in schedule)
+    latest_after = min(min(reminder.days for reminder in schedule), 0) - LATE_REMINDER_GRACE_DAYS
+    return (
+        Certificate.objects.filter(
+            revoked_at__isnull=True,
+            terminal__is_active=True,
+            not_after__lt=end_of_day(today + timedelta(days=farthest)),
+            not_after__gte=end_of_day(today + timedelta(days=latest_after)),
+        )
+        .select_related("terminal__company")
+        .only("serial", "not_after", "terminal__name", "terminal__company__code", "terminal__company__name")
+        .order_by("terminal__company_id", "not_after", "pk")
+    )
 
 
 def send_expiry_reminders(*, now: datetime | None = None) -> int:
-    """Tell each company once when a certificate enters its renewal window, and again a week before it expires."""
+    """Each certificate's due reminder, one notice per company and reminder; returns the certificates reminded."""
     now = now or timezone.now()
-    sent = 0
-    for kind, expiring_before, days in reminder_deadlines(now):
-        due = (
-            Certificate.objects.filter(revoked_at__isnull=True, not_after__gt=now, not_after__lt=expiring_before)
-            .exclude(pk__in=ExpiryReminder.objects.filter(kind=kind).values("certificate_id"))
-            .select_related("terminal__company")
-            .order_by("terminal__company_id", "not_after")
-        )
-        by_company: dict = {}
-        for certificate in due:
-            by_company.setdefault(certificate.terminal.company, []).append(certificate)
-        for company, certificates in by_company.items():
-            sent += remind_company(company, certificates, kind=kind, days=days)
-    return sent
+    schedule = reminder_schedule()
+    due = candidates(now, schedule)
+    certificates = list(due)
+    sent = ExpiryReminder.objects.filter(certificate__in=due.order_by().values("pk"))
+    sent_kinds = set(sent.values_list("certificate_id", "kind"))
+    batches: dict[tuple, list[Certificate]] = {}
+    for certificate in certificates:
+        reminder = due_reminder(certificate.not_after, now, schedule)
+        if reminder is not None and (certificate.pk, reminder.kind) not in sent_kinds:
+            batches.setdefault((certificate.terminal.company, reminder), []).append(certificate)
+    return sum(
+        remind_company(company, batch, reminder=reminder, today=timezone.localtime(now).date())
+        for (company, reminder), batch in batches.items()
+    )
+
+
+def reminder_recipients(company) -> list[str]:
+    """The company's applicant (of its latest 申込) and every user of it who opted in; all its users when it has
+    neither, so that a reminder always reaches someone."""
+    applicant = (
+        Application.objects.filter(company=company)
+        .exclude(applicant_email="")
+        .order_by("-created_at")
+        .values_list("applicant_email", flat=True)
+        .first()
+    )
+    opted_in = ExpiryNoticeOptIn.objects.filter(user__company=company, user__is_active=True).exclude(user__email="")
+    addresses = set(opted_in.values_list("user__email", flat=True)) | ({applicant} if applicant else set())
+    return sorted(addresses) or contact_addresses(company)
 
 
 @transaction.atomic
-def remind_company(company, certificates: list[Certificate], *, kind: str, days: int) -> int:
-    """One notice for the company's certificates due a reminder of `kind`; each certificate is reminded once."""
+def remind_company(company, certificates: list[Certificate], *, reminder: Reminder, today: date) -> int:
+    """One notice for the company's certificates due `reminder`; each certificate is reminded of it once."""
+    # Locked, so that two runs at once (two schedulers, a run by hand) remind each certificate once.
     locked = list(Certificate.objects.select_for_update().filter(pk__in=[c.pk for c in certificates]).order_by("pk"))
     done = set(
-        ExpiryReminder.objects.filter(kind=kind, certificate__in=locked).values_list("certificate_id", flat=True)
+        ExpiryReminder.objects.filter(kind=reminder.kind, certificate__in=locked).values_list(
+            "certificate_id", flat=True
+        )
     )
     certificates = [certificate for certificate in certificates if certificate.pk not in done]
     if not certificates:
         return 0
-    ExpiryReminder.objects.bulk_create(ExpiryReminder(certificate=c, kind=kind) for c in certificates)
+    ExpiryReminder.objects.bulk_create(ExpiryReminder(certificate=c, kind=reminder.kind) for c in certificates)
     names = "、".join(certificate.terminal.name for certificate in certificates)
+    expired = reminder.days < 0
     post_news(
         company=company,
         category=NewsItem.Category.CERTIFICATE,
-        text=f"デジタル証明書の有効期限が{days}日以内に迫っています（論理端末：{names}）。"[:200],
-        body="有効期限までにデジタル証明書を取得してください。",
+        text=(
+            f"デジタル証明書の有効期限が切れています（論理端末：{names}）。"
+            if expired
+            else f"デジタル証明書の有効期限が{reminder.days}日以内に迫っています（論理端末：{names}）。"
+        )[:200],
+        body=(
+            "メニューの「デジタル証明書の再発行」から再発行の申込を行ってください。"
+            if expired
+            else f"{renewal_window_text()}に、新しいデジタル証明書を取得してください。"
+        ),
     )
-    context = {"company": company, "certificates": certificates, "days": days, "renewal_window": renewal_window_text()}
-    for address in contact_addresses(company):
+    context = {
+        "company": company,
+        "expired": expired,
+        "label": reminder.label,
+        "days": reminder.days,
+        "renewal_window": renewal_window_text(),
+        "lines": [
+            {
+                "name": certificate.terminal.name,
+                "not_after": timezone.localtime(certificate.not_after),
+                "window_opens_on": renewal_window_opens_on(certificate.not_after),
+                "in_window_now": renewal_window_opens_on(certificate.not_after) <= today,
+            }
+            for certificate in certificates
+        ],
+    }
+    for address in reminder_recipients(company):
         queue_mail(to=address, template="expiry_reminder", context=context, company=company)
     record(
         action="certificate.expiry_reminded",
         company=company,
-        kind=kind,
+        kind=reminder.kind,
         certificates=[certificate.serial for certificate in certificates],
     )
     return len(certificates)

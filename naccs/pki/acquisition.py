@@ -137,25 +137,39 @@ def _acquire(terminal_name, auth_codes, *, password: str, client_address: str) -
         if terminal is None or not codes_match(terminal, auth_codes):
             raise AcquisitionRefused(WRONG_CODES, why="wrong codes")
         unrevoked = lock_unrevoked_certificates(terminal)
-        # Locked, so that closing it at its deadline (pickups.close_stale_pickups) waits for us or happens first.
-        pickup = CertificatePickup.objects.open(now).select_for_update().filter(terminal=terminal).first()
-        if pickup is None:
-            check_renewal_window(unrevoked, now)
-        issued, certificate = issue_for_locked_terminal(
-            terminal, public_key=key.public_key(), authority=authority, superseded=unrevoked,
-            actor_label=client_address, via="取得", pickup=pickup.pk if pickup else None,
+        issued, certificate = renew_locked_terminal(
+            terminal, unrevoked, public_key=key.public_key(), authority=authority, now=now,
+            actor_label=client_address, via="取得",
         )  # fmt: skip
-        if pickup is not None:
-            pickup.acquired_at, pickup.certificate = now, issued
-            pickup.save(update_fields=["acquired_at", "certificate"])
-    bundle = pkcs12.serialize_key_and_certificates(
-        name=terminal.name.encode(),
+    return Acquired(certificate=issued, pkcs12=pkcs12_file(terminal.name, key, certificate, authority, password))
+
+
+def pkcs12_file(terminal_name: str, key, certificate, authority, password: str) -> bytes:
+    """The file 取得 gives: the new key and certificate with our CA's, encrypted with the chosen password."""
+    return pkcs12.serialize_key_and_certificates(
+        name=terminal_name.encode(),
         key=key,
         cert=certificate,
         cas=[authority.certificate],
         encryption_algorithm=serialization.BestAvailableEncryption(password.encode()),
     )
-    return Acquired(certificate=issued, pkcs12=bundle)
+
+
+def renew_locked_terminal(terminal, unrevoked, *, public_key, authority, now, actor_label, via):
+    """The new certificate of a terminal whose row and unrevoked certificates the caller has locked: with its open
+    pickup, which it uses up, or else only inside the renewal window (取得 and EST both come here)."""
+    # Locked, so that closing it at its deadline (pickups.close_stale_pickups) waits for us or happens first.
+    pickup = CertificatePickup.objects.open(now).select_for_update().filter(terminal=terminal).first()
+    if pickup is None:
+        check_renewal_window(unrevoked, now)
+    issued, certificate = issue_for_locked_terminal(
+        terminal, public_key=public_key, authority=authority, superseded=unrevoked,
+        actor_label=actor_label, via=via, pickup=pickup.pk if pickup else None,
+    )  # fmt: skip
+    if pickup is not None:
+        pickup.acquired_at, pickup.certificate = now, issued
+        pickup.save(update_fields=["acquired_at", "certificate"])
+    return issued, certificate
 
 
 def check_codes(terminal_name: str, auth_codes) -> None:

@@ -17,7 +17,9 @@ from naccs.terminals.models import Certificate
 
 from . import ca, ocsp
 from .acquisition import AcquisitionRefused, acquire_certificate, rules_context
-from .forms import AcquireForm
+from .client_tls import client_address, client_certificate
+from .est import ESTRefused, renew_in_browser, renewal_offer
+from .forms import AcquireForm, PackagePasswordForm
 from .revocation import current_crl
 
 MAX_OCSP_REQUEST = 10_000
@@ -64,6 +66,12 @@ def ocsp_responder(request, encoded=None):
 
 @require_http_methods(["GET", "POST"])
 def acquire(request):
+    # Over HTTPS with the terminal's current certificate inside its window: 「更新する」 without the 認証コード.
+    presented = client_certificate(request)
+    offer = renewal_offer(presented)
+    renew_form = PackagePasswordForm(request.POST if "renew" in request.POST else None, prefix="renew")
+    if offer is not None and renew_form.is_bound:
+        return renew_with_certificate(request, presented, offer, renew_form)
     form = AcquireForm(request.POST or None, initial={"terminal_name": request.GET.get("terminal", "")[:6]})
     refusal = None
     if request.method == "POST" and form.is_valid():
@@ -79,8 +87,25 @@ def acquire(request):
             refusal = str(error)
         else:
             return acquired_page(request, acquired.certificate, pkcs12=acquired.pkcs12)
-    context = {"form": form, "refusal": refusal, **rules_context(on_acquire_page=True)}
-    return render(request, "pki/acquire.html", context)
+    context = {"form": form, "refusal": refusal, "offer": offer, "renew_form": renew_form}
+    return render(request, "pki/acquire.html", {**context, **rules_context(on_acquire_page=True)})
+
+
+def renew_with_certificate(request, presented, offer, renew_form):
+    refusal = None
+    if renew_form.is_valid():
+        try:
+            acquired = renew_in_browser(
+                presented=presented,
+                password=renew_form.cleaned_data["password"],
+                client_address=client_address(request),
+            )
+        except ESTRefused as error:
+            refusal = str(error)
+        else:
+            return acquired_page(request, acquired.certificate, pkcs12=acquired.pkcs12)
+    context = {"form": AcquireForm(), "refusal": refusal, "offer": offer, "renew_form": renew_form}
+    return render(request, "pki/acquire.html", {**context, **rules_context(on_acquire_page=True)})
 
 
 def acquired_page(request, certificate, *, pkcs12: bytes | None = None):

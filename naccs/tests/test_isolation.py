@@ -22,7 +22,7 @@ from .urlmatrix import all_routes, is_staff_route
 pytestmark = pytest.mark.django_db
 
 # Pages anyone may open: login, and the 取得 / PKI endpoints a terminal uses without a portal login.
-PUBLIC_ROUTE_PREFIXES = ("accounts:login", "accounts:logout", "pki:", "portal:favicon")
+PUBLIC_ROUTE_PREFIXES = ("accounts:login", "accounts:logout", "pki:", "est:", "portal:favicon")
 # Lookups that tie a row to its company, tried in order for every model.
 COMPANY_PATHS = ("company", "terminal__company", "application__company", "application__terminal__company")
 

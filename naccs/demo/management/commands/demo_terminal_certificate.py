@@ -1,0 +1,46 @@
+"""Demo only: the current certificate of a demo terminal *with its key*, as a terminal holds them after last year's
+取得, so that docs/renewal.md's EST commands can be tried against `make serve` (the demo data's certificates were
+made without keys: the portal never keeps one)."""
+
+from datetime import timedelta
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from naccs.pki import ca, issuance
+from naccs.terminals.models import Certificate, LogicalTerminal
+
+
+class Command(BaseCommand):
+    help = "Demo only: re-issue a demo terminal's current certificate (same dates) with its key, and our CA."
+
+    def add_arguments(self, parser):
+        parser.add_argument("terminal", help="e.g. 11110D (inside its renewal window in the demo data)")
+        parser.add_argument("--out", type=Path, default=Path("."))
+
+    def handle(self, *args, terminal, out, **options):
+        if not settings.DEBUG:
+            raise CommandError("Only for the demo (DJANGO_DEBUG=1).")
+        found = LogicalTerminal.objects.filter(name=terminal).first()
+        current = Certificate.objects.filter(terminal=found, revoked_at__isnull=True).order_by("-not_after").first()
+        if current is None:
+            raise CommandError(f"{terminal}: no terminal with a current certificate.")
+        key = ca.new_private_key(settings.TERMINAL_KEY_TYPE)
+        # The same validity as the certificate it stands for (a minute later, so it is the terminal's newest).
+        issued = issuance.issue_certificate(
+            terminal=found,
+            public_key=key.public_key(),
+            not_before=current.not_before + timedelta(minutes=1),
+            not_after=current.not_after,
+        )
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "current.pem").write_text(issued.pem)
+        (out / "current.key").write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
+        (out / "ca.pem").write_bytes(ca.get_authority().certificate.public_bytes(serialization.Encoding.PEM))
+        self.stdout.write(f"{out}/current.pem, current.key, ca.pem: {terminal} 有効期限 {issued.not_after:%Y/%m/%d}")

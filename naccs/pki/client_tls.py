@@ -1,0 +1,47 @@
+"""The client certificate of a request, as the TLS proxy (nginx) verified it and passed it on.
+
+The app never sees the TLS connection: nginx ends it, checks the client certificate against our CA
+(`ssl_verify_client optional`) and sends the certificate URL-escaped in a header. A header is only believed when the
+request comes from a TLS_PROXY_ADDRESSES address *and* carries the TLS_PROXY_SECRET that only the proxy knows (a
+client can set any header, and a local process can connect from 127.0.0.1). Without a secret configured, no
+certificate header is believed at all.
+"""
+
+import hmac
+from urllib.parse import unquote
+
+from cryptography import x509
+from django.conf import settings
+
+CERTIFICATE_HEADER = "HTTP_X_SSL_CLIENT_CERT"  # nginx: $ssl_client_escaped_cert
+VERIFY_HEADER = "HTTP_X_SSL_CLIENT_VERIFY"  # nginx: $ssl_client_verify (SUCCESS, FAILED:reason, NONE)
+SECRET_HEADER = "HTTP_X_TLS_PROXY_SECRET"
+CLIENT_ADDRESS_HEADER = "HTTP_X_REAL_IP"  # nginx: $remote_addr
+
+
+def from_trusted_proxy(request) -> bool:
+    secret = settings.TLS_PROXY_SECRET
+    if not secret or request.META.get("REMOTE_ADDR") not in settings.TLS_PROXY_ADDRESSES:
+        return False
+    return hmac.compare_digest(request.META.get(SECRET_HEADER, "").encode(), secret.encode())
+
+
+def client_certificate(request) -> x509.Certificate | None:
+    """The certificate the client presented and the proxy verified against our CA; None when there is none (or the
+    request did not come through the proxy)."""
+    if not from_trusted_proxy(request) or request.META.get(VERIFY_HEADER) != "SUCCESS":
+        return None
+    escaped = request.META.get(CERTIFICATE_HEADER, "")
+    if not escaped:
+        return None
+    try:
+        return x509.load_pem_x509_certificate(unquote(escaped).encode())
+    except ValueError:
+        return None
+
+
+def client_address(request) -> str:
+    """The client's address: the one the proxy saw when the request came through it."""
+    if from_trusted_proxy(request) and request.META.get(CLIENT_ADDRESS_HEADER):
+        return request.META[CLIENT_ADDRESS_HEADER][:64]
+    return request.META.get("REMOTE_ADDR", "")
