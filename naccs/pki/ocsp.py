@@ -407,7 +407,7 @@ def answer(query: Query, authority) -> Signed:
         and query.cert_ids[0].algorithm in PREPARED_HASHES
         and is_ours(query.cert_ids[0], authority)
     ):
-        # Pre-produced: served without its nonce (RFC 5019 §4; RFC 6960 §4.4.1 makes the nonce optional).
+        # Pre-produced: served without its nonce (RFC 5019; RFC 6960 §4.4.1 makes the nonce optional).
         prepared = prepared_answer(query.cert_ids[0], authority)
         if prepared is not None:
             return prepared
