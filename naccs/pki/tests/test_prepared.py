@@ -3,6 +3,8 @@ way through their validity, served without signing, fresh within 5 seconds of a 
 
 import base64
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 from datetime import timedelta
 
@@ -181,3 +183,17 @@ def test_a_revocation_shows_on_the_production_endpoint_within_5_seconds(certific
         return status == ocsp.OCSPCertStatus.REVOKED
 
     assert poll_until(revoked, seconds=5) < 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_production_endpoint_answers_a_get_with_a_url_encoded_request_and_304(certificates, production_server):
+    responder.refresh_prepared()
+    encoded = urllib.parse.quote(base64.b64encode(request_for(certificates["superseded"])).decode(), safe="")
+    url = f"{production_server}/pki/ocsp/{encoded}"
+    body, headers = fetch(url)
+    assert ocsp.load_der_ocsp_response(body).certificate_status == ocsp.OCSPCertStatus.REVOKED
+    assert "max-age=" in headers["Cache-Control"] and headers["Last-Modified"]
+    conditional = urllib.request.Request(url, headers={"If-None-Match": headers["ETag"]})
+    with pytest.raises(urllib.error.HTTPError) as not_modified:
+        urllib.request.urlopen(conditional, timeout=5)
+    assert not_modified.value.code == 304
