@@ -1,8 +1,16 @@
-"""WSGI entry point (gunicorn naccs.wsgi)."""
+"""WSGI entry point (gunicorn naccs.wsgi).
+
+/pki/ocsp and /pki/crl are answered by naccs.pki.published.RevocationPaths before Django's request cycle (the hottest
+paths of the CA: bench/README.md, issue 17); everything else goes to Django.
+"""
 
 import os
 
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "naccs.settings")
-application = get_wsgi_application()
+django_application = get_wsgi_application()
+
+from naccs.pki.published import RevocationPaths  # noqa: E402 - needs the apps that get_wsgi_application loads
+
+application = RevocationPaths(django_application)

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from naccs.lib.business_days import is_business_day
 from naccs.mailer.tasks import deliver_due_mail
+from naccs.pki.tasks import refresh_revocation_data_task
 
 from .models import ScheduledJob
 from .morning_run import due_applications, run_time
@@ -59,4 +60,6 @@ def tick(now: datetime | None = None) -> list[str]:
         enqueued.append(DAILY_REMINDERS)
     deliver_due_mail.enqueue()
     enqueued.append("deliver_due_mail")
+    refresh_revocation_data_task.enqueue()  # pre-produced OCSP responses and the CRL (issue 17)
+    enqueued.append("refresh_revocation_data")
     return enqueued

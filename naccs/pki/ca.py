@@ -17,7 +17,7 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from django.conf import settings
@@ -66,6 +66,18 @@ class CertificateAuthority:
     def sign(self, builder):
         """Sign an x509 CertificateBuilder, CertificateRevocationListBuilder or OCSPResponseBuilder."""
         return builder.sign(self._private_key, hashes.SHA256())
+
+    def sign_data(self, data: bytes) -> bytes:
+        """Sign DER that no builder of `cryptography` makes (an OCSP ResponseData with several responses or an MD5
+        or SHA-3 CertID), with SHA-256 as `sign` does; `signature_algorithm` names the algorithm."""
+        if isinstance(self._private_key, ec.EllipticCurvePrivateKey):
+            return self._private_key.sign(data, ec.ECDSA(hashes.SHA256()))
+        return self._private_key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+
+    @property
+    def signature_algorithm(self) -> str:
+        """asn1crypto's name for what sign_data makes."""
+        return "sha256_ecdsa" if isinstance(self._private_key, ec.EllipticCurvePrivateKey) else "sha256_rsa"
 
     @property
     def public_key(self):

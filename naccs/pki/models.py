@@ -66,3 +66,25 @@ class CertificateRevocationList(models.Model):
 
     def __str__(self) -> str:
         return f"CRL #{self.number}"
+
+
+class PreparedOCSPResponse(models.Model):
+    """A signed OCSP response kept for one certificate and one CertID hash (RFC 6960 §2.5, RFC 5019): requests are
+    answered with it, without signing, while it is fresh (see naccs.pki.ocsp.is_fresh)."""
+
+    certificate = models.ForeignKey("terminals.Certificate", on_delete=models.CASCADE, related_name="+")
+    hash_algorithm = models.CharField("CertIDのハッシュ", max_length=16)
+    issuer_key_hash = models.BinaryField("発行者の鍵のハッシュ")  # which CA signed it (a rotation makes it stale)
+    revoked = models.BooleanField("失効を示す")
+    this_update = models.DateTimeField("作成日時")
+    next_update = models.DateTimeField("次回更新予定")
+    der = models.BinaryField("OCSPレスポンス(DER)")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "事前署名済みOCSPレスポンス"
+        constraints = [
+            models.UniqueConstraint(fields=["certificate", "hash_algorithm"], name="prepared_ocsp_per_cert_and_hash")
+        ]
+
+    def __str__(self) -> str:
+        return f"OCSP {self.certificate_id} ({self.hash_algorithm})"

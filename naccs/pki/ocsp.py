@@ -1,64 +1,426 @@
-"""An OCSP responder (RFC 6960) for the certificates of our CA: good, revoked or unknown."""
+"""An OCSP responder (RFC 6960) for the certificates of our CA: good, revoked or unknown, for every CertID asked.
+
+Requests are read and responses assembled with asn1crypto, and signed by the CA (`ca.CertificateAuthority.sign_data`):
+`cryptography` (50) reads and builds one CertID per message only, hashed with SHA-1 or SHA-2, while clients also ask
+for several certificates at once and hash with MD5 or SHA-3 (`openssl ocsp -cert a -cert b`, `-md5`, `-sha3-256`).
+Anything that is not a well-formed request gets an OCSP error response, never an HTML page.
+"""
 
 import datetime
+import logging
+from dataclasses import dataclass
+from functools import cache
 
+from asn1crypto import core
+from asn1crypto import ocsp as der_ocsp
+from asn1crypto import x509 as der_x509
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.x509 import ocsp
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.x509 import ocsp as x509_ocsp
+from cryptography.x509.oid import OCSPExtensionOID
+from django.db.models import Q
 from django.utils import timezone
 
 from naccs.terminals.models import Certificate
 
 from . import ca
+from .models import PreparedOCSPResponse
 from .revocation import CRL_REASONS
 
-RESPONSE_VALIDITY = datetime.timedelta(hours=1)
+logger = logging.getLogger(__name__)
+
+RESPONSE_VALIDITY = datetime.timedelta(hours=4)  # nextUpdate - thisUpdate of every response we sign
+MAX_NONCE_LENGTH = 32  # RFC 8954 §2.1: longer nonces are refused (malformedRequest)
+# asn1crypto's names of the CertID hash algorithms that `cryptography` computes.
+HASHES = {
+    "md5": hashes.MD5,
+    "sha1": hashes.SHA1,
+    "sha224": hashes.SHA224,
+    "sha256": hashes.SHA256,
+    "sha384": hashes.SHA384,
+    "sha512": hashes.SHA512,
+    "sha512_224": hashes.SHA512_224,
+    "sha512_256": hashes.SHA512_256,
+    "sha3_224": hashes.SHA3_224,
+    "sha3_256": hashes.SHA3_256,
+    "sha3_384": hashes.SHA3_384,
+    "sha3_512": hashes.SHA3_512,
+}
+OCSP_NONCE = OCSPExtensionOID.NONCE
+MALFORMED, INTERNAL_ERROR = "malformed_request", "internal_error"
 
 
-def unsuccessful(status=ocsp.OCSPResponseStatus.MALFORMED_REQUEST) -> bytes:
-    return ocsp.OCSPResponseBuilder.build_unsuccessful(status).public_bytes(serialization.Encoding.DER)
+class Refused(Exception):
+    """The request gets an OCSP error response (`status`, asn1crypto's name) instead of an answer."""
+
+    def __init__(self, status: str, reason: str):
+        super().__init__(reason)
+        self.status = status
 
 
-def issuer_hashes(authority, algorithm) -> tuple[bytes, bytes]:
-    """Our CA's name and key hashes as a client computes them (a request for the CA certificate itself has them)."""
-    probe = ocsp.OCSPRequestBuilder().add_certificate(authority.certificate, authority.certificate, algorithm).build()
-    return probe.issuer_name_hash, probe.issuer_key_hash
+@dataclass(frozen=True)
+class CertID:
+    """One certificate asked about (RFC 6960 §4.1.1)."""
+
+    algorithm: str  # asn1crypto's name of the hash (sha1, md5, sha3_256…), or the dotted OID of one it does not know
+    name_hash: bytes
+    key_hash: bytes
+    serial: int
+    sent: object = None  # the CertId as the client encoded it, when asn1crypto read it: echoed as it came
+
+    def as_asn1(self):
+        return self.sent or der_ocsp.CertId(
+            {
+                "hash_algorithm": {"algorithm": self.algorithm},
+                "issuer_name_hash": self.name_hash,
+                "issuer_key_hash": self.key_hash,
+                "serial_number": self.serial,
+            }
+        )
 
 
-def respond(request_der: bytes) -> bytes:
+@dataclass(frozen=True)
+class Query:
+    cert_ids: tuple[CertID, ...]
+    nonce: bytes | None
+
+
+@dataclass(frozen=True)
+class Status:
+    """What we say of one certificate: asn1crypto's CertStatus name, and for a revoked one when and why."""
+
+    name: str
+    revoked_at: datetime.datetime | None = None
+    reason: str = ""
+
+
+UNKNOWN = Status("unknown")
+
+
+def parse_request(der: bytes) -> Query:
+    """The CertIDs and nonce of a DER OCSPRequest; Refused(malformedRequest) for anything else.
+
+    `cryptography` reads the common request (one CertID, SHA-1 or SHA-2) in C; asn1crypto reads the others."""
     try:
-        request = ocsp.load_der_ocsp_request(request_der)
-    except ValueError:
-        return unsuccessful()
-    authority = ca.get_authority()
-    algorithm = request.hash_algorithm
-    name_hash, key_hash = issuer_hashes(authority, algorithm)
-    now = timezone.now()
-    status, revoked_at, reason = ocsp.OCSPCertStatus.UNKNOWN, None, None
-    if request.issuer_name_hash == name_hash and request.issuer_key_hash == key_hash:
-        certificate = Certificate.objects.filter(serial=f"{request.serial_number:x}").exclude(pem="").first()
-        if certificate is not None and certificate.revoked_at is not None:
-            status, revoked_at = ocsp.OCSPCertStatus.REVOKED, certificate.revoked_at
-            reason = CRL_REASONS.get(certificate.revocation_reason, x509.ReasonFlags.unspecified)
-        elif certificate is not None:
-            status = ocsp.OCSPCertStatus.GOOD
+        request = x509_ocsp.load_der_ocsp_request(der)
+        cert_id = CertID(request.hash_algorithm.name, request.issuer_name_hash, request.issuer_key_hash,
+                         request.serial_number)  # fmt: skip
+        nonces = [extension.value.nonce for extension in request.extensions if extension.oid == OCSP_NONCE]
+    except (NotImplementedError, UnsupportedAlgorithm):  # several CertIDs, or a hash it does not read
+        query = parse_any_request(der)
+    except (ValueError, x509.DuplicateExtension) as error:
+        raise Refused(MALFORMED, f"not a DER OCSPRequest ({type(error).__name__})") from None
+    else:
+        query = Query(cert_ids=(cert_id,), nonce=checked_nonce(nonces))
+    for cert_id in query.cert_ids:
+        check_cert_id(cert_id)
+    return query
+
+
+def parse_any_request(der: bytes) -> Query:
+    try:
+        request = der_ocsp.OCSPRequest.load(der, strict=True)
+        # asn1crypto parses lazily and leniently: re-encoding what it read gives the same bytes only for DER (a
+        # CertID that is echoed must be DER, or the client cannot read the answer).
+        if request.copy().dump(force=True) != der:
+            raise ValueError("not DER")
+        tbs = request["tbs_request"]
+        cert_ids = tuple(
+            CertID(
+                algorithm=sent["hash_algorithm"]["algorithm"].native,
+                name_hash=sent["issuer_name_hash"].native,
+                key_hash=sent["issuer_key_hash"].native,
+                serial=sent["serial_number"].native,
+                sent=sent,
+            )
+            for sent in (single["req_cert"] for single in tbs["request_list"])
+        )
+        extensions = tbs["request_extensions"]
+        oids = [extension["extn_id"].dotted for extension in extensions]
+        nonces = [
+            extension["extn_value"].parsed.native for extension in extensions if extension["extn_id"].native == "nonce"
+        ]
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError) as error:
+        raise Refused(MALFORMED, f"not a DER OCSPRequest ({type(error).__name__})") from None
+    if len(set(oids)) != len(oids):
+        raise Refused(MALFORMED, "an extension appears twice")  # RFC 5280 §4.2
+    if not cert_ids:
+        raise Refused(MALFORMED, "no CertID")
+    return Query(cert_ids=cert_ids, nonce=checked_nonce(nonces))
+
+
+def checked_nonce(nonces: list[bytes]) -> bytes | None:
+    if not nonces:
+        return None
+    if not 1 <= len(nonces[0]) <= MAX_NONCE_LENGTH:
+        raise Refused(MALFORMED, f"a nonce of {len(nonces[0])} octets")
+    return nonces[0]
+
+
+def check_cert_id(cert_id: CertID) -> None:
+    if cert_id.serial < 0:
+        raise Refused(MALFORMED, "negative serial number")
+    algorithm = HASHES.get(cert_id.algorithm)
+    if algorithm is None:
+        return  # a hash we cannot compute: well-formed, answered unknown
+    if len(cert_id.name_hash) != algorithm.digest_size or len(cert_id.key_hash) != algorithm.digest_size:
+        raise Refused(MALFORMED, f"issuer hashes are not {algorithm.digest_size} octets of {algorithm.name}")
+
+
+@cache
+def issuer_hashes(ca_der: bytes, algorithm_name: str) -> tuple[bytes, bytes]:
+    """Our CA's name and key hashes for a CertID (RFC 6960 §4.1.1): its subject's DER and its public key's bits."""
+    certificate = der_x509.Certificate.load(ca_der)
+    key_bits = certificate["tbs_certificate"]["subject_public_key_info"]["public_key"].contents[1:]  # less unused bits
+
+    def digest(data: bytes) -> bytes:
+        hasher = hashes.Hash(HASHES[algorithm_name]())
+        hasher.update(data)
+        return hasher.finalize()
+
+    return digest(certificate["tbs_certificate"]["subject"].dump()), digest(key_bits)
+
+
+@cache
+def ca_der_of(authority) -> bytes:
+    return authority.certificate.public_bytes(serialization.Encoding.DER)
+
+
+def is_ours(cert_id: CertID, authority) -> bool:
+    if cert_id.algorithm not in HASHES:
+        return False
+    return (cert_id.name_hash, cert_id.key_hash) == issuer_hashes(ca_der_of(authority), cert_id.algorithm)
+
+
+def status_of(certificate: Certificate | None) -> Status:
+    if certificate is None:
+        return UNKNOWN
+    if certificate.revoked_at is not None:
+        return Status("revoked", certificate.revoked_at, certificate.revocation_reason or "unspecified")
+    return Status("good")
+
+
+def statuses(serials: set[int]) -> dict[int, Status]:
+    """The status of each of our serials asked, in one query; serials we never issued are missing."""
+    found = Certificate.objects.filter(serial__in=[f"{serial:x}" for serial in serials]).exclude(pem="")
+    found = found.only("serial", "revoked_at", "revocation_reason")
+    return {int(certificate.serial, 16): status_of(certificate) for certificate in found}
+
+
+def whole_seconds(moment: datetime.datetime) -> datetime.datetime:
+    """GeneralizedTime without fractions (RFC 5280 §4.1.2.5.2, which linters apply to OCSP too)."""
+    return moment.astimezone(datetime.UTC).replace(microsecond=0)
+
+
+# Signing. `cryptography` builds the common answer (one CertID, SHA-1 or SHA-2) in C, ~20 times faster than
+# asn1crypto, which builds every other one.
+BUILDER_HASHES = {"sha1", "sha224", "sha256", "sha384", "sha512"}
+BUILDER_STATUS = {
+    "good": x509_ocsp.OCSPCertStatus.GOOD,
+    "revoked": x509_ocsp.OCSPCertStatus.REVOKED,
+    "unknown": x509_ocsp.OCSPCertStatus.UNKNOWN,
+}
+
+
+def sign_one(authority, cert_id: CertID, status: Status, now, nonce: bytes | None = None) -> bytes:
     builder = (
-        ocsp.OCSPResponseBuilder()
+        x509_ocsp.OCSPResponseBuilder()
         .add_response_by_hash(
-            issuer_name_hash=request.issuer_name_hash,
-            issuer_key_hash=request.issuer_key_hash,
-            serial_number=request.serial_number,
-            algorithm=algorithm,
-            cert_status=status,
+            issuer_name_hash=cert_id.name_hash,
+            issuer_key_hash=cert_id.key_hash,
+            serial_number=cert_id.serial,
+            algorithm=HASHES[cert_id.algorithm](),
+            cert_status=BUILDER_STATUS[status.name],
             this_update=now,
             next_update=now + RESPONSE_VALIDITY,
-            revocation_time=revoked_at,
-            revocation_reason=reason,
+            revocation_time=status.revoked_at and whole_seconds(status.revoked_at),
+            revocation_reason=CRL_REASONS.get(status.reason, x509.ReasonFlags.unspecified) if status.reason else None,
         )
-        .responder_id(ocsp.OCSPResponderEncoding.HASH, authority.certificate)
-        .certificates([authority.certificate])
+        .responder_id(x509_ocsp.OCSPResponderEncoding.HASH, authority.certificate)
     )
-    for extension in request.extensions:
-        if isinstance(extension.value, x509.OCSPNonce):
-            builder = builder.add_extension(extension.value, critical=False)
+    if nonce is not None:
+        builder = builder.add_extension(x509.OCSPNonce(nonce), critical=False)
     return authority.sign(builder).public_bytes(serialization.Encoding.DER)
+
+
+def single_response(cert_id: CertID, status: Status, this_update: datetime.datetime):
+    if status.name == "revoked":
+        cert_status = der_ocsp.CertStatus(
+            name="revoked",
+            value={"revocation_time": whole_seconds(status.revoked_at), "revocation_reason": status.reason},
+        )
+    else:
+        cert_status = der_ocsp.CertStatus(name=status.name, value=core.Null())
+    return der_ocsp.SingleResponse(
+        {
+            "cert_id": cert_id.as_asn1(),
+            "cert_status": cert_status,
+            "this_update": this_update,
+            "next_update": this_update + RESPONSE_VALIDITY,
+        }
+    )
+
+
+def sign_many(authority, singles: list, *, produced_at: datetime.datetime, nonce: bytes | None = None) -> bytes:
+    """A successful OCSPResponse of these SingleResponses, signed by the CA (it is its own responder)."""
+    data = {
+        "responder_id": der_ocsp.ResponderId(name="by_key", value=issuer_hashes(ca_der_of(authority), "sha1")[1]),
+        "produced_at": produced_at,
+        "responses": singles,
+    }
+    if nonce is not None:
+        data["response_extensions"] = [{"extn_id": "nonce", "critical": False, "extn_value": nonce}]
+    tbs = der_ocsp.ResponseData(data)
+    basic = der_ocsp.BasicOCSPResponse(
+        {
+            "tbs_response_data": tbs,
+            "signature_algorithm": {"algorithm": authority.signature_algorithm},
+            "signature": authority.sign_data(tbs.dump()),
+        }
+    )
+    return der_ocsp.OCSPResponse(
+        {
+            "response_status": "successful",
+            "response_bytes": {"response_type": "basic_ocsp_response", "response": basic},
+        }
+    ).dump()
+
+
+def error_response(status: str) -> bytes:
+    return der_ocsp.OCSPResponse({"response_status": status}).dump()
+
+
+@dataclass(frozen=True)
+class Signed:
+    """An answer; a pre-produced one also says when it was signed and until when HTTP caches may keep it."""
+
+    der: bytes
+    this_update: datetime.datetime | None = None
+    next_update: datetime.datetime | None = None
+
+
+def signed_now(query: Query, authority) -> Signed:
+    """One SingleResponse per CertID, in the order asked, signed now; the nonce echoed."""
+    serials = [cert_id.serial if is_ours(cert_id, authority) else None for cert_id in query.cert_ids]
+    known = statuses({serial for serial in serials if serial is not None})
+    now = whole_seconds(timezone.now())
+    answers = [known.get(serial, UNKNOWN) for serial in serials]
+    if len(query.cert_ids) == 1 and query.cert_ids[0].algorithm in BUILDER_HASHES:
+        return Signed(sign_one(authority, query.cert_ids[0], answers[0], now, query.nonce))
+    singles = [single_response(cert_id, status, now) for cert_id, status in zip(query.cert_ids, answers, strict=True)]
+    return Signed(sign_many(authority, singles, produced_at=now, nonce=query.nonce))
+
+
+# Pre-produced responses (RFC 6960 §2.5, RFC 5019): one per unexpired certificate and CertID hash below, re-signed
+# when the certificate's revocation is not in it or half of its validity has passed (by the worker every minute,
+# or by the first request that finds it so). Other requests are signed when asked.
+PREPARED_HASHES = ("sha1", "sha256")  # RFC 5019 §2.1.1 clients use SHA-1; OpenSSL's -sha256 and others SHA-256
+
+
+def fresh_responses(now, authority):
+    """The stored responses that may be served as they are: signed by this CA, telling the certificate's
+    revocation as it is now, and younger than half their validity (the rule of re-signing, in one place)."""
+    return PreparedOCSPResponse.objects.filter(
+        Q(revoked=True, certificate__revoked_at__isnull=False) | Q(revoked=False, certificate__revoked_at__isnull=True),
+        issuer_key_hash=issuer_hashes(ca_der_of(authority), "sha1")[1],
+        this_update__gt=now - RESPONSE_VALIDITY / 2,
+    )
+
+
+def prepare(certificate: Certificate, algorithm: str, authority, now) -> PreparedOCSPResponse:
+    """A response for the certificate, signed now (not saved)."""
+    now = whole_seconds(now)
+    name_hash, key_hash = issuer_hashes(ca_der_of(authority), algorithm)
+    cert_id = CertID(algorithm, name_hash, key_hash, int(certificate.serial, 16))
+    status = status_of(certificate)
+    return PreparedOCSPResponse(
+        certificate=certificate,
+        hash_algorithm=algorithm,
+        issuer_key_hash=issuer_hashes(ca_der_of(authority), "sha1")[1],
+        revoked=status.name == "revoked",
+        this_update=now,
+        next_update=now + RESPONSE_VALIDITY,
+        der=sign_one(authority, cert_id, status, now),
+    )
+
+
+def store(prepared: list[PreparedOCSPResponse]) -> None:
+    """Save responses, each replacing the one before for its serial and hash (two hosts may store at once: the
+    later wins, and either tells the truth of when it was signed; a stale one is re-signed at its next use)."""
+    if not prepared:
+        return
+    PreparedOCSPResponse.objects.bulk_create(
+        prepared,  # the certificate and the hash decide which row it replaces
+        update_conflicts=True,
+        unique_fields=["certificate", "hash_algorithm"],
+        update_fields=["issuer_key_hash", "revoked", "this_update", "next_update", "der"],
+    )
+
+
+def prepared_answer(cert_id: CertID, authority) -> Signed | None:
+    """The stored response for one CertID of ours, signed and stored first when it is missing or stale; None for
+    a serial we never issued."""
+    now = timezone.now()
+    serial = f"{cert_id.serial:x}"
+    row = fresh_responses(now, authority).filter(certificate__serial=serial, hash_algorithm=cert_id.algorithm)
+    row = row.values_list("der", "this_update", "next_update").first()
+    if row is not None:
+        return Signed(bytes(row[0]), row[1], row[2])
+    certificate = Certificate.objects.filter(serial=serial).exclude(pem="").first()
+    if certificate is None:
+        return None
+    prepared = prepare(certificate, cert_id.algorithm, authority, now)
+    if certificate.not_after > now:
+        store([prepared])
+    return Signed(prepared.der, prepared.this_update, prepared.next_update)
+
+
+def refresh_prepared(now=None, *, batch: int = 500, limit: int = 50_000) -> int:
+    """The worker's part: sign what is missing or stale (at most `limit` responses a run, so that a run ends within
+    the minute), and forget the responses of expired certificates. Returns how many were signed.
+
+    Nothing is locked while signing: a revocation committed meanwhile makes a response just stored stale, which the
+    next run or request re-signs (fresh_responses compares it with the certificate's row)."""
+    now = now or timezone.now()
+    authority = ca.get_authority()
+    PreparedOCSPResponse.objects.filter(certificate__not_after__lte=now).delete()
+    signed = 0
+    for algorithm in PREPARED_HASHES:
+        fresh = fresh_responses(now, authority).filter(hash_algorithm=algorithm).values("certificate_id")
+        due = Certificate.objects.filter(not_after__gt=now).exclude(pem="").exclude(pk__in=fresh)
+        due = due.only("serial", "revoked_at", "revocation_reason").order_by("pk")[: limit - signed]
+        chunk = []
+        for certificate in due.iterator(chunk_size=batch):
+            chunk.append(prepare(certificate, algorithm, authority, now))
+            if len(chunk) == batch:
+                store(chunk)
+                signed, chunk = signed + len(chunk), []
+        store(chunk)
+        signed += len(chunk)
+    return signed
+
+
+def answer(query: Query, authority) -> Signed:
+    if (
+        len(query.cert_ids) == 1
+        and query.cert_ids[0].algorithm in PREPARED_HASHES
+        and is_ours(query.cert_ids[0], authority)
+    ):
+        # Pre-produced: served without its nonce (RFC 5019; RFC 6960 §4.4.1 makes the nonce optional).
+        prepared = prepared_answer(query.cert_ids[0], authority)
+        if prepared is not None:
+            return prepared
+    return signed_now(query, authority)
+
+
+def respond(request_der: bytes) -> Signed:
+    """The OCSPResponse to a DER OCSPRequest: never raises; a refusal or a failure is logged in one line."""
+    try:
+        return answer(parse_request(request_der), ca.get_authority())
+    except Refused as refusal:
+        logger.info("OCSP request refused (%s): %s", refusal.status, refusal)
+        return Signed(error_response(refusal.status))
+    except Exception as error:  # any failure still answers in OCSP, never with a 500 page
+        logger.error("OCSP responder failed: %s: %s", type(error).__name__, error)  # one line, no traceback
+        return Signed(error_response(INTERNAL_ERROR))

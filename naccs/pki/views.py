@@ -1,28 +1,23 @@
 """Public PKI endpoints: the CA certificate, the CRL, the OCSP responder, and the 取得 page (no portal login)."""
 
 import base64
-import binascii
 
 from cryptography.hazmat.primitives import serialization
 from django.core import signing
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from naccs.terminals.models import Certificate
 
-from . import ca, ocsp
+from . import ca, published
 from .acquisition import AcquisitionRefused, acquire_certificate, rules_context
 from .client_tls import client_address, client_certificate
 from .est import ESTRefused, renew_in_browser, renewal_offer
 from .forms import AcquireForm, PackagePasswordForm
-from .revocation import current_crl
 
-MAX_OCSP_REQUEST = 10_000
 ACQUIRED_SALT = "pki.acquired"
 ACQUIRED_PAGE_SECONDS = 24 * 60 * 60
 
@@ -35,33 +30,31 @@ def ca_certificate(request, pem=False):
     return HttpResponse(certificate.public_bytes(serialization.Encoding.DER), content_type="application/pkix-cert")
 
 
+def http_response(answer: published.Answer) -> HttpResponse:
+    response = HttpResponse(answer.body, status=answer.status)
+    for name, value in answer.headers:
+        response[name] = value
+    return response
+
+
 @require_GET
 def crl(request, pem=False):
-    current = current_crl()
-    der = bytes(current.der)
-    if pem:
-        body = b"-----BEGIN X509 CRL-----\n" + base64.encodebytes(der) + b"-----END X509 CRL-----\n"
-        response = HttpResponse(body, content_type="application/x-pem-file")
-    else:
-        response = HttpResponse(der, content_type="application/pkix-crl")
-    # Caches may keep it until the next update, when a new CRL is due anyway.
-    seconds = max(0, int((current.next_update - timezone.now()).total_seconds()))
-    response["Cache-Control"] = f"public, max-age={min(seconds, 3600)}"
-    response["Expires"] = http_date(current.next_update.timestamp())
-    return response
+    return http_response(
+        published.crl_answer(
+            pem=pem,
+            if_none_match=request.headers.get("If-None-Match"),
+            if_modified_since=request.headers.get("If-Modified-Since"),
+        )
+    )
 
 
 @csrf_exempt  # OCSP clients post DER, not forms; nothing here changes state
 @require_http_methods(["GET", "POST"])
 def ocsp_responder(request, encoded=None):
     if request.method == "POST":
-        body = request.body[:MAX_OCSP_REQUEST]
-    else:
-        try:
-            body = base64.b64decode(encoded or "", validate=False)
-        except (binascii.Error, ValueError):
-            body = b""
-    return HttpResponse(ocsp.respond(body), content_type="application/ocsp-response")
+        return http_response(published.ocsp_answer(request.body[: published.MAX_OCSP_REQUEST], cacheable=False))
+    der = published.ocsp_get_der(encoded or "")
+    return http_response(published.ocsp_answer(der, cacheable=True, if_none_match=request.headers.get("If-None-Match")))
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,11 +1,14 @@
 import subprocess
+import threading
 from datetime import timedelta
+from socketserver import ThreadingMixIn
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from django.utils import timezone
 
-from naccs.pki import acquisition, ca, issuance
+from naccs.pki import acquisition, ca, issuance, published
 from naccs.terminals.models import LogicalTerminal
 
 CODES = ("NAC11110A", "ABCDE00001", "NACCS")
@@ -50,6 +53,23 @@ def write_pem(path, obj):
     return path
 
 
+@pytest.fixture(autouse=True)
+def answers_not_kept(monkeypatch):
+    """Tests that fetch, revoke and fetch again see the revocation at once; the tests of the freshness promise use
+    the production RECENT_SECONDS (`answers_kept`)."""
+    monkeypatch.setattr(published, "RECENT_SECONDS", 0)
+    published.recent_ocsp.clear()
+    published.recent_crl.clear()
+
+
+@pytest.fixture
+def answers_kept(monkeypatch):
+    monkeypatch.setattr(published, "RECENT_SECONDS", PRODUCTION_RECENT_SECONDS)
+
+
+PRODUCTION_RECENT_SECONDS = published.RECENT_SECONDS
+
+
 @pytest.fixture
 def terminal(company):
     return make_terminal(company)
@@ -60,3 +80,26 @@ def renewable(terminal):
     """A terminal whose certificate expires in 15 days: inside the 28-day window."""
     certify(terminal, age_days=350)
     return terminal
+
+
+class ThreadingServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class QuietHandler(WSGIRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def production_server(transactional_db):
+    """What gunicorn serves in production, naccs.wsgi.application (the WSGI fast path for /pki/ocsp and /pki/crl
+    in front of Django), on a local port; returns its base URL."""
+    from naccs.wsgi import application
+
+    server = make_server("127.0.0.1", 0, application, server_class=ThreadingServer, handler_class=QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()

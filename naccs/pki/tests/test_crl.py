@@ -7,6 +7,7 @@ import pytest
 from cryptography import x509
 from django.db import IntegrityError
 from django.utils import timezone
+from django.utils.http import http_date
 from django_tasks_db.models import DBTaskResult
 
 from naccs.pki import revocation
@@ -128,3 +129,90 @@ def test_simultaneous_fetches_after_a_revocation_publish_one_crl(renewable, monk
     assert not errors, errors
     assert {crl.number for crl in results} == {first.number + 1}
     assert CertificateRevocationList.objects.count() == 2
+
+
+def test_the_crl_carries_validators_and_answers_conditional_gets_with_304(renewable, client):
+    response = client.get("/pki/crl")
+    crl = x509.load_der_x509_crl(response.content)
+    assert response["Last-Modified"] == http_date(crl.last_update_utc.timestamp())
+    assert response["Expires"] == http_date(crl.next_update_utc.timestamp())
+    for headers in ({"If-None-Match": response["ETag"]}, {"If-Modified-Since": response["Last-Modified"]}):
+        again = client.get("/pki/crl", headers=headers)
+        assert again.status_code == 304 and again.content == b"" and again["ETag"] == response["ETag"]
+    acquire()  # revokes the previous certificate: a new CRL, whose tag differs
+    changed = client.get("/pki/crl", headers={"If-None-Match": response["ETag"]})
+    assert changed.status_code == 200 and changed["ETag"] != response["ETag"]
+    assert number_of(x509.load_der_x509_crl(changed.content)) == number_of(crl) + 1
+
+
+def test_expired_certificates_leave_the_crl(renewable, client):
+    previous = Certificate.objects.get(terminal=renewable)
+    acquire()
+    assert listed(fetch(client), previous) is not None
+    Certificate.objects.filter(pk=previous.pk).update(not_after=timezone.now() - timedelta(seconds=1))
+    assert listed(x509.load_der_x509_crl(bytes(revocation.rebuild_crl().der)), previous) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_transaction_is_open_while_the_crl_is_signed(renewable, monkeypatch):
+    from django.db import connection
+
+    from naccs.pki import ca
+
+    sign = ca.CertificateAuthority.sign
+    seen = []
+
+    def watching(self, builder):
+        seen.append(connection.in_atomic_block)
+        return sign(self, builder)
+
+    acquire()
+    monkeypatch.setattr(ca.CertificateAuthority, "sign", watching)
+    revocation.rebuild_crl()
+    assert seen == [False]
+
+
+def test_the_unspecified_reason_is_left_out_of_the_entry(renewable):
+    previous = Certificate.objects.get(terminal=renewable)
+    revocation.revoke_certificate(certificate=previous, reason=Certificate.RevocationReason.UNSPECIFIED)
+    entry = listed(x509.load_der_x509_crl(bytes(revocation.rebuild_crl().der)), previous)
+    assert entry is not None and not list(entry.extensions)
+
+
+def test_the_worker_publishes_a_revocation_without_any_fetch(renewable):
+    from naccs.pki.tasks import refresh_revocation_data_task
+
+    first = revocation.current_crl()
+    previous = Certificate.objects.get(terminal=renewable)
+    revocation.revoke_certificate(certificate=previous, reason=Certificate.RevocationReason.KEY_COMPROMISE)
+    result = refresh_revocation_data_task.call()
+    newest = CertificateRevocationList.objects.first()
+    assert result["crl_number"] == newest.number == first.number + 1
+    assert listed(x509.load_der_x509_crl(bytes(newest.der)), previous) is not None
+
+
+def test_the_scheduler_enqueues_the_worker_every_minute():
+    from naccs.center import scheduler
+
+    assert "refresh_revocation_data" in scheduler.tick()
+    assert "refresh_revocation_data" in scheduler.tick()
+    assert DBTaskResult.objects.filter(task_path__endswith="refresh_revocation_data_task").count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_revocation_is_in_the_crl_the_production_server_publishes_within_60_seconds(
+    renewable, production_server, answers_kept
+):
+    import urllib.request
+
+    def served():
+        with urllib.request.urlopen(f"{production_server}/pki/crl", timeout=5) as response:
+            return x509.load_der_x509_crl(response.read())
+
+    served()
+    previous = Certificate.objects.get(terminal=renewable)
+    revocation.revoke_certificate(certificate=previous, reason=Certificate.RevocationReason.KEY_COMPROMISE)
+    started = time.monotonic()
+    while listed(served(), previous) is None:
+        assert time.monotonic() - started < 60
+        time.sleep(0.2)

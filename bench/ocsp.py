@@ -1,0 +1,249 @@
+"""OCSP and CRL throughput: our production server against OpenSSL's own responder on the same CA (issue 17 #4).
+
+    uv run python bench/ocsp.py [--rounds 8] [--duration 2] [--connections 16] [--revoked 1000]
+
+Starts a throw-away PostgreSQL cluster (scripts/with-test-postgres), migrates a fresh database, creates a CA, a
+good and a revoked certificate and `--revoked` more revoked ones (so that the CRL has some size), lets the worker's
+job pre-produce the OCSP responses and publish the CRL, and writes OpenSSL's index of the same certificates. Then:
+- gunicorn (2 workers, production settings, naccs.wsgi) and `openssl ocsp -index … -multi 2` on 127.0.0.1;
+- wrk drives each the same way (same request, same connections), in alternating rounds (who goes first alternates),
+  for: POST of one CertID (SHA-1, no nonce: RFC 5019), GET of the same request in base64, and the CRL next to a
+  static file of the same size that WhiteNoise serves from the same gunicorn.
+Prints the medians over the rounds of requests/s and p95, the median ratio ours / theirs with its range, and the
+median p95 ratio. Targets: OCSP at least 1.0x OpenSSL's throughput with a p95 no higher; CRL at least 0.8x the
+static file.
+"""
+
+import argparse
+import base64
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from pathlib import Path
+from statistics import median
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.pages import ROOT, manage, prepared_environment, run_wrk, start_gunicorn
+
+OURS_PORT, OPENSSL_PORT = 8310, 8311
+PG_PORT = os.environ.get("BENCH_PG_PORT", "54342")
+STATIC_NAME = "bench-crl-same-size.bin"
+
+
+def ensure_postgres() -> None:
+    """Re-run this script inside a throw-away PostgreSQL cluster unless one was given (as bench/pages.py does)."""
+    if os.environ.get("BENCH_DATABASE_URL") or os.environ.get("BENCH_UNDER_PG"):
+        return
+    script = ROOT / "scripts" / "with-test-postgres"
+    env = {**os.environ, "PG_TEST_PORT": PG_PORT, "BENCH_UNDER_PG": "1"}
+    os.execvpe(str(script), [str(script), sys.executable, *sys.argv], env)
+
+
+def prepare(out_dir: str, revoked: int) -> None:
+    """Run inside Django (manage.py shell): the CA, the certificates, the stored answers and OpenSSL's files."""
+    import secrets
+    from datetime import timedelta
+
+    from cryptography.hazmat.primitives import serialization
+    from django.utils import timezone
+
+    from naccs.accounts.models import Company
+    from naccs.pki import ca, issuance, ocsp, revocation
+    from naccs.terminals.models import Certificate, LogicalTerminal
+
+    out = Path(out_dir)
+    authority = ca.get_authority() if ca.exists() else ca.create(key_type="ec")
+    company = Company.objects.create(code="77770000", name="計測用株式会社")
+    terminal = LogicalTerminal.objects.create(
+        company=company, name="77770A", category=LogicalTerminal.Category.SEA,
+        device_type=LogicalTerminal.DeviceType.NET, auth_code1="NAC77770A", auth_code2="ABCDE77770",
+        auth_code3="NACCS",
+    )  # fmt: skip
+    old = issuance.issue_certificate(terminal=terminal, public_key=ca.new_private_key("ec").public_key())
+    good = issuance.issue_certificate(terminal=terminal, public_key=ca.new_private_key("ec").public_key())
+    now = timezone.now()
+    Certificate.objects.bulk_create(
+        Certificate(
+            terminal=terminal, serial=secrets.token_hex(16).lstrip("0"), not_before=now,
+            not_after=now + timedelta(days=300), issued_at=now, revoked_at=now,
+            revocation_reason=Certificate.RevocationReason.SUPERSEDED, pem="-",
+        )
+        for _ in range(revoked)
+    )  # fmt: skip
+    ocsp.refresh_prepared()
+    crl = revocation.rebuild_crl()
+
+    (out / "ca.pem").write_bytes(authority.certificate.public_bytes(serialization.Encoding.PEM))
+    (out / "good.pem").write_text(good.pem)
+    (out / "old.pem").write_text(old.pem)
+    key = serialization.load_pem_private_key((ca.ca_dir() / ca.KEY_FILE).read_bytes(), password=ca.passphrase())
+    descriptor = os.open(out / "ca.key", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                     serialization.NoEncryption()))  # fmt: skip
+    (out / "index.txt").write_text("".join(index_line(certificate) for certificate in Certificate.objects.all()))
+    (out / "crl.size").write_text(str(len(bytes(crl.der))))
+
+
+def index_line(certificate) -> str:
+    """One line of OpenSSL's CA index (status, expiry, revocation, serial in even-length upper hex, file, DN)."""
+    serial = f"{int(certificate.serial, 16):X}"
+    serial = serial.rjust(len(serial) + len(serial) % 2, "0")
+    revoked = f"{certificate.revoked_at:%y%m%d%H%M%SZ}" if certificate.revoked_at else ""
+    status = "R" if certificate.revoked_at else "V"
+    return f"{status}\t{certificate.not_after:%y%m%d%H%M%SZ}\t{revoked}\t{serial}\tunknown\t/CN={certificate.pk}\n"
+
+
+def start_openssl(work: Path, port: int = OPENSSL_PORT) -> subprocess.Popen:
+    server = subprocess.Popen(
+        ["openssl", "ocsp", "-index", "index.txt", "-port", str(port), "-rsigner", "ca.pem", "-rkey",
+         "ca.key", "-CA", "ca.pem", "-multi", "2", "-nmin", "240", "-resp_no_certs", "-resp_key_id", "-ignore_err"],
+        cwd=work, stdout=subprocess.DEVNULL, stderr=(work / "openssl.log").open("wb"),
+    )  # fmt: skip
+    for _ in range(50):
+        check = subprocess.run(
+            ["openssl", "ocsp", "-issuer", "ca.pem", "-cert", "good.pem", "-url", f"http://127.0.0.1:{port}",
+             "-CAfile", "ca.pem", "-no_nonce"],
+            cwd=work, capture_output=True, text=True,
+        )  # fmt: skip
+        if "good.pem: good" in check.stdout:
+            return server
+        time.sleep(0.2)
+    stop(server)
+    raise SystemExit(f"openssl ocsp did not answer: {check.stdout}{check.stderr}{(work / 'openssl.log').read_text()}")
+
+
+def stop(server: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        # The responder and its -multi children: with -multi it makes itself a process group (and gives up when it
+        # leads a session already), and its parent ignores SIGTERM.
+        os.killpg(server.pid, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError):
+        server.kill()
+    server.wait()
+
+
+def verify(work: Path, url: str) -> None:
+    """Both responders must give verified, right answers before they are timed."""
+    for name, status in (("good.pem", "good"), ("old.pem", "revoked")):
+        result = subprocess.run(
+            ["openssl", "ocsp", "-issuer", "ca.pem", "-cert", name, "-url", url, "-CAfile", "ca.pem", "-no_nonce"],
+            cwd=work, capture_output=True, text=True,
+        )  # fmt: skip
+        if f"{name}: {status}" not in result.stdout or "Response verify OK" not in result.stderr:
+            raise SystemExit(f"{url} gave a wrong answer for {name}: {result.stdout}{result.stderr}")
+
+
+def compare(label: str, ours: tuple, theirs: tuple, args, before_theirs=lambda: None) -> str:
+    """Alternating rounds of wrk on (url, script env) pairs; one summary line. `before_theirs` runs before each run
+    of the other side, outside the measured time."""
+
+    def run(target, duration):
+        if target is theirs:
+            before_theirs()
+        return run_wrk_with(*target, duration, args.connections)
+
+    run(ours, 1), run(theirs, 1)
+    rounds = []
+    for number in range(args.rounds):
+        pair = (ours, theirs) if number % 2 == 0 else (theirs, ours)
+        results = {id(target): run(target, args.duration) for target in pair}
+        rounds.append((results[id(ours)], results[id(theirs)]))
+    ratios = [mine["rps"] / other["rps"] for mine, other in rounds]
+    errors = sum(mine["errors"] + other["errors"] for mine, other in rounds)
+    return (
+        f"{label:<26} {median(m['rps'] for m, _ in rounds):9.0f} {median(m['p95_us'] for m, _ in rounds) / 1000:7.2f} "
+        f"{median(o['rps'] for _, o in rounds):9.0f} {median(o['p95_us'] for _, o in rounds) / 1000:7.2f} "
+        f"{median(ratios):6.2f} {min(ratios):5.2f}–{max(ratios):.2f} "
+        f"{median(m['p95_us'] / o['p95_us'] for m, o in rounds):9.2f} {errors:6d}"
+    )
+
+
+def run_wrk_with(url: str, env: dict | None, duration: int, connections: int) -> dict:
+    """run_wrk, or with bench/ocsp_post.lua (a POST of the DER file in OCSP_REQUEST) when `env` names one."""
+    url = url() if callable(url) else url
+    if not env:
+        return run_wrk(url, None, duration, connections)
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "-s", str(ROOT / "bench" / "ocsp_post.lua"), url]
+    output = subprocess.run(command, check=True, capture_output=True, text=True, env={**os.environ, **env}).stdout
+    line = next(line for line in output.splitlines() if line.startswith("BENCH "))
+    figures = {key: int(value) for key, value in (pair.split("=") for pair in line[6:].split())}
+    figures["rps"] = figures["requests"] / (figures["duration_us"] / 1e6)
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=8)
+    parser.add_argument("--duration", type=int, default=2, help="seconds of each run (default 2)")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--revoked", type=int, default=1000, help="revoked certificates besides the two measured")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is missing: apt-get install wrk")
+    ensure_postgres()
+
+    var_dir, env = prepared_environment(prefix="naccs-bench-ocsp-", steps=f"a CA and {args.revoked} revocations")
+    work = Path(tempfile.mkdtemp(prefix="naccs-bench-ocsp-files-"))
+    static_copy = ROOT / "staticfiles" / STATIC_NAME
+    try:
+        manage(env, "shell", "-c", f"from bench.ocsp import prepare; prepare({str(work)!r}, {args.revoked})")
+        size = int((work / "crl.size").read_text())
+        static_copy.write_bytes(os.urandom(size))  # WhiteNoise indexes STATIC_ROOT when gunicorn starts
+        subprocess.run(["openssl", "ocsp", "-issuer", "ca.pem", "-cert", "good.pem", "-no_nonce", "-reqout",
+                        "request.der"], cwd=work, check=True, capture_output=True)  # fmt: skip
+        encoded = urllib.parse.quote(base64.b64encode((work / "request.der").read_bytes()).decode(), safe="")
+        responder = [start_openssl(work), OPENSSL_PORT]
+
+        def fresh_responder():
+            """OpenSSL 3.0's responder stops answering after a wrk run of 16 connections (its two children stay
+            blocked on connections wrk left), so each run of it gets a new one, on the next port of 8311-8319 (the
+            old port stays taken for a while)."""
+            stop(responder[0])
+            port = OPENSSL_PORT + (responder[1] - OPENSSL_PORT + 1) % 9
+            responder[:] = [start_openssl(work, port), port]
+
+        def theirs_at(path):
+            return lambda: f"http://127.0.0.1:{responder[1]}{path}"
+
+        try:
+            ours_server = start_gunicorn(env, OURS_PORT)
+        except BaseException:
+            stop(responder[0])
+            raise
+        try:
+            ours, theirs = f"http://127.0.0.1:{OURS_PORT}", f"http://127.0.0.1:{OPENSSL_PORT}"
+            verify(work, f"{ours}/pki/ocsp")
+            verify(work, theirs)
+            post_env = {"OCSP_REQUEST": str(work / "request.der"), "P95_LUA": str(ROOT / "bench" / "p95.lua")}
+            print(f"{args.rounds} rounds of {args.duration} s, wrk -t2 -c{args.connections}; CRL {size:,} bytes "
+                  f"({args.revoked + 1:,} entries)", flush=True)  # fmt: skip
+            print(f"{'':<26} {'ours/s':>9} {'p95 ms':>7} {'other/s':>9} {'p95 ms':>7} {'ratio':>6} {'range':>10} "
+                  f"{'p95 ratio':>9} {'errors':>6}", flush=True)  # fmt: skip
+            print(compare("OCSP POST vs openssl", (f"{ours}/pki/ocsp", post_env), (theirs_at("/"), post_env), args,
+                          fresh_responder),
+                  flush=True)  # fmt: skip
+            print(compare("OCSP GET vs openssl", (f"{ours}/pki/ocsp/{encoded}", None), (theirs_at(f"/{encoded}"), None),
+                          args, fresh_responder), flush=True)  # fmt: skip
+            print(compare("CRL vs same-size static", (f"{ours}/pki/crl", None), (f"{ours}/static/{STATIC_NAME}", None),
+                          args), flush=True)  # fmt: skip
+        finally:
+            stop(responder[0])
+            ours_server.terminate()
+            ours_server.wait()
+    finally:
+        static_copy.unlink(missing_ok=True)
+        if not os.environ.get("BENCH_KEEP"):
+            shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(var_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,15 @@
+"""Background jobs of the CA (django-tasks; enqueued by the center's scheduler every minute)."""
+
+from django_tasks import task
+
+from . import ca, ocsp, revocation
+
+
+@task()
+def refresh_revocation_data_task() -> dict:
+    """Keep what /pki/ocsp and /pki/crl serve ready: the pre-produced OCSP responses that are missing or due, and
+    a CRL that lists every revocation (so a revocation is published within a minute even if nobody fetches)."""
+    if not ca.exists():
+        return {"skipped": "no CA"}
+    signed = ocsp.refresh_prepared()
+    return {"ocsp_signed": signed, "crl_number": revocation.current_crl().number}

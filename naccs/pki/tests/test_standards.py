@@ -1,0 +1,96 @@
+"""Issue 17 #5: what the production server really serves passes pkilint (no finding at WARNING or above) and is
+verified by `openssl ocsp -CAfile ca.pem -issuer ca.pem -cert … -url …`."""
+
+import shutil
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.x509 import ocsp
+
+from naccs.pki import ocsp as responder
+from naccs.terminals.models import Certificate
+
+from .conftest import acquire, openssl
+
+BIN = Path(sys.executable).parent
+
+
+def pkilint(tool: str, *args: str) -> str:
+    """Findings at WARNING or above, one a line ("" when none)."""
+    command = [str(BIN / tool) if (BIN / tool).exists() else shutil.which(tool), *args]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert "Traceback" not in result.stderr, result.stderr
+    return result.stdout.strip()
+
+
+def get(url: str, data: bytes | None = None) -> bytes:
+    headers = {"Content-Type": "application/ocsp-request"} if data else {}
+    with urllib.request.urlopen(urllib.request.Request(url, data=data, headers=headers), timeout=5) as response:
+        return response.read()
+
+
+@pytest.fixture
+def served(renewable, production_server, tmp_path):
+    """ca.pem / ca.der, old.pem (revoked) and new.pem (good) as the production server serves and issues them."""
+    old = Certificate.objects.get(terminal=renewable)
+    new = acquire().certificate
+    (tmp_path / "ca.der").write_bytes(get(f"{production_server}/pki/ca"))
+    (tmp_path / "ca.pem").write_bytes(get(f"{production_server}/pki/ca.pem"))
+    (tmp_path / "old.pem").write_text(old.pem)
+    (tmp_path / "new.pem").write_text(new.pem)
+    return production_server
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_ca_and_issued_certificates_pass_pkilint(served, tmp_path):
+    for name in ("ca.der", "old.pem", "new.pem"):
+        assert pkilint("lint_pkix_cert", "lint", "-s", "WARNING", str(tmp_path / name)) == "", name
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_served_crl_passes_pkilint(served, tmp_path):
+    (tmp_path / "crl.der").write_bytes(get(f"{served}/pki/crl"))
+    assert x509.load_der_x509_crl((tmp_path / "crl.der").read_bytes())  # lists the superseded certificate
+    assert pkilint("lint_crl", "lint", "-t", "CRL", "-p", "PKIX", "-s", "WARNING", str(tmp_path / "crl.der")) == ""
+
+
+def ocsp_request(tmp_path, name, algorithm) -> bytes:
+    leaf = x509.load_pem_x509_certificate((tmp_path / name).read_bytes())
+    issuer = x509.load_pem_x509_certificate((tmp_path / "ca.pem").read_bytes())
+    request = ocsp.OCSPRequestBuilder().add_certificate(leaf, issuer, algorithm).build()
+    return request.public_bytes(serialization.Encoding.DER)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_kind_of_served_ocsp_response_passes_pkilint(served, tmp_path):
+    responder.refresh_prepared()
+    never_issued = ocsp_request(tmp_path, "new.pem", hashes.SHA1())[:-1] + b"\x01"  # the serial's last octet
+    answers = {
+        "prepared-good": get(f"{served}/pki/ocsp", ocsp_request(tmp_path, "new.pem", hashes.SHA1())),
+        "prepared-revoked": get(f"{served}/pki/ocsp", ocsp_request(tmp_path, "old.pem", hashes.SHA256())),
+        "signed-now-unknown": get(f"{served}/pki/ocsp", never_issued),
+    }
+    asked_two = openssl("ocsp", "-issuer", "ca.pem", "-sha3-256", "-cert", "old.pem", "-cert", "new.pem",
+                        "-reqout", "two.der", cwd=tmp_path)  # fmt: skip
+    assert (tmp_path / "two.der").exists(), asked_two.stderr
+    answers["signed-now-two-sha3"] = get(f"{served}/pki/ocsp", (tmp_path / "two.der").read_bytes())
+    for label, der in answers.items():
+        (tmp_path / f"{label}.der").write_bytes(der)
+        assert ocsp.load_der_ocsp_response(der).response_status == ocsp.OCSPResponseStatus.SUCCESSFUL, label
+        assert pkilint("lint_ocsp_response", "lint", "-s", "WARNING", str(tmp_path / f"{label}.der")) == "", label
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("options", [(), ("-sha256",), ("-no_nonce",), ("-md5",)])
+def test_openssl_verifies_every_served_response(served, tmp_path, options):
+    responder.refresh_prepared()
+    for name, status in (("new.pem", "good"), ("old.pem", "revoked")):
+        result = openssl("ocsp", "-CAfile", "ca.pem", "-issuer", "ca.pem", *options, "-cert", name,
+                         "-url", f"{served}/pki/ocsp", cwd=tmp_path)  # fmt: skip
+        assert "Response verify OK" in result.stderr, result.stdout + result.stderr
+        assert f"{name}: {status}" in result.stdout
