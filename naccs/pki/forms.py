@@ -1,4 +1,5 @@
-"""The 取得 form: terminal name, 認証コード1–3 and the PKCS#12 password typed twice."""
+"""The 取得 forms: terminal name, 認証コード1–3 and the PKCS#12 password typed twice (the anonymous 取得 page), or the
+password alone (the signed-in 取得 of 契約内容の確認)."""
 
 import unicodedata
 
@@ -19,11 +20,9 @@ def code_field(label, max_length, **kwargs):
     )
 
 
-class AcquireForm(forms.Form):
-    terminal_name = code_field("論理端末名", 6, help_text="半角英数字6桁　例）11110A")
-    auth_code1 = code_field("認証コード1", 16)
-    auth_code2 = code_field("認証コード2", 16)
-    auth_code3 = code_field("認証コード3", 16)
+class CertificatePasswordForm(forms.Form):
+    """The PKCS#12 password typed twice: all that the signed-in 取得 of 契約内容の確認 asks."""
+
     password = forms.CharField(
         label="証明書ファイルのパスワード",
         help_text=f"取得するファイル(.p12)を開くときのパスワードです。{MIN_PASSWORD_LENGTH}文字以上、半角英数字記号",
@@ -37,6 +36,30 @@ class AcquireForm(forms.Form):
         max_length=128,
         error_messages={"required": "証明書ファイルのパスワード（確認用）を入力してください。"},
     )
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not password.isascii() or not password.isprintable():
+            raise forms.ValidationError("パスワードは半角英数字記号で入力してください。")
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise forms.ValidationError(f"パスワードは{MIN_PASSWORD_LENGTH}文字以上で入力してください。")
+        return password
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("password_confirm") and data["password"] != data["password_confirm"]:
+            self.add_error("password_confirm", "確認用のパスワードが一致しません。")
+        return data
+
+
+class AcquireForm(CertificatePasswordForm):
+    """The anonymous 取得 page: the terminal is known by its name and 認証コード1–3."""
+
+    terminal_name = code_field("論理端末名", 6, help_text="半角英数字6桁　例）11110A")
+    auth_code1 = code_field("認証コード1", 16)
+    auth_code2 = code_field("認証コード2", 16)
+    auth_code3 = code_field("認証コード3", 16)
+    field_order = ["terminal_name", "auth_code1", "auth_code2", "auth_code3", "password", "password_confirm"]
 
     def _normalised(self, name):
         # 全角 letters and digits typed by mistake are unambiguous; names and codes are upper-case ASCII.
@@ -53,17 +76,3 @@ class AcquireForm(forms.Form):
 
     def clean_auth_code3(self):
         return self._normalised("auth_code3")
-
-    def clean_password(self):
-        password = self.cleaned_data["password"]
-        if not password.isascii() or not password.isprintable():
-            raise forms.ValidationError("パスワードは半角英数字記号で入力してください。")
-        if len(password) < MIN_PASSWORD_LENGTH:
-            raise forms.ValidationError(f"パスワードは{MIN_PASSWORD_LENGTH}文字以上で入力してください。")
-        return password
-
-    def clean(self):
-        data = super().clean()
-        if data.get("password") and data.get("password_confirm") and data["password"] != data["password_confirm"]:
-            self.add_error("password_confirm", "確認用のパスワードが一致しません。")
-        return data
