@@ -297,7 +297,7 @@ ACQUIRE_ATTEMPT_LIMIT = env_int("ACQUIRE_ATTEMPT_LIMIT", 5)
 ACQUIRE_ADDRESS_ATTEMPT_LIMIT = env_int("ACQUIRE_ADDRESS_ATTEMPT_LIMIT", 20)
 ACQUIRE_TERMINAL_ATTEMPT_LIMIT = env_int("ACQUIRE_TERMINAL_ATTEMPT_LIMIT", 50)
 ACQUIRE_ATTEMPT_WINDOW_MINUTES = env_int("ACQUIRE_ATTEMPT_WINDOW_MINUTES", 15)
-# The counts of failed 取得 and logins (audit.FailureCount) are kept this long, then deleted by the daily task.
+# The counts of failed 取得 and logins (accounts.FailureCount) are kept this long, then deleted by the daily task.
 FAILURE_COUNT_RETENTION_DAYS = env_int("FAILURE_COUNT_RETENTION_DAYS", 90)
 
 # 再発行希望日: at most this many days ahead.

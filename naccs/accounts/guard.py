@@ -1,6 +1,6 @@
 """Every password check of the portal (login and password change) goes through `check_password`.
 
-Before anything is hashed, the attempt is counted against two limits (naccs/audit/limits.py): failures per client
+Before anything is hashed, the attempt is counted against two limits (naccs/accounts/limits.py): failures per client
 address (a flood of random 利用者ID from one address stops there, unhashed) and failures per 利用者ID from any address
 (slower: a guess spread over many addresses). django-axes then refuses a (利用者ID, address) locked after five wrong
 passwords, still before hashing. At most PASSWORD_CHECKS_AT_ONCE checks hash at once in one process: argon2 takes
@@ -14,7 +14,7 @@ import threading
 from django.conf import settings
 from django.contrib.auth import authenticate
 
-from naccs.audit import limits
+from naccs.accounts import limits
 from naccs.lib.client_address import client_address
 
 BY_ADDRESS = limits.Limit("login.address", "LOGIN_ADDRESS_FAILURE_LIMIT", "LOGIN_ADDRESS_WINDOW_MINUTES")

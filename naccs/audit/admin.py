@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.http import HttpResponse
 from django.utils import timezone
 
-from .models import AuditEvent, FailureCount
+from .models import AuditEvent
 
 CSV_FIELDS = [
     "created_at",
@@ -61,22 +61,3 @@ class AuditEventAdmin(admin.ModelAdmin):
                 ]
             )
         return response
-
-
-@admin.register(FailureCount)
-class FailureCountAdmin(admin.ModelAdmin):
-    """The counts of failed anonymous 取得 and logins per key and window (the rate limits' rows), read-only."""
-
-    list_display = ["window_start", "scope", "key", "failures", "refused"]
-    list_filter = ["scope", "window_start"]
-    search_fields = ["key"]
-    date_hierarchy = "window_start"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -10,7 +10,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from naccs.audit.tasks import prune_task
+from naccs.accounts.tasks import prune_task
 from naccs.lib.business_days import is_business_day
 from naccs.mailer.tasks import deliver_due_mail
 

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from naccs.audit import limits
+from naccs.accounts import limits
 from naccs.terminals.models import Certificate, LogicalTerminal, ReplacedAuthCode
 from naccs.terminals.renewal import in_renewal_window, renewal_window_opens_on, renewal_window_text
 
@@ -116,7 +116,7 @@ def check_renewal_window(unrevoked: list[Certificate], now) -> None:
 def acquire_certificate(*, terminal_name: str, auth_codes, password: str, client_address: str) -> Acquired:
     """The anonymous 取得 (the 取得 page): the terminal's name and its three 認証コード, within the limits above.
 
-    A refusal is counted (audit.FailureCount, per terminal, address and window) rather than written as an audit row
+    A refusal is counted (accounts.FailureCount, per terminal, address and window) rather than written as an audit row
     of its own, and logged with its reason."""
     attempt = take_anonymous_attempt(terminal_name=terminal_name, client_address=client_address)
     auth_codes = tuple(auth_codes)

@@ -6,10 +6,9 @@ from django.contrib.auth.hashers import Argon2PasswordHasher, make_password
 from django.test import Client
 
 from conftest import PASSWORD
-from naccs.accounts import guard
+from naccs.accounts import guard, limits
 from naccs.accounts.hashers import PortalArgon2PasswordHasher
 from naccs.accounts.models import User
-from naccs.audit import limits
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,8 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from django.utils import timezone
 
-from naccs.audit.models import AuditEvent, FailureCount
+from naccs.accounts.models import FailureCount
+from naccs.audit.models import AuditEvent
 from naccs.pki import acquisition, pickups
 from naccs.pki.models import CertificatePickup
 from naccs.terminals.models import Certificate

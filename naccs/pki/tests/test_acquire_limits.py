@@ -6,8 +6,8 @@ import threading
 import pytest
 from django.db import connection
 
-from naccs.audit import limits
-from naccs.audit.models import FailureCount
+from naccs.accounts import limits
+from naccs.accounts.models import FailureCount
 from naccs.pki import acquisition
 from naccs.tests.helpers import at_once
 

@@ -5,7 +5,8 @@ import pytest
 from cryptography.hazmat.primitives.serialization import pkcs12
 from django.utils import timezone
 
-from naccs.audit.models import AuditEvent, FailureCount
+from naccs.accounts.models import FailureCount
+from naccs.audit.models import AuditEvent
 from naccs.terminals.models import Certificate
 
 from .conftest import CODES, P12_PASSWORD, certify

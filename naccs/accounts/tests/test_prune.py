@@ -8,8 +8,8 @@ from axes.models import AccessAttempt, AccessLog
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from naccs.audit import tasks
-from naccs.audit.models import FailureCount
+from naccs.accounts import tasks
+from naccs.accounts.models import FailureCount
 from naccs.center import scheduler
 
 pytestmark = pytest.mark.django_db
