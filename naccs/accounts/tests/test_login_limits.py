@@ -1,14 +1,18 @@
 """Issue 13 items 1, 4–6: login limits by the real client address before any hashing, a lock per (利用者ID, address)
 with a slower one per 利用者ID, bounded hashing, argon2 at OWASP's minimum, and the password change counted alike."""
 
+import uuid
+
 import pytest
 from django.contrib.auth.hashers import Argon2PasswordHasher, make_password
-from django.test import Client
+from django.db import connection
+from django.test import Client, RequestFactory
 
 from conftest import PASSWORD
 from naccs.accounts import guard, limits
 from naccs.accounts.hashers import PortalArgon2PasswordHasher
 from naccs.accounts.models import User
+from naccs.tests.helpers import at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -130,3 +134,19 @@ def test_a_hash_with_djangos_parameters_verifies_and_is_upgraded_at_login(client
     User.objects.filter(pk=user.pk).update(password=old)
     assert log_in(client).status_code == 302
     assert "m=19456,t=2,p=1" in User.objects.get(pk=user.pk).password
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_thirty_simultaneous_failed_logins_from_one_address_hash_at_most_the_limit(settings, hashings):
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 5
+    settings.PASSWORD_CHECK_WAIT_SECONDS = 60
+
+    def wrong_login():
+        request = RequestFactory().post(LOGIN, REMOTE_ADDR="203.0.113.66")
+        return guard.check_password(request, f"random-{uuid.uuid4().hex[:8]}", "wrong")
+
+    results, errors = at_once(wrong_login, count=30)
+    assert results == [None] * len(results)
+    assert all(isinstance(error, guard.PasswordCheckRefused) for error in errors), errors
+    assert len(results) <= 5 and len(hashings) == len(results)
