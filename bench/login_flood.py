@@ -37,7 +37,7 @@ from bench.pages import ROOT, ensure_postgres, manage, prepared_environment, pyt
 
 REAL_USER = ("demo", "demo-pass-2026")
 REAL_ADDRESS = "192.0.2.200"
-TABLES = ["audit_failurecount", "audit_auditevent", "axes_accessattempt", "axes_accesslog", "django_session"]
+TABLES = ["accounts_failurecount", "audit_auditevent", "axes_accessattempt", "axes_accesslog", "django_session"]
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
