@@ -12,7 +12,8 @@ client the proxy saw. Four floods of --duration seconds each:
   limits by address, every request hashes);
 - 取得, one address and many addresses: random terminal names and wrong codes.
 
-Meanwhile a real user (demo) logs in and out from 192.0.2.200 once a second. Prints for each flood the requests and
+Meanwhile a real user (demo) logs in and out once a second in the browser they logged in from before (192.0.2.200,
+with its device cookie), and once a second in a new browser (192.0.2.201). Prints for each flood the requests and
 their answers, the workers' resident memory (RSS, sampled every 0.2 s: before, peak), the real user's login times,
 and how many rows the database gained (issue 13 items 4 and 10: memory bounded, the real user in under 1 s, the
 database growing by a bounded amount).
@@ -37,6 +38,8 @@ from bench.pages import ROOT, ensure_postgres, manage, prepared_environment, pyt
 
 REAL_USER = ("demo", "demo-pass-2026")
 REAL_ADDRESS = "192.0.2.200"
+REAL_ADDRESS_NEW_BROWSER = "192.0.2.201"
+REAL_BROWSER: dict[str, str] = {}  # the real user's cookies, kept from one login to the next as a browser keeps them
 TABLES = ["accounts_failurecount", "audit_auditevent", "axes_accessattempt", "axes_accesslog", "django_session"]
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
@@ -105,9 +108,12 @@ def failed_acquire(browser: Browser) -> int:
     return status
 
 
-def real_login(port: int) -> tuple[float, int]:
-    """The real user logs in (timed: the POST) and out again; returns (seconds, status of the POST)."""
-    browser = Browser(port, REAL_ADDRESS)
+def real_login(port: int, cookies: dict | None = None, address: str = REAL_ADDRESS) -> tuple[float, int]:
+    """The real user logs in (timed: the POST) and out again, in a browser with `cookies` (kept: its device cookie)
+    or a new one; returns (seconds, status of the POST)."""
+    browser = Browser(port, address)
+    if cookies is not None:
+        browser.cookies = cookies
     _, page = browser.request("GET", "/accounts/login/")
     form = {"username": REAL_USER[0], "password": REAL_USER[1], "csrfmiddlewaretoken": TOKEN.search(page)[1]}
     start = time.perf_counter()
@@ -147,7 +153,7 @@ def flood(port: int, master: int, *, threads: int, duration: float, action, many
     stop = threading.Event()
     statuses: dict[int, int] = {}
     lock = threading.Lock()
-    login_times, peak = [], {"total": 0.0, "worker": 0.0}
+    login_times, new_browser_times, peak = [], [], {"total": 0.0, "worker": 0.0}
 
     def attacker(number: int):
         browser = Browser(port, "203.0.113.66")
@@ -163,7 +169,12 @@ def flood(port: int, master: int, *, threads: int, duration: float, action, many
 
     def real_user():
         while not stop.is_set():
-            login_times.append(real_login(port))
+            login_times.append(real_login(port, REAL_BROWSER))
+            stop.wait(1)
+
+    def real_user_in_a_new_browser():
+        while not stop.is_set():
+            new_browser_times.append(real_login(port, address=REAL_ADDRESS_NEW_BROWSER))
             stop.wait(1)
 
     def sampler():
@@ -175,32 +186,33 @@ def flood(port: int, master: int, *, threads: int, duration: float, action, many
 
     before = rss_mib(worker_pids(master))
     running = [threading.Thread(target=attacker, args=(n,)) for n in range(threads)]
-    running += [threading.Thread(target=real_user), threading.Thread(target=sampler)]
+    running += [threading.Thread(target=target) for target in (real_user, real_user_in_a_new_browser, sampler)]
     for thread in running:
         thread.start()
     time.sleep(duration)
     stop.set()
     for thread in running:
         thread.join(120)
-    return {"statuses": statuses, "before": before, "peak": peak, "logins": login_times}
+    return {"statuses": statuses, "before": before, "peak": peak, "logins": login_times, "new": new_browser_times}
 
 
 def report(label: str, result: dict, rows_before: dict, rows_after: dict, duration: float) -> None:
     total = sum(result["statuses"].values())
     answers = ", ".join(f"{status or 'error'}: {count}" for status, count in sorted(result["statuses"].items()))
-    times = [elapsed for elapsed, _ in result["logins"]]
-    ok = sum(1 for _, status in result["logins"] if status == 302)
     print(f"\n## {label}")
     print(f"requests: {total} ({total / duration:.0f}/s); answers {answers}")
     print(
         f"worker RSS MiB: before {' + '.join(f'{size:.0f}' for size in result['before'])}, "
         f"peak total {result['peak']['total']:.0f}, peak of one worker {result['peak']['worker']:.0f}"
     )
-    if times:
-        print(
-            f"real user's login: {ok}/{len(times)} logged in; median {median(times) * 1000:.0f} ms, "
-            f"max {max(times) * 1000:.0f} ms"
-        )
+    for who, logins in (("in their browser (device cookie)", result["logins"]), ("in a new browser", result["new"])):
+        times = [elapsed for elapsed, _ in logins]
+        ok = sum(1 for _, status in logins if status == 302)
+        if times:
+            print(
+                f"real user's login {who}: {ok}/{len(times)} logged in; median {median(times) * 1000:.0f} ms, "
+                f"max {max(times) * 1000:.0f} ms"
+            )
     growth = {table: rows_after[table] - rows_before[table] for table in rows_after}
     print("database growth: " + ", ".join(f"{table} +{count}" for table, count in growth.items()))
 
@@ -230,7 +242,7 @@ def main() -> None:
     try:
         wait_until_up(f"http://127.0.0.1:{args.port}/accounts/login/")
         for _ in range(4):  # every worker has served a login and a 取得 page before the figures start
-            real_login(args.port)
+            real_login(args.port, REAL_BROWSER)
             Browser(args.port, REAL_ADDRESS).request("GET", "/pki/acquire/")
         floods = [
             ("login", "login flood, one address", failed_login, False),

@@ -209,10 +209,14 @@ LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 30)
 LOGIN_ADDRESS_WINDOW_MINUTES = env_int("LOGIN_ADDRESS_WINDOW_MINUTES", 15)
 LOGIN_USER_FAILURE_LIMIT = env_int("LOGIN_USER_FAILURE_LIMIT", 50)
 LOGIN_USER_WINDOW_MINUTES = env_int("LOGIN_USER_WINDOW_MINUTES", 30)
+# A browser with a device cookie for the 利用者ID (an earlier login) is under neither of those two: its own failures
+# are counted instead, this many per LOGIN_USER_WINDOW_MINUTES (django-axes' lock per address still applies).
+LOGIN_DEVICE_FAILURE_LIMIT = env_int("LOGIN_DEVICE_FAILURE_LIMIT", 10)
 # At most this many password checks at once in one process (argon2 takes 19 MiB and a core's worth of time each);
-# a request that waits longer than PASSWORD_CHECK_WAIT_SECONDS for its turn is asked to retry.
+# a request that waits longer than PASSWORD_CHECK_WAIT_SECONDS for its turn is asked to retry (a thread kept waiting
+# serves no other page meanwhile).
 PASSWORD_CHECKS_AT_ONCE = env_int("PASSWORD_CHECKS_AT_ONCE", 2)
-PASSWORD_CHECK_WAIT_SECONDS = env_int("PASSWORD_CHECK_WAIT_SECONDS", 5)
+PASSWORD_CHECK_WAIT_SECONDS = env_int("PASSWORD_CHECK_WAIT_SECONDS", 1)
 
 LANGUAGE_CODE = "ja"
 LOCALE_PATHS = [BASE_DIR / "locale"]

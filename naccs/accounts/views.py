@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from . import guard
 from .forms import LoginForm, PortalPasswordChangeForm
 
 
@@ -27,6 +28,11 @@ class LoginView(RefusedStatusMixin, auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        guard.remember_device(response, form.get_user())
+        return response
 
 
 @require_POST

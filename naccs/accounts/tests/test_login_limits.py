@@ -150,3 +150,71 @@ def test_thirty_simultaneous_failed_logins_from_one_address_hash_at_most_the_lim
     assert results == [None] * len(results)
     assert all(isinstance(error, guard.PasswordCheckRefused) for error in errors), errors
     assert len(results) <= 5 and len(hashings) == len(results)
+
+
+def logged_in_before(user):
+    """The real user's browser: it has logged in as them before (and out again), so it carries their device cookie."""
+    browser = Client()
+    assert log_in(browser).status_code == 302
+    browser.post("/accounts/logout/")
+    return browser
+
+
+def test_a_login_gives_the_browser_a_device_cookie_for_that_id(user):
+    browser = logged_in_before(user)
+    cookie = browser.cookies[guard.DEVICE_COOKIE]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+    assert cookie["max-age"] == 365 * 24 * 60 * 60
+
+
+def test_the_real_users_browser_gets_past_a_flood_from_its_own_address(user, settings):
+    browser = logged_in_before(user)
+    flood = Client()
+    for number in range(settings.LOGIN_ADDRESS_FAILURE_LIMIT):
+        log_in(flood, username=f"random{number}", password="wrong")
+    assert log_in(Client()).status_code == 429  # a browser the user never logged in from: stopped with the flood
+    assert log_in(browser).status_code == 302
+
+
+def test_the_real_users_browser_is_not_stopped_by_the_limit_per_user(user, settings):
+    settings.LOGIN_USER_FAILURE_LIMIT = 12
+    browser = logged_in_before(user)
+    for number in range(12):
+        log_in(Client(), password="wrong", REMOTE_ADDR=f"198.51.100.{number}")
+    assert log_in(Client(), REMOTE_ADDR="192.0.2.10").status_code == 429
+    assert log_in(browser, REMOTE_ADDR="192.0.2.10").status_code == 302
+
+
+def test_a_device_cookie_of_another_id_or_a_forged_one_counts_for_nothing(user, make_user, company, settings):
+    settings.LOGIN_USER_FAILURE_LIMIT = 3
+    make_user("other", company=company)
+    browser = logged_in_before(user)
+    for number in range(3):
+        log_in(Client(), username="other", password="wrong", REMOTE_ADDR=f"198.51.100.{number}")
+    assert log_in(browser, username="other").status_code == 429
+    forged = Client()
+    forged.cookies[guard.DEVICE_COOKIE] = browser.cookies[guard.DEVICE_COOKIE].value[:-2] + "xx"
+    for number in range(3):
+        log_in(Client(), password="wrong", REMOTE_ADDR=f"198.51.100.{number}")
+    assert log_in(forged).status_code == 429
+
+
+def test_failures_with_a_device_cookie_are_counted_against_it(user, settings):
+    browser = logged_in_before(user)
+    # Two per address, so that django-axes' lock per address never comes into it.
+    for number in range(settings.LOGIN_DEVICE_FAILURE_LIMIT):
+        log_in(browser, password="wrong", REMOTE_ADDR=f"198.51.100.{number // 2}")
+    response = log_in(browser, REMOTE_ADDR="192.0.2.10")
+    assert response.status_code == 429 and "このブラウザからのログイン" in response.content.decode()
+
+
+def test_the_real_users_browser_has_a_hashing_slot_of_its_own(user, settings, hashings):
+    browser = logged_in_before(user)
+    settings.PASSWORD_CHECK_WAIT_SECONDS = 0
+    held = [guard.PASSWORD_CHECKS.acquire(blocking=False) for _ in range(settings.PASSWORD_CHECKS_AT_ONCE)]
+    try:
+        assert log_in(Client()).status_code == 503
+        assert log_in(browser).status_code == 302
+    finally:
+        for _ in held:
+            guard.PASSWORD_CHECKS.release()
