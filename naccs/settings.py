@@ -147,7 +147,9 @@ AUTHENTICATION_BACKENDS = [
 ]
 
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    # argon2id with OWASP's minimum (19 MiB, 2 passes, 1 lane) instead of Django's 100 MiB and 8 lanes: a flood of
+    # failed logins must fit two cores (naccs/accounts/hashers.py). Older hashes still verify and are upgraded.
+    "naccs.accounts.hashers.PortalArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 
@@ -187,18 +189,34 @@ CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_FAILURE_VIEW = "naccs.portal.views.csrf_failure"
 
-# django-axes: lock an account after five wrong passwords; the helpdesk unlocks it (or the cool-off ends).
+# The client's address (naccs/lib/client_address.py): how many proxies in front of the portal append to
+# X-Forwarded-For and are trusted to (0: none, the header is ignored; 1: the README's TLS proxy).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
+# django-axes: five wrong passwords lock a 利用者ID for 30 minutes from the address they came from (per user and
+# address: a stranger elsewhere cannot lock the real user out); the helpdesk unlocks it, or the cool-off ends.
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("LOGIN_LOCKOUT_MINUTES", 30) / 60
-# By account, not by address: a whole company often logs in through one NAT address, and per-address
-# locking would let one mistyping colleague lock everyone out. Hence axes.W006 is silenced.
-AXES_LOCKOUT_PARAMETERS = ["username"]
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "naccs.accounts.views.locked_out"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+AXES_CLIENT_IP_CALLABLE = "naccs.lib.client_address.client_address"
+# Before any password is hashed (naccs/accounts/guard.py): failed logins per client address, and per 利用者ID from
+# any address (the slower limit that stops a guess spread over many addresses), each in fixed windows.
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 30)
+LOGIN_ADDRESS_WINDOW_MINUTES = env_int("LOGIN_ADDRESS_WINDOW_MINUTES", 15)
+LOGIN_USER_FAILURE_LIMIT = env_int("LOGIN_USER_FAILURE_LIMIT", 50)
+LOGIN_USER_WINDOW_MINUTES = env_int("LOGIN_USER_WINDOW_MINUTES", 30)
+# A browser with a device cookie for the 利用者ID (an earlier login) is under neither of those two: its own failures
+# are counted instead, this many per LOGIN_USER_WINDOW_MINUTES (django-axes' lock per address still applies).
+LOGIN_DEVICE_FAILURE_LIMIT = env_int("LOGIN_DEVICE_FAILURE_LIMIT", 10)
+# At most this many password checks at once in one process (argon2 takes 19 MiB and a core's worth of time each);
+# a request that waits longer than PASSWORD_CHECK_WAIT_SECONDS for its turn is asked to retry (a thread kept waiting
+# serves no other page meanwhile).
+PASSWORD_CHECKS_AT_ONCE = env_int("PASSWORD_CHECKS_AT_ONCE", 2)
+PASSWORD_CHECK_WAIT_SECONDS = env_int("PASSWORD_CHECK_WAIT_SECONDS", 1)
 
 LANGUAGE_CODE = "ja"
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -287,8 +305,14 @@ TLS_PROXY_SECRET = os.environ.get("TLS_PROXY_SECRET", "")
 # Expiry reminders (center.reminders): days before expiry, negative for days after; besides the one when the renewal
 # window opens. Each goes out once per certificate.
 EXPIRY_REMINDER_DAYS = [int(days) for days in env_list("EXPIRY_REMINDER_DAYS", ["60", "30", "14", "7", "1", "-7"])]
-ACQUIRE_ATTEMPT_LIMIT = env_int("ACQUIRE_ATTEMPT_LIMIT", 5)  # failed 取得 per terminal or address …
-ACQUIRE_ATTEMPT_WINDOW_MINUTES = env_int("ACQUIRE_ATTEMPT_WINDOW_MINUTES", 15)  # … within this many minutes
+# Failed anonymous 取得 (the 取得 page) per terminal and client address, per client address, and per terminal from
+# any address, each within fixed windows of this many minutes; the signed-in 取得 of 契約内容の確認 has no such limit.
+ACQUIRE_ATTEMPT_LIMIT = env_int("ACQUIRE_ATTEMPT_LIMIT", 5)
+ACQUIRE_ADDRESS_ATTEMPT_LIMIT = env_int("ACQUIRE_ADDRESS_ATTEMPT_LIMIT", 20)
+ACQUIRE_TERMINAL_ATTEMPT_LIMIT = env_int("ACQUIRE_TERMINAL_ATTEMPT_LIMIT", 50)
+ACQUIRE_ATTEMPT_WINDOW_MINUTES = env_int("ACQUIRE_ATTEMPT_WINDOW_MINUTES", 15)
+# The counts of failed 取得 and logins (accounts.FailureCount) are kept this long, then deleted by the daily task.
+FAILURE_COUNT_RETENTION_DAYS = env_int("FAILURE_COUNT_RETENTION_DAYS", 90)
 
 # 再発行希望日: at most this many days ahead.
 REISSUE_MAX_DAYS_AHEAD = env_int("REISSUE_MAX_DAYS_AHEAD", 60)

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from .models import Company, Office, User
+from .models import Company, FailureCount, Office, User
 
 
 class OfficeInline(admin.TabularInline):
@@ -48,3 +48,22 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
     )
+
+
+@admin.register(FailureCount)
+class FailureCountAdmin(admin.ModelAdmin):
+    """The counts of failed anonymous 取得 and logins per key and window (the rate limits' rows), read-only."""
+
+    list_display = ["window_start", "scope", "key", "failures", "refused"]
+    list_filter = ["scope", "window_start"]
+    search_fields = ["key"]
+    date_hierarchy = "window_start"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

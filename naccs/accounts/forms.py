@@ -1,11 +1,27 @@
 """Login and password-change forms with the portal's Japanese labels and messages."""
 
+from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.validators import MaxLengthValidator
 
+from . import guard
 
-class LoginForm(AuthenticationForm):
+
+class GuardedPasswordCheck:
+    """A form whose password check goes through naccs.accounts.guard; `refused_status` is set when it refused."""
+
+    refused_status = None
+
+    def guarded_check(self, request, username, password):
+        try:
+            return guard.check_password(request, username, password)
+        except guard.PasswordCheckRefused as refused:
+            self.refused_status = refused.status
+            raise forms.ValidationError(str(refused), code="refused") from None
+
+
+class LoginForm(GuardedPasswordCheck, AuthenticationForm):
     # One message for every failure, so that it never tells whether the ID or the password was wrong.
     error_messages = {
         "invalid_login": "利用者IDまたはパスワードが正しくありません。入力内容をご確認ください。",
@@ -22,15 +38,29 @@ class LoginForm(AuthenticationForm):
         self.fields["password"].error_messages["required"] = "パスワードを入力してください。"
         self.fields["username"].widget.attrs.update({"autocomplete": "username", "autofocus": True})
 
+    def clean(self):
+        # Django's AuthenticationForm.clean, with the guarded check in place of authenticate().
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if username is not None and password:
+            self.user_cache = self.guarded_check(self.request, username, password)
+            if self.user_cache is None:
+                raise self.get_invalid_login_error()
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data
 
-class PortalPasswordChangeForm(PasswordChangeForm):
+
+class PortalPasswordChangeForm(GuardedPasswordCheck, PasswordChangeForm):
+    """A wrong current password counts like a failed login and locks the same way (django-axes, the limits)."""
+
     error_messages = {
         **PasswordChangeForm.error_messages,
         "password_incorrect": "現在のパスワードが正しくありません。",
         "password_mismatch": "新しいパスワードと確認用のパスワードが一致しません。",
     }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, request=None, **kwargs):
+        self.request = request
         super().__init__(*args, **kwargs)
         labels = {
             "old_password": "現在のパスワード",
@@ -42,6 +72,13 @@ class PortalPasswordChangeForm(PasswordChangeForm):
             self.fields[name].error_messages["required"] = f"{label}を入力してください。"
         # Django gives these rules as an HTML list; the page shows help texts as text.
         self.fields["new_password1"].help_text = " ".join(password_validation.password_validators_help_texts())
+
+    def clean_old_password(self):
+        old_password = self.cleaned_data["old_password"]
+        checked = self.guarded_check(self.request, self.user.get_username(), old_password)
+        if checked is None or checked.pk != self.user.pk:
+            raise forms.ValidationError(self.error_messages["password_incorrect"], code="password_incorrect")
+        return old_password
 
     def validate_password_for_user(self, user, *args, **kwargs):
         """The password rules' messages go beside 新しいパスワード, the field they are about (Django puts them under

@@ -65,3 +65,27 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.username
+
+
+class FailureCount(models.Model):
+    """Failed attempts of one kind for one key (a client address, a terminal, a 利用者ID…) in one fixed window.
+
+    The rate limits count here (naccs/accounts/limits.py), one row updated under its lock; and the audit log keeps
+    anonymous refusals as these counts instead of one row each, so a flood adds at most one row per key and window.
+    """
+
+    scope = models.CharField("種別", max_length=32)
+    key = models.CharField("対象", max_length=200)
+    window_start = models.DateTimeField("集計開始", db_index=True)
+    failures = models.PositiveIntegerField("失敗回数", default=0)
+    refused = models.PositiveIntegerField("受付停止中の拒否", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "失敗の集計"
+        ordering = ["-window_start", "scope", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key", "window_start"], name="unique_failure_count_per_window")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key} {self.window_start:%Y/%m/%d %H:%M}"

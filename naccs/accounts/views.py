@@ -10,13 +10,29 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from . import guard
 from .forms import LoginForm, PortalPasswordChangeForm
 
 
-class LoginView(auth_views.LoginView):
+class RefusedStatusMixin:
+    """A form refused by naccs.accounts.guard answers with its status (429 too many failures, 503 busy)."""
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.refused_status:
+            response.status_code = form.refused_status
+        return response
+
+
+class LoginView(RefusedStatusMixin, auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        guard.remember_device(response, form.get_user())
+        return response
 
 
 @require_POST
@@ -33,11 +49,14 @@ def logout(request):
     return redirect(settings.LOGOUT_REDIRECT_URL)
 
 
-class PasswordChangeView(auth_views.PasswordChangeView):
+class PasswordChangeView(RefusedStatusMixin, auth_views.PasswordChangeView):
     # Django's view keeps the session alive after the change (update_session_auth_hash).
     template_name = "accounts/password_change.html"
     form_class = PortalPasswordChangeForm
     success_url = reverse_lazy("accounts:password_change_done")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
 
 
 class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
@@ -45,10 +64,10 @@ class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
 
 
 def locked_out(request, response=None, credentials=None):
-    """django-axes calls this after too many wrong passwords."""
-    return render(
-        request,
-        "accounts/locked_out.html",
-        {"failure_limit": settings.AXES_FAILURE_LIMIT, "form": LoginForm(request)},
-        status=429,
-    )
+    """django-axes calls this after too many wrong passwords for one 利用者ID from one client address."""
+    context = {
+        "failure_limit": settings.AXES_FAILURE_LIMIT,
+        "lockout_minutes": int(settings.AXES_COOLOFF_TIME * 60),
+        "form": LoginForm(request),
+    }
+    return render(request, "accounts/locked_out.html", context, status=429)

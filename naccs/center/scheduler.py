@@ -10,6 +10,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from naccs.accounts.tasks import prune_task
 from naccs.lib.business_days import is_business_day
 from naccs.mailer.tasks import deliver_due_mail
 from naccs.pki.tasks import refresh_revocation_data_task
@@ -20,6 +21,7 @@ from .tasks import daily_reminders_task, morning_run_task
 
 MORNING_RUN = "morning_run"
 DAILY_REMINDERS = "daily_reminders"
+PRUNE = "prune_failures"
 
 
 def _once(name: str, day, enqueue) -> bool:
@@ -58,6 +60,8 @@ def tick(now: datetime | None = None) -> list[str]:
             enqueued.append(MORNING_RUN)
     if due and _once(DAILY_REMINDERS, day, lambda: daily_reminders_task.enqueue()):
         enqueued.append(DAILY_REMINDERS)
+    if due and _once(PRUNE, day, lambda: prune_task.enqueue()):
+        enqueued.append(PRUNE)
     deliver_due_mail.enqueue()
     enqueued.append("deliver_due_mail")
     refresh_revocation_data_task.enqueue()  # pre-produced OCSP responses and the CRL (issue 17)

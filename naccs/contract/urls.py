@@ -6,4 +6,5 @@ app_name = "contract"
 
 urlpatterns = [
     path("", views.overview, name="overview"),
+    path("acquire/<slug:name>/", views.acquire, name="acquire"),
 ]

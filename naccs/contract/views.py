@@ -1,12 +1,17 @@
-"""契約内容の確認."""
+"""契約内容の確認, and the signed-in 取得 of one of the company's terminals from it."""
 
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.views.decorators.http import require_http_methods
 
 from naccs.accounts.decorators import company_user_required
-from naccs.pki.acquisition import rules_context
+from naccs.lib.client_address import client_address
+from naccs.pki.acquisition import AcquisitionRefused, acquire_for_company, rules_context
+from naccs.pki.forms import PackagePasswordForm
+from naccs.pki.views import acquired_page
 from naccs.terminals.listing import name_filter_of
+from naccs.terminals.models import LogicalTerminal
 
 from .selectors import ACQUIRABLE, EXPIRED, contract_terminals, with_status
 
@@ -29,3 +34,27 @@ def overview(request):
         **rules_context(),
     }
     return render(request, "contract/overview.html", context)
+
+
+@company_user_required
+@require_http_methods(["GET", "POST"])
+def acquire(request, name):
+    """取得 for a terminal of the signed-in user's company: the file password alone (pki.acquisition.acquire_for_company
+    says why no 認証コード and no anonymous limit); another company's terminal is 404."""
+    terminal = get_object_or_404(LogicalTerminal, company=request.user.company, name=name, is_active=True)
+    form = PackagePasswordForm(request.POST or None)
+    refusal = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            acquired = acquire_for_company(
+                terminal_name=terminal.name,
+                password=form.cleaned_data["password"],
+                user=request.user,
+                client_address=client_address(request),
+            )
+        except AcquisitionRefused as error:
+            refusal = str(error)
+        else:
+            return acquired_page(request, acquired.certificate, pkcs12=acquired.pkcs12)
+    context = {"terminal": terminal, "form": form, "refusal": refusal, **rules_context()}
+    return render(request, "contract/acquire.html", context)

@@ -1,21 +1,21 @@
 """取得: a terminal's name and 認証コード1–3 buy a new key pair and certificate, packed as a password-protected PKCS#12.
 
 Allowed with an open pickup (after a reissue), or without one inside the renewal window. The private key is never
-stored. Every refusal is recorded, and too many refusals per terminal or client address stop 取得 for a while.
+stored. Two ways in: the anonymous 取得 page, whose refusals are counted per terminal and client address and stop it
+for a while when too many, and the signed-in 取得 of 契約内容の確認, for the terminal's own company (no such limit).
 """
 
-import datetime
 import hmac
+import logging
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Q
 from django.utils import timezone
 
-from naccs.audit.models import AuditEvent
+from naccs.accounts import limits
 from naccs.terminals.models import Certificate, LogicalTerminal, ReplacedAuthCode
 from naccs.terminals.renewal import in_renewal_window, renewal_window_opens_on, renewal_window_text
 
@@ -31,8 +31,8 @@ from .models import CertificatePickup
 from .pickups import PICKUP_MONTHS
 
 WRONG_CODES = "論理端末名または認証コードが正しくありません。入力内容をご確認ください。"
-ACQUIRE_FAILED = "pickup.acquire_failed"
-TERMINAL_NAME = "terminal_name"
+
+logger = logging.getLogger(__name__)
 
 
 class AcquisitionRefused(Exception):
@@ -62,26 +62,31 @@ def rules_context(*, on_acquire_page: bool = False) -> dict:
     }
 
 
-def too_many_attempts(*, terminal_name: str, client_address: str) -> bool:
-    """Failed 取得 in the last minutes, per terminal and per client address (one query)."""
-    since = timezone.now() - datetime.timedelta(minutes=settings.ACQUIRE_ATTEMPT_WINDOW_MINUTES)
-    counts = AuditEvent.objects.filter(action=ACQUIRE_FAILED, created_at__gte=since).aggregate(
-        by_terminal=Count("pk", filter=Q(object_type=TERMINAL_NAME, object_id=terminal_name[:64])),
-        by_address=Count("pk", filter=Q(actor_label=client_address)),
-    )
-    limit = settings.ACQUIRE_ATTEMPT_LIMIT
-    return counts["by_terminal"] >= limit or counts["by_address"] >= limit
+# The anonymous 取得 page's limits, checked in this order (the address first: a flood refused by its address adds no
+# rows for the names it tries). Per terminal and address, so that a stranger's wrong tries never lock the terminal's
+# own users out; per address, so that one client cannot try terminal after terminal; and a slower one per terminal
+# from any address, against a guess spread over many addresses (its owners then acquire from 契約内容の確認).
+BY_ADDRESS = limits.Limit("acquire.address", "ACQUIRE_ADDRESS_ATTEMPT_LIMIT", "ACQUIRE_ATTEMPT_WINDOW_MINUTES")
+BY_TERMINAL_AND_ADDRESS = limits.Limit(
+    "acquire.terminal+address", "ACQUIRE_ATTEMPT_LIMIT", "ACQUIRE_ATTEMPT_WINDOW_MINUTES"
+)
+BY_TERMINAL = limits.Limit("acquire.terminal", "ACQUIRE_TERMINAL_ATTEMPT_LIMIT", "ACQUIRE_ATTEMPT_WINDOW_MINUTES")
 
 
-def record_refusal(*, terminal_name: str, client_address: str, why: str) -> None:
-    # The terminal name goes in the indexed object columns, so that the rate limit counts by index.
-    AuditEvent.objects.create(
-        action=ACQUIRE_FAILED,
-        actor_label=client_address,
-        object_type=TERMINAL_NAME,
-        object_id=terminal_name[:64],
-        details={"why": why},
-    )
+def take_anonymous_attempt(*, terminal_name: str, client_address: str) -> limits.Attempt:
+    """Count an anonymous 取得 as failed until it succeeds, or refuse it unchecked when a limit is reached."""
+    name = terminal_name[:64]
+    checks = [(BY_ADDRESS, client_address), (BY_TERMINAL_AND_ADDRESS, f"{name} {client_address}"), (BY_TERMINAL, name)]
+    try:
+        return limits.take_attempt(checks)
+    except limits.LimitReached:
+        logger.info("取得 refused unchecked: terminal=%r address=%s (limit reached)", name, client_address)
+        raise AcquisitionRefused(
+            "取得の失敗が続いたため、一時的に受付を停止しています。"
+            f"{settings.ACQUIRE_ATTEMPT_WINDOW_MINUTES}分ほど時間をおいてから再度お試しいただくか、"
+            "ログインして「契約内容の確認」から取得してください。",
+            why="throttled",
+        ) from None
 
 
 def codes_match(terminal: LogicalTerminal, codes: tuple[str, str, str]) -> bool:
@@ -109,37 +114,56 @@ def check_renewal_window(unrevoked: list[Certificate], now) -> None:
 
 
 def acquire_certificate(*, terminal_name: str, auth_codes, password: str, client_address: str) -> Acquired:
-    """取得: a new key pair and certificate for the terminal, packed as PKCS#12 with the chosen password."""
-    if too_many_attempts(terminal_name=terminal_name, client_address=client_address):
-        record_refusal(terminal_name=terminal_name, client_address=client_address, why="throttled")
-        raise AcquisitionRefused(
-            "取得の失敗が続いたため、一時的に受付を停止しています。"
-            f"{settings.ACQUIRE_ATTEMPT_WINDOW_MINUTES}分ほど時間をおいてから再度お試しください。"
-        )
+    """The anonymous 取得 (the 取得 page): the terminal's name and its three 認証コード, within the limits above.
+
+    A refusal is counted (accounts.FailureCount, per terminal, address and window) rather than written as an audit row
+    of its own, and logged with its reason."""
+    attempt = take_anonymous_attempt(terminal_name=terminal_name, client_address=client_address)
+    auth_codes = tuple(auth_codes)
     try:
-        return _acquire(terminal_name, tuple(auth_codes), password=password, client_address=client_address)
+        # Wrong codes are refused before the key pair is made (and again under the terminal's lock).
+        check_codes(terminal_name, auth_codes)
+        acquired = issue(
+            {"name": terminal_name, "is_active": True}, auth_codes=auth_codes, password=password,
+            actor_label=client_address,
+        )  # fmt: skip
     except AcquisitionRefused as refusal:
-        # Recorded after the rollback of the attempt, so that the refusal stays counted for the rate limit.
-        record_refusal(terminal_name=terminal_name, client_address=client_address, why=refusal.why)
+        logger.info("取得 refused: terminal=%r address=%s why=%s", terminal_name[:64], client_address, refusal.why)
         raise
+    attempt.succeeded()
+    return acquired
 
 
-def _acquire(terminal_name, auth_codes, *, password: str, client_address: str) -> Acquired:
+def acquire_for_company(*, terminal_name: str, password: str, user, client_address: str) -> Acquired:
+    """取得 from 契約内容の確認, by a signed-in user of the terminal's own company.
+
+    No 認証コード are asked and no anonymous limit applies: what authorises it is the login (password, with its own
+    lockout), which also shows this user the codes on the same page, so asking for them would prove nothing more;
+    and so no stranger's wrong tries on the 取得 page can keep the company from its certificate. The rules of 取得
+    (a pickup, or the renewal window) apply as always, and it is audited with the user and their address."""
+    return issue(
+        {"name": terminal_name, "company": user.company, "is_active": True}, password=password, actor=user,
+        address=client_address,
+    )  # fmt: skip
+
+
+def issue(lookup: dict, *, password: str, auth_codes=None, actor=None, actor_label: str = "", **details) -> Acquired:
+    """A new key pair and certificate for the terminal found by `lookup` (and `auth_codes` when given), packed as
+    PKCS#12 with the chosen password; refused unless the terminal has an open pickup or is in its renewal window."""
     # The key pair is made before any lock is taken: an RSA key takes tens of milliseconds, during which SQLite would
-    # hold its write lock. Wrong codes are refused before that work (and again under the lock below).
-    check_codes(terminal_name, auth_codes)
+    # hold its write lock.
     key = new_terminal_key()
     authority = ca.get_authority()
     with transaction.atomic():
         now = timezone.now()
         # The terminal row lock serializes every 取得 of the terminal.
-        terminal = lock_terminal(name=terminal_name, is_active=True)
-        if terminal is None or not codes_match(terminal, auth_codes):
+        terminal = lock_terminal(**lookup)
+        if terminal is None or (auth_codes is not None and not codes_match(terminal, auth_codes)):
             raise AcquisitionRefused(WRONG_CODES, why="wrong codes")
         unrevoked = lock_unrevoked_certificates(terminal)
         issued, certificate = renew_locked_terminal(
-            terminal, unrevoked, public_key=key.public_key(), authority=authority, now=now,
-            actor_label=client_address, via="取得",
+            terminal, unrevoked, public_key=key.public_key(), authority=authority, now=now, actor=actor,
+            actor_label=actor_label, via="取得", **details,
         )  # fmt: skip
     return Acquired(certificate=issued, pkcs12=pkcs12_file(terminal.name, key, certificate, authority, password))
 
@@ -155,7 +179,9 @@ def pkcs12_file(terminal_name: str, key, certificate, authority, password: str) 
     )
 
 
-def renew_locked_terminal(terminal, unrevoked, *, public_key, authority, now, actor_label, via):
+def renew_locked_terminal(
+    terminal, unrevoked, *, public_key, authority, now, via, actor=None, actor_label="", **details
+):
     """The new certificate of a terminal whose row and unrevoked certificates the caller has locked: with its open
     pickup, which it uses up, or else only inside the renewal window (取得 and EST both come here)."""
     # Locked, so that closing it at its deadline (pickups.close_stale_pickups) waits for us or happens first.
@@ -163,8 +189,8 @@ def renew_locked_terminal(terminal, unrevoked, *, public_key, authority, now, ac
     if pickup is None:
         check_renewal_window(unrevoked, now)
     issued, certificate = issue_for_locked_terminal(
-        terminal, public_key=public_key, authority=authority, superseded=unrevoked,
-        actor_label=actor_label, via=via, pickup=pickup.pk if pickup else None,
+        terminal, public_key=public_key, authority=authority, superseded=unrevoked, actor=actor,
+        actor_label=actor_label, via=via, pickup=pickup.pk if pickup else None, **details,
     )  # fmt: skip
     if pickup is not None:
         pickup.acquired_at, pickup.certificate = now, issued

@@ -1,5 +1,5 @@
-"""The 取得 forms: terminal name, 認証コード1–3 and the PKCS#12 password typed twice; or, renewing with the current
-certificate (「更新する」), the password alone."""
+"""The 取得 forms: terminal name, 認証コード1–3 and the PKCS#12 password typed twice (the anonymous 取得 page), or the
+password alone (the signed-in 取得 of 契約内容の確認, and 「更新する」 with the current certificate)."""
 
 import unicodedata
 
@@ -21,7 +21,7 @@ def code_field(label, max_length, **kwargs):
 
 
 class PackagePasswordForm(forms.Form):
-    """The password of the PKCS#12 file, typed twice."""
+    """The PKCS#12 password typed twice: all that the signed-in 取得 and 「更新する」 ask."""
 
     password = forms.CharField(
         label="証明書ファイルのパスワード",
@@ -53,12 +53,13 @@ class PackagePasswordForm(forms.Form):
 
 
 class AcquireForm(PackagePasswordForm):
-    field_order = ["terminal_name", "auth_code1", "auth_code2", "auth_code3", "password", "password_confirm"]
+    """The anonymous 取得 page: the terminal is known by its name and 認証コード1–3."""
 
     terminal_name = code_field("論理端末名", 6, help_text="半角英数字6桁　例）11110A")
     auth_code1 = code_field("認証コード1", 16)
     auth_code2 = code_field("認証コード2", 16)
     auth_code3 = code_field("認証コード3", 16)
+    field_order = ["terminal_name", "auth_code1", "auth_code2", "auth_code3", "password", "password_confirm"]
 
     def _normalised(self, name):
         # 全角 letters and digits typed by mistake are unambiguous; names and codes are upper-case ASCII.

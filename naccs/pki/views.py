@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from naccs.lib.client_address import client_address
 from naccs.terminals.models import Certificate
 
 from . import ca, published
@@ -74,7 +75,7 @@ def acquire(request):
                 terminal_name=data["terminal_name"],
                 auth_codes=(data["auth_code1"], data["auth_code2"], data["auth_code3"]),
                 password=data["password"],
-                client_address=request.META.get("REMOTE_ADDR", ""),
+                client_address=client_address(request),
             )
         except AcquisitionRefused as error:
             refusal = str(error)

@@ -33,6 +33,7 @@ def test_password_change_survives_hostile_input(user, old, new):
         "/accounts/password/",
         {"old_password": as_form_value(old), "new_password1": as_form_value(new), "new_password2": as_form_value(new)},
     )
-    assert response.status_code == 200
+    # 429 once five wrong current passwords have locked the user, as at the login (issue 13, item 6).
+    assert response.status_code in (200, 429)
     user.refresh_from_db()
     assert user.check_password(PASSWORD)

@@ -1,6 +1,7 @@
 import pytest
 
 from conftest import PASSWORD
+from naccs.accounts.models import User
 
 pytestmark = pytest.mark.django_db
 URL = "/accounts/password/"
@@ -49,3 +50,24 @@ def test_the_form_uses_argon2(user_client, user):
     change(user_client, PASSWORD, "kaigai-yunyu-9237")
     user.refresh_from_db()
     assert user.password.startswith("argon2")
+
+
+def test_wrong_current_passwords_lock_like_logins_and_the_sixth_is_not_checked(user_client, monkeypatch):
+    checks = []
+    check_password = User.check_password
+
+    def counted(self, raw_password):
+        checks.append(raw_password)
+        return check_password(self, raw_password)
+
+    monkeypatch.setattr(User, "check_password", counted)
+    for number in range(5):
+        change(user_client, f"wrong-{number}", "kaigai-yunyu-9237")
+    assert len(checks) == 5
+    response = change(user_client, PASSWORD, "kaigai-yunyu-9237")
+    assert response.status_code == 429 and "一時的にロックされています" in response.content.decode()
+    assert len(checks) == 5  # the sixth, right or wrong, is refused before any check
+    assert not User.objects.get(username="tsukan").check_password("kaigai-yunyu-9237")
+    # The login is locked the same way: it is one count.
+    assert user_client.post("/accounts/logout/").status_code == 302
+    assert user_client.post("/accounts/login/", {"username": "tsukan", "password": PASSWORD}).status_code == 429

@@ -5,6 +5,8 @@ import pytest
 from cryptography.hazmat.primitives.serialization import pkcs12
 from django.utils import timezone
 
+from naccs.accounts.models import FailureCount
+from naccs.audit.models import AuditEvent
 from naccs.terminals.models import Certificate
 
 from .conftest import CODES, P12_PASSWORD, certify
@@ -99,3 +101,24 @@ def test_revocation_data_is_served_over_plain_http_when_the_rest_redirects_to_ht
         assert answer.status_code == 200 and answer["Content-Type"] == "application/ocsp-response"
         assert client.get("/pki/ocsp/MAA=").status_code == 200
         assert client.get("/pki/acquire/").status_code == 301  # a form with passwords: https only
+
+
+def test_behind_the_proxy_one_clients_typos_do_not_stop_the_others(client, renewable, settings):
+    """Issue 13 item 1: behind the TLS proxy every request comes from its address; the limits, and the audit, must
+    see the client that the proxy appended to X-Forwarded-For."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    through_proxy = {"REMOTE_ADDR": "10.0.0.5"}
+    for _ in range(5):
+        client.post(
+            "/pki/acquire/", {**FORM, "auth_code1": "WRONG"}, **through_proxy, HTTP_X_FORWARDED_FOR="203.0.113.66"
+        )
+    stopped = client.post("/pki/acquire/", FORM, **through_proxy, HTTP_X_FORWARDED_FOR="203.0.113.66")
+    assert "一時的に受付を停止しています" in stopped.content.decode()
+    response = client.post("/pki/acquire/", FORM, **through_proxy, HTTP_X_FORWARDED_FOR="203.0.113.66, 192.0.2.10")
+    assert "data:application/x-pkcs12;base64," in response.content.decode()
+    assert AuditEvent.objects.get(action="certificate.issued", details__via="取得").actor_label == "192.0.2.10"
+    assert set(FailureCount.objects.values_list("scope", "key")) >= {
+        ("acquire.address", "203.0.113.66"),
+        ("acquire.terminal+address", "11110A 203.0.113.66"),
+    }
+    assert not FailureCount.objects.filter(key__contains="10.0.0.5").exists()
