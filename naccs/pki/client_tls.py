@@ -16,7 +16,6 @@ from django.conf import settings
 CERTIFICATE_HEADER = "HTTP_X_SSL_CLIENT_CERT"  # nginx: $ssl_client_escaped_cert
 VERIFY_HEADER = "HTTP_X_SSL_CLIENT_VERIFY"  # nginx: $ssl_client_verify (SUCCESS, FAILED:reason, NONE)
 SECRET_HEADER = "HTTP_X_TLS_PROXY_SECRET"
-CLIENT_ADDRESS_HEADER = "HTTP_X_REAL_IP"  # nginx: $remote_addr
 
 
 def from_trusted_proxy(request) -> bool:
@@ -38,10 +37,3 @@ def client_certificate(request) -> x509.Certificate | None:
         return x509.load_pem_x509_certificate(unquote(escaped).encode())
     except ValueError:
         return None
-
-
-def client_address(request) -> str:
-    """The client's address: the one the proxy saw when the request came through it."""
-    if from_trusted_proxy(request) and request.META.get(CLIENT_ADDRESS_HEADER):
-        return request.META[CLIENT_ADDRESS_HEADER][:64]
-    return request.META.get("REMOTE_ADDR", "")

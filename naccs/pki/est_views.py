@@ -8,8 +8,10 @@ from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from naccs.lib.client_address import client_address
+
 from . import est
-from .client_tls import client_address, client_certificate
+from .client_tls import client_certificate
 
 CERTS_ONLY = "application/pkcs7-mime; smime-type=certs-only"
 PKCS10 = "application/pkcs10"

@@ -15,7 +15,7 @@ from naccs.terminals.models import Certificate
 
 from . import ca, published
 from .acquisition import AcquisitionRefused, acquire_certificate, rules_context
-from .client_tls import client_address, client_certificate
+from .client_tls import client_certificate
 from .est import ESTRefused, renew_in_browser, renewal_offer
 from .forms import AcquireForm, PackagePasswordForm
 
