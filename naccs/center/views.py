@@ -1,4 +1,5 @@
-"""The staff dashboard: 申込 per status, today's and tomorrow's run, recent failures."""
+"""The staff dashboard: 申込 per status, the morning run's state (late, stuck…), today's and tomorrow's run, recent
+failures."""
 
 from datetime import timedelta
 
@@ -11,7 +12,7 @@ from naccs.applications.models import Application
 from naccs.audit.models import AuditEvent
 from naccs.lib.business_days import today
 
-from .morning_run import FAILED, run_status, run_time
+from .morning_run import FAILED, run_health, run_status, run_time
 
 
 @staff_member_required(login_url="admin:login")
@@ -24,6 +25,7 @@ def dashboard(request):
         "status_counts": [(label, counts.get(value, 0)) for value, label in Application.Status.choices],
         "runs": [("本日", run_status(day)), ("翌日", run_status(day + timedelta(days=1)))],
         "run_time": run_time(),
+        "run_health": run_health(),
         "failures": AuditEvent.objects.filter(action=FAILED).select_related("company")[:20],
     }
     return render(request, "center/dashboard.html", context)
