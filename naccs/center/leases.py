@@ -137,7 +137,7 @@ def health(job: ScheduledJob | None, *, due_at: datetime, now: datetime) -> Heal
                 "gave_up",
                 "停止",
                 f"{_clock(job.heartbeat_at)}以降応答がなく、自動再開を{job.resumed}回行っても終了していません。"
-                "manage.py process_reissues で処理してください。",
+                f"manage.py process_reissues --date {job.run_date:%Y-%m-%d} で処理してください。",
             )
         return Health(
             "stuck",

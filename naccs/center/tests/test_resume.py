@@ -2,9 +2,11 @@
 late or stuck. The real worker killed with SIGKILL: test_killed_worker.py."""
 
 from datetime import date, datetime, time, timedelta
+from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -195,6 +197,8 @@ def test_health_of_a_run_that_keeps_dying_asks_staff_to_run_it_by_hand():
     )
     assert gave_up.label == "停止" and "process_reissues" in gave_up.detail
     assert not leases.abandoned(["morning_run"], at(WEDNESDAY, 9)).exists()
+    call_command("process_reissues", "--date", WEDNESDAY.isoformat(), stdout=StringIO(), stderr=StringIO())
+    assert ScheduledJob.objects.get(run_date=WEDNESDAY).finished_at is not None
 
 
 def test_health_of_a_finished_run_and_of_a_holiday():
