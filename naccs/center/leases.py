@@ -142,7 +142,8 @@ def health(job: ScheduledJob | None, *, due_at: datetime, now: datetime) -> Heal
         return Health(
             "stuck",
             "停止",
-            f"{_clock(job.heartbeat_at)}以降応答がありません（処理が中断されました）。1分以内に自動で再開します。",
+            f"{_clock(job.heartbeat_at)}以降応答がありません（処理が中断されました）。"
+            "run_scheduler が動いていれば1分以内に自動で再開します。",
         )
     elapsed = int((now - job.started_at).total_seconds() // 60)
     if now >= job.started_at + RUNNING_TOO_LONG:
@@ -151,6 +152,7 @@ def health(job: ScheduledJob | None, *, due_at: datetime, now: datetime) -> Heal
             "長時間実行中",
             f"{_clock(job.started_at)}に開始し、{elapsed}分経過しています（最終応答 {_clock(job.heartbeat_at)}）。",
         )
+    resumed = f"自動再開{job.resumed}回目。" if job.resumed else ""
     return Health(
-        "running", "実行中", f"{_clock(job.started_at)}に開始しました（最終応答 {_clock(job.heartbeat_at)}）。"
+        "running", "実行中", f"{resumed}{_clock(job.started_at)}に開始しました（最終応答 {_clock(job.heartbeat_at)}）。"
     )

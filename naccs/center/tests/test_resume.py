@@ -182,6 +182,8 @@ def test_health_of_a_running_a_stuck_and_a_long_run():
     started = {"started_at": at(WEDNESDAY, 7), "heartbeat_at": at(WEDNESDAY, 7, 10)}
     running = health_at(at(WEDNESDAY, 7, 10) + timedelta(seconds=30), **started)
     assert running.label == "実行中" and not running.is_problem and "07:00に開始" in running.detail
+    resumed = health_at(at(WEDNESDAY, 7, 10) + timedelta(seconds=30), resumed=1)
+    assert resumed.label == "実行中" and "自動再開1回目" in resumed.detail
     stuck = health_at(at(WEDNESDAY, 7, 20), **started)
     assert stuck.label == "停止" and stuck.is_problem and "07:10以降応答がありません" in stuck.detail
     long = health_at(at(WEDNESDAY, 10, 0), started_at=at(WEDNESDAY, 7), heartbeat_at=at(WEDNESDAY, 9, 59))
