@@ -1,13 +1,16 @@
 """The morning run (午前中の処理) of each business day: every approved 申込 whose 希望日 has come is carried out by its
 kind, one CRL is published for the run's revocations, and each 申込 is completed through the lifecycle (its mail and
-新着情報 item). Safe to run again after a crash, and twice at once: what is done is never done twice.
+新着情報 item). Safe to run again after a crash, and twice at once: what is done is never done twice. A run whose
+worker dies is resumed by the scheduler when its lease runs out (center.leases); the dashboard shows a run late or
+stuck (`run_health`).
 """
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
+from django.utils import timezone
 
 from naccs.applications import lifecycle
 from naccs.applications.kinds import kind_of
@@ -17,9 +20,13 @@ from naccs.audit.services import record
 from naccs.lib.business_days import is_business_day
 from naccs.pki import revocation
 
+from . import leases
+from .models import ScheduledJob
+
 logger = logging.getLogger(__name__)
 Status = Application.Status
 FAILED = "morning_run.failed"
+MORNING_RUN = "morning_run"  # its ScheduledJob's name
 
 
 @dataclass
@@ -41,14 +48,22 @@ def due_applications(day: date):
     return Application.objects.filter(status=Status.APPROVED, desired_date__lte=day)
 
 
-def process_day(*, day: date, actor=None, progress=None) -> RunReport:
-    """The run for `day`. `progress(n)` is told of each unit of work a kind does (a terminal of a reissue)."""
+def process_day(*, day: date, actor=None, progress=None, alive=None) -> RunReport:
+    """The run for `day`. `progress(n)` is told of each unit of work a kind does (a terminal of a reissue); `alive()`
+    is called after every step of any sort (the task renews its lease there)."""
+
+    def step(units: int) -> None:
+        if progress:
+            progress(units)
+        if alive:
+            alive()
+
     due = list(due_applications(day).order_by("pk").values_list("pk", "kind"))
     report = RunReport(day=day, applications=len(due))
     carried_out = []
     for application_id, kind in due:
         try:
-            kind_of(kind).carry_out(application_id, actor=actor, progress=progress)
+            kind_of(kind).carry_out(application_id, actor=actor, progress=step)
         except Exception as error:  # one bad 申込 must not stop the others; it is tried again next run
             report.failed.append(str(application_id))
             record_failure(application_id, error)
@@ -65,6 +80,8 @@ def process_day(*, day: date, actor=None, progress=None) -> RunReport:
             record_failure(application_id, error)
         else:
             report.completed += outcome.changed
+        if alive:
+            alive()
     return report
 
 
@@ -97,3 +114,19 @@ def run_status(day: date) -> dict:
         "failed": failed_count,
         "pending_review": of_day.filter(status__in=Application.UNDECIDED_STATUSES).count(),
     }
+
+
+def run_health(now: datetime | None = None) -> list[tuple[date, leases.Health]]:
+    """For the dashboard: today's run (not yet due, late, running, stuck, finished) and any earlier run left
+    unfinished, each with its day."""
+    now = now or timezone.now()
+    day = timezone.localtime(now).date()
+    jobs = ScheduledJob.objects.filter(name=MORNING_RUN)
+    unfinished = jobs.filter(
+        run_date__gte=day - timedelta(days=leases.RESUME_DAYS), run_date__lt=day, finished_at__isnull=True
+    )
+    earlier = [(job.run_date, leases.health(job, due_at=job.enqueued_at, now=now)) for job in unfinished]
+    if not is_business_day(day):
+        return [*earlier, (day, leases.Health("closed", "休業日", "本日は営業日ではないため、処理はありません。"))]
+    due_at = timezone.make_aware(datetime.combine(day, run_time()))
+    return [*earlier, (day, leases.health(jobs.filter(run_date=day).first(), due_at=due_at, now=now))]

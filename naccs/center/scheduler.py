@@ -2,7 +2,8 @@
 
 The morning run is enqueued at MORNING_RUN_TIME on each business day, and again on any later tick of that day when a
 申込 due by then was approved after the last enqueue: so an approval after the run time is carried out within a
-minute, without the approval knowing about the run.
+minute, without the approval knowing about the run. A morning run whose lease ran out before it finished (its worker
+was killed) is enqueued again by the next tick (center.leases), and finishes what the dead one left.
 """
 
 from datetime import datetime
@@ -15,20 +16,30 @@ from naccs.lib.business_days import is_business_day
 from naccs.mailer.tasks import deliver_due_mail
 from naccs.pki.tasks import refresh_revocation_data_task
 
+from . import leases
 from .models import ScheduledJob
-from .morning_run import due_applications, run_time
+from .morning_run import MORNING_RUN, due_applications, run_time
 from .tasks import daily_reminders_task, morning_run_task
 
-MORNING_RUN = "morning_run"
 DAILY_REMINDERS = "daily_reminders"
 PRUNE = "prune_failures"
+
+
+def enqueue_morning_run(day, now) -> None:
+    """Enqueue the run of `day` and start its lease (after the caller's transaction commits)."""
+
+    def enqueue():
+        result = morning_run_task.enqueue(day.isoformat())
+        leases.enqueued(MORNING_RUN, day, now, result.id)
+
+    transaction.on_commit(enqueue)
 
 
 def _once(name: str, day, enqueue) -> bool:
     try:
         with transaction.atomic():
             ScheduledJob.objects.create(name=name, run_date=day)
-            transaction.on_commit(enqueue)
+            enqueue()
     except IntegrityError:
         return False
     return True
@@ -43,8 +54,21 @@ def _again_for_late_approvals(day, now) -> bool:
     with transaction.atomic():
         taken = ScheduledJob.objects.filter(pk=job.pk, enqueued_at=job.enqueued_at).update(enqueued_at=now)
         if taken:
-            transaction.on_commit(lambda: morning_run_task.enqueue(day.isoformat()))
+            enqueue_morning_run(day, now)
     return bool(taken)
+
+
+def resume_abandoned_runs(now) -> list:
+    """Enqueue again each morning run whose worker died (its lease ran out unfinished); the days resumed."""
+    resumed = []
+    for job in leases.abandoned([MORNING_RUN], now):
+        if leases.is_waiting_for_a_worker(morning_run_task, job):
+            continue  # still queued: no worker has taken it yet (the dashboard shows it late)
+        with transaction.atomic():
+            if leases.take_over(job, now):
+                enqueue_morning_run(job.run_date, now)
+                resumed.append(job.run_date)
+    return resumed
 
 
 def tick(now: datetime | None = None) -> list[str]:
@@ -54,11 +78,13 @@ def tick(now: datetime | None = None) -> list[str]:
     day = local.date()
     enqueued = []
     due = local.time() >= run_time()
+    if resume_abandoned_runs(now):
+        enqueued.append(MORNING_RUN)
     if due and is_business_day(day):
-        first = _once(MORNING_RUN, day, lambda: morning_run_task.enqueue(day.isoformat()))
-        if first or _again_for_late_approvals(day, now):
+        first = _once(MORNING_RUN, day, lambda: enqueue_morning_run(day, now))
+        if (first or _again_for_late_approvals(day, now)) and MORNING_RUN not in enqueued:
             enqueued.append(MORNING_RUN)
-    if due and _once(DAILY_REMINDERS, day, lambda: daily_reminders_task.enqueue()):
+    if due and _once(DAILY_REMINDERS, day, lambda: transaction.on_commit(daily_reminders_task.enqueue)):
         enqueued.append(DAILY_REMINDERS)
     if due and _once(PRUNE, day, lambda: prune_task.enqueue()):
         enqueued.append(PRUNE)

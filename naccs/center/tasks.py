@@ -5,11 +5,15 @@ from datetime import date
 from django_tasks import task
 
 from . import morning_run, reminders
+from .leases import Lease
 
 
 @task()
 def morning_run_task(day: str) -> dict:
-    report = morning_run.process_day(day=date.fromisoformat(day))
+    """The morning run of `day`, holding the run's lease while it works (renewed after each step)."""
+    run_day = date.fromisoformat(day)
+    with Lease(morning_run.MORNING_RUN, run_day) as lease:
+        report = morning_run.process_day(day=run_day, alive=lease.renew)
     return {"applications": report.applications, "completed": report.completed, "failed": report.failed}
 
 

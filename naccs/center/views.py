@@ -1,5 +1,5 @@
-"""The staff dashboard (申込 per status, today's and tomorrow's run, recent failures, the certificate fleet), and the
-company-side choice of receiving the expiry reminders that this app sends."""
+"""The staff dashboard (申込 per status, the morning run's state (late, stuck…), today's and tomorrow's run, recent
+failures, the certificate fleet), and the company-side choice of receiving the expiry reminders that this app sends."""
 
 from datetime import timedelta
 
@@ -16,7 +16,7 @@ from naccs.lib.business_days import today
 
 from .fleet import fleet_context
 from .models import ExpiryNoticeOptIn
-from .morning_run import FAILED, run_status, run_time
+from .morning_run import FAILED, run_health, run_status, run_time
 from .reminders import schedule_text
 
 
@@ -30,6 +30,7 @@ def dashboard(request):
         "status_counts": [(label, counts.get(value, 0)) for value, label in Application.Status.choices],
         "runs": [("本日", run_status(day)), ("翌日", run_status(day + timedelta(days=1)))],
         "run_time": run_time(),
+        "run_health": run_health(),
         "failures": AuditEvent.objects.filter(action=FAILED).select_related("company")[:20],
         **fleet_context(),
     }

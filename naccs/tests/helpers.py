@@ -1,9 +1,10 @@
-"""Test helpers shared by the apps: a valid 申込担当者, a terminal with a certificate record, threads at once."""
+"""Test helpers shared by the apps: a valid 申込担当者, a terminal with a certificate record, threads at once, the test
+database for a subprocess."""
 
 import threading
 from datetime import timedelta
 
-from django.db import connections
+from django.db import connection, connections
 from django.utils import timezone
 
 from naccs.terminals.models import Certificate, LogicalTerminal
@@ -75,3 +76,13 @@ def at_once(action, count=2):
     for thread in threads:
         thread.join()
     return results, errors
+
+
+def database_url() -> str:
+    """The test database this test writes to, as DATABASE_URL for a server or worker started as a subprocess."""
+    settings = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{settings['NAME']}"
+    return (
+        f"postgres://{settings['USER']}:{settings['PASSWORD']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
+    )

@@ -15,12 +15,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from conftest import PASSWORD
 from naccs.accounts.models import User
 from naccs.portal.tests.factories import make_news
-from naccs.tests.helpers import APPLICANT, make_terminal
+from naccs.tests.helpers import APPLICANT, database_url, make_terminal
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,16 +58,6 @@ def redis_url(tmp_path):
     finally:
         process.terminate()
         process.wait()
-
-
-def database_url() -> str:
-    """The test database this test writes to, as DATABASE_URL for the servers."""
-    settings = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{settings['NAME']}"
-    return (
-        f"postgres://{settings['USER']}:{settings['PASSWORD']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
-    )
 
 
 @pytest.fixture

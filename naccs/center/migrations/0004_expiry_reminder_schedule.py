@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('center', '0002_expiry_reminder_window'),
+        ('center', '0003_scheduledjob_lease'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

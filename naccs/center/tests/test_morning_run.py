@@ -126,6 +126,16 @@ def test_worker_killed_mid_run_then_restarted_processes_everything_once(
     assert NewsItem.objects.filter(text__startswith=COMPLETED_NEWS).count() == 3
 
 
+def test_a_line_of_an_application_not_approved_is_never_processed(make_application, fake_pki):
+    """Only the center's approval lets the run reissue a terminal (a line of a 受付済 申込 named by id does nothing)."""
+    application = make_application(count=1)
+    line = application.reissue_lines.select_related("terminal").get()
+    code = line.terminal.auth_code2
+    assert processing.process_line(line.pk) is False
+    line.refresh_from_db(), line.terminal.refresh_from_db()
+    assert line.processed_at is None and line.terminal.auth_code2 == code and fake_pki.pickups == []
+
+
 def test_one_failing_terminal_leaves_its_application_open_and_the_others_done(approved, fake_pki, run_day, monkeypatch):
     good, bad = approved(count=1), approved(count=2)
     bad_terminal = bad.reissue_lines.last().terminal

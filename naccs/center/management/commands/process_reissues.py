@@ -3,7 +3,8 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 
 from naccs.applications.models import ReissueLine
-from naccs.center.morning_run import due_applications, process_day
+from naccs.center.leases import Lease
+from naccs.center.morning_run import MORNING_RUN, due_applications, process_day
 from naccs.lib.business_days import why_closed
 
 
@@ -35,7 +36,9 @@ class Command(BaseCommand):
                 self.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} 端末", ending="")
                 self.stderr.flush()
 
-        report = process_day(day=day, progress=progress)
+        # The day's lease, if the scheduler enqueued a run for it: a run that died (or was given up) ends as finished.
+        with Lease(MORNING_RUN, day) as lease:
+            report = process_day(day=day, progress=progress, alive=lease.renew)
         if done:
             self.stderr.write("")
         self.stdout.write(
