@@ -152,7 +152,9 @@ def test_one_failing_terminal_leaves_its_application_open_and_the_others_done(ap
     assert good.status == Status.COMPLETED and bad.status == Status.APPROVED
     assert report.failed == [str(bad.pk)]
     assert AuditEvent.objects.filter(action="morning_run.failed", object_id=str(bad.pk)).exists()
-    assert morning_run.run_status(run_day)["failed"] == 1
+    status = morning_run.run_status(run_day)
+    # The dashboard's row for the day: one done, one failed (so none left to do), none in review.
+    assert (status["done"], status["todo"], status["failed"], status["pending_review"]) == (1, 0, 1, 0)
     # The failed line rolled back: its code is unchanged and it is retried next time.
     assert not bad.reissue_lines.get(terminal=bad_terminal).processed_at
     monkeypatch.setattr(pickups, "open_pickup", fake_open)
