@@ -1,7 +1,7 @@
 """Login and password-change forms with the portal's Japanese labels and messages."""
 
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
 from django.core.validators import MaxLengthValidator
 
 
@@ -23,21 +23,15 @@ class LoginForm(AuthenticationForm):
         self.fields["username"].widget.attrs.update({"autocomplete": "username", "autofocus": True})
 
 
-class PortalPasswordChangeForm(PasswordChangeForm):
-    error_messages = {
-        **PasswordChangeForm.error_messages,
-        "password_incorrect": "現在のパスワードが正しくありません。",
-        "password_mismatch": "新しいパスワードと確認用のパスワードが一致しません。",
-    }
+class PortalNewPasswordLabels:
+    """The new-password fields in the portal's words, for both forms that set one."""
+
+    error_messages = {"password_mismatch": "新しいパスワードと確認用のパスワードが一致しません。"}
+    LABELS = {"new_password1": "新しいパスワード", "new_password2": "新しいパスワード(確認用)"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        labels = {
-            "old_password": "現在のパスワード",
-            "new_password1": "新しいパスワード",
-            "new_password2": "新しいパスワード(確認用)",
-        }
-        for name, label in labels.items():
+        for name, label in self.LABELS.items():
             self.fields[name].label = label
             self.fields[name].error_messages["required"] = f"{label}を入力してください。"
         # Django gives these rules as an HTML list; the page shows help texts as text.
@@ -47,3 +41,22 @@ class PortalPasswordChangeForm(PasswordChangeForm):
         """The password rules' messages go beside 新しいパスワード, the field they are about (Django puts them under
         the confirmation)."""
         super().validate_password_for_user(user, "new_password1")
+
+
+class PortalPasswordChangeForm(PortalNewPasswordLabels, PasswordChangeForm):
+    error_messages = {
+        **PasswordChangeForm.error_messages,
+        **PortalNewPasswordLabels.error_messages,
+        "password_incorrect": "現在のパスワードが正しくありません。",
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["old_password"].label = "現在のパスワード"
+        self.fields["old_password"].error_messages["required"] = "現在のパスワードを入力してください。"
+
+
+class PortalSetPasswordForm(PortalNewPasswordLabels, SetPasswordForm):
+    """A first password, set through the link a new 通関士 is mailed: the same rules as a change."""
+
+    error_messages = {**SetPasswordForm.error_messages, **PortalNewPasswordLabels.error_messages}

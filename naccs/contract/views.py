@@ -1,14 +1,18 @@
 """契約内容の確認."""
 
+from django.conf import settings
+from django.contrib import messages
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from naccs.accounts.decorators import company_user_required
+from naccs.applications.broker_ids.logins import send_set_password_link
 from naccs.pki.acquisition import rules_context
 from naccs.terminals.listing import name_filter_of
 
-from .selectors import ACQUIRABLE, EXPIRED, contract_terminals, with_status
+from .selectors import ACQUIRABLE, EXPIRED, company_users, contract_terminals, user_rows, with_status
 
 # A company may have thousands of terminals: a page at a time, with a name filter.
 PAGE_SIZE = 50
@@ -26,6 +30,26 @@ def overview(request):
         "rows": with_status(page.object_list, now=now),
         "expired": EXPIRED,
         "acquirable": ACQUIRABLE,
+        "users": user_rows(company_users(request.user.company)),
+        "link_hours": settings.SET_PASSWORD_LINK_HOURS,
         **rules_context(),
     }
     return render(request, "contract/overview.html", context)
+
+
+@company_user_required
+def resend_set_password_link(request, pk):
+    """A new 通関士's set-password link, sent again (the one before stops working): for a link that expired.
+    Another company's user is not found whatever the method."""
+    user = get_object_or_404(company_users(request.user.company), pk=pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if send_set_password_link(user, actor=request.user):
+        messages.success(
+            request, f"{user.username}（{user.last_name} {user.first_name}）にパスワード設定の案内を再送信しました。"
+        )
+    else:
+        messages.error(
+            request, f"{user.username}は既にパスワードを設定済みか、利用開始前のため、案内を送信できません。"
+        )
+    return redirect("contract:overview")
