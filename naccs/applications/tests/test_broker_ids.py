@@ -400,3 +400,47 @@ def test_the_back_office_filters_and_searches_by_kind(center, registered, make_a
     )
     detail = center.get(f"/center/applications/application/{application.pk}/change/").content.decode()
     assert "関税" in detail and "10001" in detail
+
+
+def take_all_ids_but(company, free: int):
+    """Every 識別番号 001–999 of the company taken except the last `free` ones."""
+    User.objects.bulk_create(
+        User(username=f"{company.code}{number:03d}", company=company) for number in range(1, 1000 - free)
+    )
+
+
+def test_registration_is_refused_when_the_company_has_too_few_free_ids(user_client, walk, company):
+    take_all_ids_but(company, free=1)
+    pk = walk(numbers=("10001", "10002"))
+    response = user_client.post(f"/applications/broker_ids/{pk}/confirm/", follow=True)
+    assert "利用者ID（利用者コード＋識別番号3桁）の空きが足りません（追加2名、空き1件）。" in response.content.decode()
+    assert Application.objects.get(pk=pk).status == Status.DRAFT
+
+
+def test_an_approval_without_free_ids_is_refused_in_the_back_office(center, registered, company):
+    application = registered(numbers=("10001",))
+    take_all_ids_but(company, free=0)  # taken meanwhile, after the registration
+    response = center.post(
+        f"/center/applications/application/{application.pk}/decide/", {"decision": "approve"}, follow=True
+    )
+    assert response.status_code == 200
+    assert "の空きが足りません（追加1名、空き0件）" in response.content.decode()
+    application.refresh_from_db()
+    assert application.status == Status.SUBMITTED
+    assert not BrokerLine.objects.filter(user__isnull=False).exists()
+
+
+def test_a_view_only_staff_member_cannot_resend_a_link(make_user, registered, staff_user):
+    from django.contrib.auth.models import Permission
+
+    application = registered()
+    start_use(application, staff_user)
+    viewer = make_user("viewer", is_staff=True)
+    viewer.user_permissions.set(Permission.objects.filter(codename__startswith="view_"))
+    client = Client()
+    client.force_login(viewer)
+    line = application.broker_lines.get()
+    client.post(
+        "/center/applications/brokerline/", {"action": "resend_set_password_link", "_selected_action": [line.pk]}
+    )
+    assert OutboundMail.objects.filter(subject__contains="パスワード設定").count() == 1
