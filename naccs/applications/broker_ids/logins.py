@@ -118,7 +118,7 @@ def set_password_url(user) -> str:
 @transaction.atomic
 def send_set_password_link(user, *, actor=None) -> bool:
     """Mail the 通関士 a new set-password link; any earlier link stops working. False once a password is set."""
-    locked = User.objects.select_for_update().select_related("company").get(pk=user.pk)
+    locked = User.objects.select_for_update(of=("self",)).select_related("company", "office").get(pk=user.pk)
     if not needs_password(locked):
         return False
     locked.set_unusable_password()  # a new token basis: the link sent before is spent
