@@ -108,7 +108,7 @@ def analyze() -> None:
 
 
 def prepare_walkers(count: int = 50, terminals_each: int = 100) -> None:
-    """`count` companies with one logged-in user each; prints `cookie<TAB>terminal ids` per user."""
+    """`count` companies with one logged-in user each; prints `cookie<TAB>terminal ids<TAB>office id` per user."""
     now = timezone.now()
     for number in range(count):
         company, _ = Company.objects.get_or_create(
@@ -132,4 +132,4 @@ def prepare_walkers(count: int = 50, terminals_each: int = 100) -> None:
             )
             for index, terminal in enumerate(terminals)
         )  # fmt: skip
-        print(f"{session_cookie(user)}\t{','.join(str(t.pk) for t in terminals)}")
+        print(f"{session_cookie(user)}\t{','.join(str(t.pk) for t in terminals)}\t{office.pk}")

@@ -1,15 +1,19 @@
-"""Load: 50 users walk the whole reissue wizard at once for 60 s against gunicorn on PostgreSQL.
+"""Load: 50 users walk whole 申込 wizards at once for 60 s against gunicorn on PostgreSQL.
 
-    uv run python bench/load_wizard.py [--users 50] [--duration 60]
+    uv run python bench/load_wizard.py [--users 50] [--duration 60] [--kinds reissue,broker_ids]
 
-Each user has a company of its own with 100 terminals and walks guidance → 申込担当者 → 論理端末 → 確認画面 →
-登録 → completion page again and again, one new terminal per walk, over keep-alive connections to 127.0.0.1.
-Prints walks, requests, errors and latency, then checks in the database that every completed walk made exactly one
-申込 (issue 6: 0 errors, one 申込 per completed walk).
+Each user has a company of its own with 100 terminals and walks the wizards of the kinds given in turn, again and
+again, over keep-alive connections to 127.0.0.1: for a reissue guidance → 申込担当者 → 論理端末 (one new terminal per
+walk) → 確認画面 → 登録 → completion page; for 通関士IDの追加 guidance → 申込担当者 → 通関士 (one added with the page's
+「申込内容確認へ進む」) → 確認画面 → 登録 → completion page. A kind walks by a Walker method named walk_<kind>.
+Prints walks (per kind), requests, errors and latency, then checks in the database that every completed walk made
+exactly one 申込 (issues 6 and 15: 0 errors, one 申込 per completed walk).
 """
 
 import argparse
+import collections
 import http.client
+import itertools
 import shutil
 import statistics
 import sys
@@ -34,16 +38,30 @@ APPLICANT = {
 }
 
 
+BROKER = {
+    "last_name": "負荷",
+    "first_name": "一郎",
+    "last_name_kana": "フカ",
+    "first_name_kana": "イチロウ",
+    "registration_number": "10001",
+    "email": "broker@example.jp",
+    "email_confirm": "broker@example.jp",
+}
+
+
 class Walker:
     """One user in one browser: a keep-alive connection, the session cookie and the CSRF token."""
 
-    def __init__(self, port: int, cookie: str, terminal_ids: list[str], desired: str):
+    def __init__(self, port: int, cookie: str, terminal_ids: list[str], office_id: str, desired: str, kinds: list):
         self.port = port
         self.cookies = dict(part.split("=", 1) for part in cookie.split("; "))
         self.terminals = iter(terminal_ids)
+        self.office_id = office_id
         self.desired = desired
+        self.kinds = itertools.cycle(kinds)
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         self.latencies, self.errors, self.walks, self.receipts = [], [], 0, []
+        self.walks_by_kind = collections.Counter()
 
     def request(self, method: str, path: str, form: dict | None = None, expect=(200, 302)):
         headers = {
@@ -71,6 +89,28 @@ class Walker:
         return response.getheader("Location", ""), content.decode()
 
     def walk(self) -> None:
+        kind = next(self.kinds)
+        getattr(self, f"walk_{kind}")()
+        self.walks += 1
+        self.walks_by_kind[kind] += 1
+
+    def register(self, confirm: str) -> None:
+        """登録 on the 確認画面 and the completion page, whose 申込受付番号 is remembered."""
+        done, _ = self.request("POST", confirm, {}, expect=(302,))
+        _, page = self.request("GET", done, expect=(200,))
+        self.receipts.append(page.split('id="receipt-number">', 1)[1].split("<", 1)[0])
+
+    def walk_broker_ids(self) -> None:
+        self.request("GET", "/applications/broker_ids/")  # sets the CSRF cookie
+        applicant, _ = self.request("POST", "/applications/broker_ids/", {}, expect=(302,))
+        brokers, _ = self.request("POST", applicant, APPLICANT, expect=(302,))
+        self.request("GET", brokers, expect=(200,))
+        form = {**BROKER, "office": self.office_id, "desired_date": self.desired, "go": "confirm"}
+        confirm, _ = self.request("POST", brokers, form, expect=(302,))
+        self.request("GET", confirm, expect=(200,))
+        self.register(confirm)
+
+    def walk_reissue(self) -> None:
         self.request("GET", "/applications/reissue/")  # sets the CSRF cookie
         applicant, _ = self.request("POST", "/applications/reissue/", {}, expect=(302,))
         terminals, _ = self.request("POST", applicant, APPLICANT, expect=(302,))
@@ -78,10 +118,7 @@ class Walker:
             "POST", terminals, {"desired_date": self.desired, "reason": "replaced", "terminals": next(self.terminals)},
             expect=(302,),
         )  # fmt: skip
-        done, _ = self.request("POST", confirm, {}, expect=(302,))
-        _, page = self.request("GET", done, expect=(200,))
-        self.receipts.append(page.split('id="receipt-number">', 1)[1].split("<", 1)[0])
-        self.walks += 1
+        self.register(confirm)
 
     def run(self, until: float) -> None:
         while time.time() < until:
@@ -98,6 +135,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--duration", type=int, default=60)
     parser.add_argument("--port", type=int, default=8766)
+    parser.add_argument("--kinds", default="reissue,broker_ids", help="the kinds of 申込 walked in turn")
     args = parser.parse_args()
     ensure_postgres()
     var_dir, env = prepared_environment(prefix="naccs-load-", steps="CA, users and terminals")
@@ -114,7 +152,18 @@ def walk_for(args, env: dict, var_dir: str) -> None:
 
     server = start_gunicorn(env, args.port)
     try:
-        walkers = [Walker(args.port, cookie, ids.split(","), desired) for cookie, ids in users]
+        kinds = args.kinds.split(",")
+        walkers = [
+            Walker(
+                args.port,
+                cookie,
+                ids.split(","),
+                office,
+                desired,
+                kinds[index % len(kinds) :] + kinds[: index % len(kinds)],
+            )
+            for index, (cookie, ids, office) in enumerate(users)
+        ]
         until = time.time() + args.duration
         threads = [threading.Thread(target=walker.run, args=(until,)) for walker in walkers]
         started = time.perf_counter()
@@ -141,6 +190,8 @@ def walk_for(args, env: dict, var_dir: str) -> None:
           f"({len(latencies) / elapsed:.0f}/s), errors {len(errors)}")  # fmt: skip
     print(f"latency p50 {statistics.median(latencies) * 1000:.0f} ms, "
           f"p95 {latencies[int(len(latencies) * 0.95)] * 1000:.0f} ms")  # fmt: skip
+    by_kind = sum((walker.walks_by_kind for walker in walkers), collections.Counter())
+    print("walks by kind: " + ", ".join(f"{kind} {walks}" for kind, walks in sorted(by_kind.items())))
     print(f"申込 in the database: {count}; distinct 申込受付番号 shown: {len(set(receipts))}")
     for error in errors[:5]:
         print("  error:", error)

@@ -26,8 +26,8 @@ from pathlib import Path
 from statistics import median
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_PORT = "54340"
-REDIS_PORT = "56380"
+PG_PORT = os.environ.get("BENCH_PG_PORT", "54340")  # several benchmarks on one machine: a port each
+REDIS_PORT = os.environ.get("BENCH_REDIS_PORT", "56380")
 BARE_PATH = "/bench/bare/"
 BENCH_DB = "naccs_bench"
 WARM_UP_SECONDS = 2

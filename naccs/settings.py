@@ -160,6 +160,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# A new 通関士's link to set a first password (issue 15) is valid 72 hours: Django's password-reset token, whose
+# validity is this setting (naccs.applications.broker_ids.logins).
+SET_PASSWORD_LINK_HOURS = 72
+PASSWORD_RESET_TIMEOUT = SET_PASSWORD_LINK_HOURS * 60 * 60
+
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "accounts:login"

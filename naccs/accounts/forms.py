@@ -2,7 +2,7 @@
 
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
 from django.core.validators import MaxLengthValidator
 
 from . import guard
@@ -50,28 +50,40 @@ class LoginForm(GuardedPasswordCheck, AuthenticationForm):
         return self.cleaned_data
 
 
-class PortalPasswordChangeForm(GuardedPasswordCheck, PasswordChangeForm):
+class PortalNewPasswordLabels:
+    """The new-password fields in the portal's words, for both forms that set one."""
+
+    error_messages = {"password_mismatch": "新しいパスワードと確認用のパスワードが一致しません。"}
+    LABELS = {"new_password1": "新しいパスワード", "new_password2": "新しいパスワード(確認用)"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, label in self.LABELS.items():
+            self.fields[name].label = label
+            self.fields[name].error_messages["required"] = f"{label}を入力してください。"
+        # Django gives these rules as an HTML list; the page shows help texts as text.
+        self.fields["new_password1"].help_text = " ".join(password_validation.password_validators_help_texts())
+
+    def validate_password_for_user(self, user, *args, **kwargs):
+        """The password rules' messages go beside 新しいパスワード, the field they are about (Django puts them under
+        the confirmation)."""
+        super().validate_password_for_user(user, "new_password1")
+
+
+class PortalPasswordChangeForm(GuardedPasswordCheck, PortalNewPasswordLabels, PasswordChangeForm):
     """A wrong current password counts like a failed login and locks the same way (django-axes, the limits)."""
 
     error_messages = {
         **PasswordChangeForm.error_messages,
+        **PortalNewPasswordLabels.error_messages,
         "password_incorrect": "現在のパスワードが正しくありません。",
-        "password_mismatch": "新しいパスワードと確認用のパスワードが一致しません。",
     }
 
     def __init__(self, *args, request=None, **kwargs):
         self.request = request
         super().__init__(*args, **kwargs)
-        labels = {
-            "old_password": "現在のパスワード",
-            "new_password1": "新しいパスワード",
-            "new_password2": "新しいパスワード(確認用)",
-        }
-        for name, label in labels.items():
-            self.fields[name].label = label
-            self.fields[name].error_messages["required"] = f"{label}を入力してください。"
-        # Django gives these rules as an HTML list; the page shows help texts as text.
-        self.fields["new_password1"].help_text = " ".join(password_validation.password_validators_help_texts())
+        self.fields["old_password"].label = "現在のパスワード"
+        self.fields["old_password"].error_messages["required"] = "現在のパスワードを入力してください。"
 
     def clean_old_password(self):
         old_password = self.cleaned_data["old_password"]
@@ -80,7 +92,8 @@ class PortalPasswordChangeForm(GuardedPasswordCheck, PasswordChangeForm):
             raise forms.ValidationError(self.error_messages["password_incorrect"], code="password_incorrect")
         return old_password
 
-    def validate_password_for_user(self, user, *args, **kwargs):
-        """The password rules' messages go beside 新しいパスワード, the field they are about (Django puts them under
-        the confirmation)."""
-        super().validate_password_for_user(user, "new_password1")
+
+class PortalSetPasswordForm(PortalNewPasswordLabels, SetPasswordForm):
+    """A first password, set through the link a new 通関士 is mailed: the same rules as a change."""
+
+    error_messages = {**SetPasswordForm.error_messages, **PortalNewPasswordLabels.error_messages}

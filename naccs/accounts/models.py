@@ -57,6 +57,10 @@ class User(AbstractUser):
     job_title = models.CharField("役職名", max_length=50, blank=True)
     phone = models.CharField("電話番号", max_length=11, blank=True)
     fax = models.CharField("FAX番号", max_length=11, blank=True)
+    # A 通関士 added through 通関士IDの追加 (applications.broker_ids): shown as such in 契約内容の確認. With database
+    # defaults, so that code (or a migration state) that does not know these columns can still add a user.
+    is_customs_broker = models.BooleanField("通関士", default=False, db_default=False)
+    broker_registration_number = models.CharField("通関士登録番号", max_length=8, blank=True, default="", db_default="")
 
     objects = UserManager()
 

@@ -1,4 +1,4 @@
-"""Login, logout, lockout and password change."""
+"""Login, logout, lockout, password change and the first password of a new 通関士."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -11,7 +11,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from . import guard
-from .forms import LoginForm, PortalPasswordChangeForm
+from .forms import LoginForm, PortalPasswordChangeForm, PortalSetPasswordForm
 
 
 class RefusedStatusMixin:
@@ -61,6 +61,23 @@ class PasswordChangeView(RefusedStatusMixin, auth_views.PasswordChangeView):
 
 class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
     template_name = "accounts/password_change_done.html"
+
+
+class SetPasswordView(auth_views.PasswordResetConfirmView):
+    """A new 通関士 sets a first password through the link they were mailed: Django's password-reset view and token
+    (valid PASSWORD_RESET_TIMEOUT, spent once a password is set). A deactivated login's link opens nothing."""
+
+    template_name = "accounts/set_password.html"
+    form_class = PortalSetPasswordForm
+    success_url = reverse_lazy("accounts:set_password_done")
+
+    def get_user(self, uidb64):
+        user = super().get_user(uidb64)
+        return user if user is not None and user.is_active else None
+
+
+class SetPasswordDoneView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/set_password_done.html"
 
 
 def locked_out(request, response=None, credentials=None):

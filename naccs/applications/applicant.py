@@ -53,24 +53,10 @@ class ApplicantForm(forms.Form):
     }
 
     def _fullwidth(self, name: str) -> str:
-        label = self.fields[name].label
-        value = to_fullwidth(self.cleaned_data[name].strip())
-        if not value:
-            return value
-        if has_control_characters(value) or not is_fullwidth(value):
-            raise forms.ValidationError(f"{label}は全角で入力してください。")
-        if len(value) > self.MAX_LENGTHS[name]:
-            raise forms.ValidationError(f"{label}は{self.MAX_LENGTHS[name]}文字以内で入力してください。")
-        return value
+        return fullwidth_name(self.cleaned_data[name], self.fields[name].label, self.MAX_LENGTHS[name])
 
     def _kana(self, name: str) -> str:
-        label = self.fields[name].label
-        value = to_kana(self.cleaned_data[name]).replace(" ", "　")
-        if not is_katakana(value):
-            raise forms.ValidationError(f"{label}は全角カナで入力してください。")
-        if len(value) > self.MAX_LENGTHS[name]:
-            raise forms.ValidationError(f"{label}は{self.MAX_LENGTHS[name]}文字以内で入力してください。")
-        return value
+        return kana_name(self.cleaned_data[name], self.fields[name].label, self.MAX_LENGTHS[name])
 
     def _phone(self, name: str) -> str:
         label = self.fields[name].label
@@ -80,16 +66,7 @@ class ApplicantForm(forms.Form):
         return value
 
     def _email(self, name: str) -> str:
-        value = unicodedata.normalize("NFKC", self.cleaned_data[name]).strip()
-        try:
-            validate_email(value)
-        except forms.ValidationError:
-            raise forms.ValidationError(
-                f"{self.fields[name].label}の形式が正しくありません。（例）taro.tsukan@naccs.jp"
-            ) from None
-        if len(value) > 254:
-            raise forms.ValidationError(f"{self.fields[name].label}は254文字以内で入力してください。")
-        return value
+        return email_address(self.cleaned_data[name], self.fields[name].label)
 
     def clean_last_name(self):
         return self._fullwidth("last_name")
@@ -123,9 +100,49 @@ class ApplicantForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("email") and data.get("email_confirm") and data["email"].lower() != data["email_confirm"].lower():
-            self.add_error("email_confirm", "確認用のE-mailアドレスが登録用と一致しません。")
+        check_email_confirmed(self, "email", "email_confirm")
         return data
+
+
+# How a person's name, フリガナ and E-mail address are read wherever they are typed (申込担当者, 通関士IDの追加).
+
+
+def fullwidth_name(value: str, label: str, max_length: int) -> str:
+    value = to_fullwidth(value.strip())
+    if not value:
+        return value
+    if has_control_characters(value) or not is_fullwidth(value):
+        raise forms.ValidationError(f"{label}は全角で入力してください。")
+    if len(value) > max_length:
+        raise forms.ValidationError(f"{label}は{max_length}文字以内で入力してください。")
+    return value
+
+
+def kana_name(value: str, label: str, max_length: int) -> str:
+    value = to_kana(value).replace(" ", "　")
+    if not is_katakana(value):
+        raise forms.ValidationError(f"{label}は全角カナで入力してください。")
+    if len(value) > max_length:
+        raise forms.ValidationError(f"{label}は{max_length}文字以内で入力してください。")
+    return value
+
+
+def email_address(value: str, label: str) -> str:
+    value = unicodedata.normalize("NFKC", value).strip()
+    try:
+        validate_email(value)
+    except forms.ValidationError:
+        raise forms.ValidationError(f"{label}の形式が正しくありません。（例）taro.tsukan@naccs.jp") from None
+    if len(value) > 254:
+        raise forms.ValidationError(f"{label}は254文字以内で入力してください。")
+    return value
+
+
+def check_email_confirmed(form: forms.Form, name: str, confirm_name: str) -> None:
+    """The E-mail address typed twice must be the same (in any letter case)."""
+    data = form.cleaned_data
+    if data.get(name) and data.get(confirm_name) and data[name].lower() != data[confirm_name].lower():
+        form.add_error(confirm_name, "確認用のE-mailアドレスが登録用と一致しません。")
 
 
 # The applicant fields, named as on the form and on the user's profile; Application stores each as applicant_<name>.

@@ -16,6 +16,7 @@ from .models import Application
 # Each kind's class, by Application.Kind. By dotted path: a kind's module uses the lifecycle, which asks this registry.
 KIND_CLASSES = {
     Application.Kind.REISSUE: "naccs.applications.reissue.kind.ReissueKind",
+    Application.Kind.BROKER_IDS: "naccs.applications.broker_ids.kind.BrokerIdsKind",
 }
 
 # What happens to a 申込, each announced as the kind says (Kind.news, Kind.mail_template).
@@ -45,7 +46,8 @@ class Kind:
     code: str  # an Application.Kind value
     label: str  # 申込種別: 「デジタル証明書の再発行」
     title: str  # the wizard's headings: 「デジタル証明書再発行申込」
-    guidance_url_name: str  # the first page, which starts a draft
+    # The first page, which starts a draft; the menu and 申込実施 link to it under `label` (apps.py).
+    guidance_url_name: str
     steps: tuple[Step, ...]  # its own input pages, in order
     # Its templates: _section.html (its part of the 確認画面 and 申込内容の詳細, with 「…の入力に戻る」 links when
     # change_links is set) and _done.html (what happens next, on the 登録完了 page).
@@ -125,3 +127,7 @@ class Kind:
 def kind_of(code: str) -> Kind:
     """The kind of a 申込 (Application.kind)."""
     return import_string(KIND_CLASSES[code])()
+
+
+def all_kinds() -> list[Kind]:
+    return [kind_of(code) for code in KIND_CLASSES]

@@ -1,6 +1,7 @@
 """申込: an Application of any kind, with one lifecycle (applications.lifecycle), and what each kind adds to it.
 
-The reissue kind (デジタル証明書の再発行) adds its reason (Reissue) and the terminals it names (ReissueLine).
+The reissue kind (デジタル証明書の再発行) adds its reason (Reissue) and the terminals it names (ReissueLine); the
+通関士IDの追加 kind adds the 通関士 it names (BrokerLine).
 """
 
 from django.conf import settings
@@ -13,6 +14,7 @@ class Application(models.Model):
 
     class Kind(models.TextChoices):
         REISSUE = "reissue", "デジタル証明書の再発行"
+        BROKER_IDS = "broker_ids", "通関士IDの追加"
 
     class Status(models.TextChoices):
         DRAFT = "draft", "入力中"
@@ -134,3 +136,40 @@ class ReissueLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application} {self.terminal}"
+
+
+class BrokerLine(models.Model):
+    """One 通関士 named in a 通関士IDの追加 申込, and the login made for them when the 申込 is approved."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="broker_lines", verbose_name="申込"
+    )
+    last_name = models.CharField("氏名(姓)", max_length=50)
+    first_name = models.CharField("氏名(名)", max_length=50)
+    last_name_kana = models.CharField("フリガナ(姓)", max_length=50)
+    first_name_kana = models.CharField("フリガナ(名)", max_length=50)
+    registration_number = models.CharField("通関士登録番号", max_length=8)
+    office = models.ForeignKey("accounts.Office", on_delete=models.PROTECT, related_name="+", verbose_name="所属事業所")
+    email = models.EmailField("E-mailアドレス")
+    # Made at the approval (its 利用者ID shown at once), inactive until the morning run of the 利用開始希望日.
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="broker_line",
+        verbose_name="利用者",
+    )
+    activated_at = models.DateTimeField("利用開始日時", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "追加する通関士"
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "registration_number"], name="unique_broker_number_per_application"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.last_name} {self.first_name}"

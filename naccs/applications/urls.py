@@ -1,6 +1,7 @@
 from django.urls import path, register_converter
 
 from . import views
+from .broker_ids import views as broker_ids_views
 from .models import Application
 from .reissue import views as reissue_views
 
@@ -30,4 +31,7 @@ urlpatterns = [
     # デジタル証明書の再発行
     path("reissue/", reissue_views.guidance, name="reissue_guidance"),
     path("reissue/<int:pk>/terminals/", reissue_views.terminals_step, name="reissue_terminals"),
+    # 通関士IDの追加
+    path("broker_ids/", broker_ids_views.guidance, name="broker_ids_guidance"),
+    path("broker_ids/<int:pk>/brokers/", broker_ids_views.brokers_step, name="broker_ids_brokers"),
 ]

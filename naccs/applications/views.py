@@ -4,6 +4,8 @@ the detail and 取り下げ. A kind's own steps are in its package (applications
 Every step has its own URL and is safe to revisit with Back or Reload; every POST redirects.
 """
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import prefetch_related_objects
@@ -15,7 +17,7 @@ from naccs.accounts.decorators import company_user_required
 
 from . import lifecycle
 from .applicant import ApplicantForm, applicant_is_complete, applicant_of, set_applicant
-from .kinds import Kind, kind_of
+from .kinds import Kind, all_kinds, kind_of
 from .models import Application
 from .selectors import applications_for, wizard_applications
 
@@ -119,8 +121,13 @@ def done(request, kind, pk):
 
 @company_user_required
 def application_list(request):
-    """申込内容の確認: the company's 申込 of every kind, newest first, a page at a time."""
+    """申込内容の確認: the company's 申込 of every kind, newest first, a page at a time; ?kind= shows one kind."""
     applications = applications_for(request.user.company).order_by("-submitted_at", "-pk")
+    kind_filter = request.GET.get("kind", "")
+    if kind_filter in Application.Kind.values:
+        applications = applications.filter(kind=kind_filter)
+    else:
+        kind_filter = ""
     page = Paginator(applications, PAGE_SIZE).get_page(request.GET.get("page"))
     applications = list(page.object_list)
     for code in {application.kind for application in applications}:
@@ -130,7 +137,14 @@ def application_list(request):
     for application in applications:
         kind = kind_of(application.kind)
         rows.append({"application": application, "kind": kind, "summary": kind.summary(application)})
-    return render(request, "applications/list.html", {"page": page, "rows": rows})
+    context = {
+        "page": page,
+        "rows": rows,
+        "kinds": all_kinds(),
+        "kind_filter": kind_filter,
+        "page_query": urlencode({"kind": kind_filter}) if kind_filter else "",
+    }
+    return render(request, "applications/list.html", context)
 
 
 @company_user_required

@@ -10,7 +10,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from naccs.applications import lifecycle
-from naccs.applications.models import Application, Reissue, ReissueLine
+from naccs.applications.broker_ids import logins
+from naccs.applications.models import Application, BrokerLine, Reissue, ReissueLine
 from naccs.audit.models import AuditEvent
 
 
@@ -51,6 +52,22 @@ class LineInline(admin.TabularInline):
         return False
 
 
+class BrokerLineInline(admin.TabularInline):
+    """The 通関士 of a 通関士IDの追加 申込, with the 利用者ID each got at the approval."""
+
+    model = BrokerLine
+    extra = 0
+    fields = ["last_name", "first_name", "registration_number", "office", "email", "user", "activated_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("application", "office", "user")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 class DecisionForm(forms.Form):
     DECISIONS = [("approve", "承認"), ("request_info", "確認事項を送る"), ("reject", "却下")]
     DONE = {"approve": "を承認しました", "request_info": "に確認事項を送信しました", "reject": "を却下しました"}
@@ -71,7 +88,10 @@ class DecisionForm(forms.Form):
 
 
 # Each kind's own rows, shown under the 申込.
-KIND_INLINES = {Application.Kind.REISSUE: [ReissueInline, LineInline]}
+KIND_INLINES = {
+    Application.Kind.REISSUE: [ReissueInline, LineInline],
+    Application.Kind.BROKER_IDS: [BrokerLineInline],
+}
 
 
 @admin.register(Application)
@@ -79,7 +99,13 @@ class ApplicationAdmin(admin.ModelAdmin):
     list_display = ["receipt_number", "kind", "company", "status", "desired_date", "submitted_at", "decided_at"]
     list_filter = ["kind", "status", "desired_date", "company"]
     list_select_related = ["company"]
-    search_fields = ["receipt_number", "company__code", "reissue_lines__terminal__name"]
+    search_fields = [
+        "receipt_number",
+        "company__code",
+        "reissue_lines__terminal__name",
+        "broker_lines__last_name",
+        "broker_lines__registration_number",
+    ]
     date_hierarchy = "desired_date"
     actions = ["approve_selected"]
     change_form_template = "center/application_change_form.html"
@@ -168,12 +194,16 @@ class ApplicationAdmin(admin.ModelAdmin):
             }
             return TemplateResponse(request, "center/decide.html", context, status=200)
         decision, message = form.cleaned_data["decision"], form.cleaned_data["message"]
-        if decision == "approve":
-            outcome = lifecycle.approve(application=application, actor=request.user)
-        elif decision == "request_info":
-            outcome = lifecycle.request_info(application=application, actor=request.user, message=message)
-        else:
-            outcome = lifecycle.reject(application=application, actor=request.user, reason=message)
+        try:
+            if decision == "approve":
+                outcome = lifecycle.approve(application=application, actor=request.user)
+            elif decision == "request_info":
+                outcome = lifecycle.request_info(application=application, actor=request.user, message=message)
+            else:
+                outcome = lifecycle.reject(application=application, actor=request.user, reason=message)
+        except lifecycle.TransitionRefused as refusal:  # what the kind does at the approval cannot be done
+            self.message_user(request, str(refusal), messages.ERROR)
+            return redirect(change_url)
         if outcome.changed:
             self.message_user(request, f"{application}{DecisionForm.DONE[decision]}。", messages.SUCCESS)
         else:
@@ -184,9 +214,44 @@ class ApplicationAdmin(admin.ModelAdmin):
     def approve_selected(self, request, queryset):
         done = 0
         for pk in queryset.order_by("pk").values_list("pk", flat=True):
-            outcome = lifecycle.approve(application=pk, actor=request.user)
+            try:
+                outcome = lifecycle.approve(application=pk, actor=request.user)
+            except lifecycle.TransitionRefused as refusal:
+                self.message_user(request, str(refusal), messages.ERROR)
+                continue
             if outcome.changed:
                 done += 1
             else:
                 self.message_user(request, outcome.message, messages.WARNING)
         self.message_user(request, f"{done}件の申込を承認しました。", messages.SUCCESS)
+
+
+@admin.register(BrokerLine)
+class BrokerLineAdmin(admin.ModelAdmin):
+    """追加した通関士: each 通関士 of a 通関士IDの追加 申込 and their login; the set-password link can be sent again."""
+
+    list_display = ["user", "last_name", "first_name", "registration_number", "office", "application", "activated_at"]
+    list_select_related = ["user", "office", "application"]
+    search_fields = ["user__username", "last_name", "first_name", "registration_number", "application__receipt_number"]
+    list_filter = ["application__company"]
+    actions = ["resend_set_password_link"]
+    fields = [*list_display, "last_name_kana", "first_name_kana", "email"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="パスワード設定の案内を再送信", permissions=["change"])
+    def resend_set_password_link(self, request, queryset):
+        sent = 0
+        for line in queryset.filter(user__isnull=False).select_related("user"):
+            if logins.send_set_password_link(line.user, actor=request.user):
+                sent += 1
+            else:
+                self.message_user(
+                    request, f"{line.user.username}は利用開始前か、パスワードを設定済みです。", messages.WARNING
+                )
+        self.message_user(request, f"{sent}名にパスワード設定の案内を再送信しました。", messages.SUCCESS)

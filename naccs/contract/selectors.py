@@ -4,6 +4,8 @@ from datetime import datetime
 
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
+from naccs.accounts.models import User
+from naccs.applications.broker_ids.logins import needs_password
 from naccs.applications.models import ReissueLine
 from naccs.pki.models import CertificatePickup
 from naccs.terminals.listing import with_labels
@@ -69,3 +71,34 @@ def with_status(rows, *, now: datetime) -> list[dict]:
             }
         )
     return shown
+
+
+# The state of a login as 契約内容の確認 shows it.
+IN_USE = "利用中"
+NOT_STARTED = "利用開始前"
+PASSWORD_NOT_SET = "パスワード未設定"
+STOPPED = "利用停止"
+
+
+def company_users(company) -> QuerySet[User]:
+    """The company's logins (利用者ID order), each with its 事業所 and, for an added 通関士, its 申込: one query."""
+    return (
+        User.objects.filter(company=company).select_related("office", "broker_line__application").order_by("username")
+    )
+
+
+def user_rows(users) -> list[dict]:
+    rows = []
+    for user in users:
+        line = getattr(user, "broker_line", None)
+        if needs_password(user):
+            state = PASSWORD_NOT_SET
+        elif user.is_active:
+            state = IN_USE
+        elif line is not None and line.activated_at is None:
+            state = NOT_STARTED
+        else:
+            state = STOPPED
+        starts_on = line.application.desired_date if state == NOT_STARTED else None
+        rows.append({"user": user, "state": state, "starts_on": starts_on, "may_resend": state == PASSWORD_NOT_SET})
+    return rows

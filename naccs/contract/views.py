@@ -1,11 +1,15 @@
 """契約内容の確認, and the signed-in 取得 of one of the company's terminals from it."""
 
+from django.conf import settings
+from django.contrib import messages
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, render
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from naccs.accounts.decorators import company_user_required
+from naccs.applications.broker_ids.logins import send_set_password_link
 from naccs.lib.client_address import client_address
 from naccs.pki.acquisition import AcquisitionRefused, acquire_for_company, rules_context
 from naccs.pki.forms import PackagePasswordForm
@@ -13,7 +17,7 @@ from naccs.pki.views import acquired_page
 from naccs.terminals.listing import name_filter_of
 from naccs.terminals.models import LogicalTerminal
 
-from .selectors import ACQUIRABLE, EXPIRED, contract_terminals, with_status
+from .selectors import ACQUIRABLE, EXPIRED, company_users, contract_terminals, user_rows, with_status
 
 # A company may have thousands of terminals: a page at a time, with a name filter.
 PAGE_SIZE = 50
@@ -31,6 +35,8 @@ def overview(request):
         "rows": with_status(page.object_list, now=now),
         "expired": EXPIRED,
         "acquirable": ACQUIRABLE,
+        "users": user_rows(company_users(request.user.company)),
+        "link_hours": settings.SET_PASSWORD_LINK_HOURS,
         **rules_context(),
     }
     return render(request, "contract/overview.html", context)
@@ -58,3 +64,21 @@ def acquire(request, name):
             return acquired_page(request, acquired.certificate, pkcs12=acquired.pkcs12)
     context = {"terminal": terminal, "form": form, "refusal": refusal, **rules_context()}
     return render(request, "contract/acquire.html", context)
+
+
+@company_user_required
+def resend_set_password_link(request, pk):
+    """A new 通関士's set-password link, sent again (the one before stops working): for a link that expired.
+    Another company's user is not found whatever the method."""
+    user = get_object_or_404(company_users(request.user.company), pk=pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if send_set_password_link(user, actor=request.user):
+        messages.success(
+            request, f"{user.username}（{user.last_name} {user.first_name}）にパスワード設定の案内を再送信しました。"
+        )
+    else:
+        messages.error(
+            request, f"{user.username}は既にパスワードを設定済みか、利用開始前のため、案内を送信できません。"
+        )
+    return redirect("contract:overview")

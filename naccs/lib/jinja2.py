@@ -26,6 +26,11 @@ def ymd(value) -> str:
     return value.strftime("%Y/%m/%d")
 
 
+def hm(value) -> str:
+    """The time of day, HH:MM in Tokyo time (next to ymd)."""
+    return value.astimezone(timezone.get_default_timezone()).strftime("%H:%M") if value else ""
+
+
 def iso(value) -> str:
     """A moment in ISO 8601, Tokyo time (for <time datetime>)."""
     return value.astimezone(timezone.get_default_timezone()).isoformat() if value else ""
@@ -63,6 +68,6 @@ def environment(**options) -> Environment:
     # Django's backend asks for autoescaping already; say it here too, so that no caller can forget it.
     options.pop("autoescape", None)
     env = Environment(autoescape=True, **options)
-    env.filters.update(ymd=ymd, iso=iso, linebreaks=paragraphs, linebreaksbr=line_breaks)
+    env.filters.update(ymd=ymd, hm=hm, iso=iso, linebreaks=paragraphs, linebreaksbr=line_breaks)
     env.globals.update(url=url, static=static)
     return env

@@ -2,6 +2,9 @@
 
 An entry names a URL pattern; when that pattern does not exist yet the entry is shown as 「準備中」
 rather than as a link to a dead page, so a feature appears in the menu by adding its URL.
+
+The entries under 申請を行う are the kinds of 申込: each registered kind adds its own (register_apply_entry, called
+by naccs.applications at start, since the portal sits below the apps that make the kinds).
 """
 
 from dataclasses import dataclass
@@ -29,12 +32,23 @@ class MenuEntry:
         return url_or_none(self.url_name) if self.url_name else None
 
 
-APPLY_ENTRIES = (
-    MenuEntry("契約内容の変更", None),
-    MenuEntry("システム設定の申込", None),
-    MenuEntry("通関士IDの追加", None),
-    MenuEntry("デジタル証明書の再発行", "applications:reissue_guidance"),
-)
+# The order of manual screen ① under 申請を行う; a kind not named here comes after these.
+APPLY_ORDER = ("契約内容の変更", "システム設定の申込", "通関士IDの追加", "デジタル証明書の再発行")
+# Filled at start by register_apply_entry, in APPLY_ORDER; the same list in both menus.
+APPLY_ENTRIES: list[MenuEntry] = []
+
+
+def apply_position(entry: MenuEntry) -> int:
+    return APPLY_ORDER.index(entry.label) if entry.label in APPLY_ORDER else len(APPLY_ORDER)
+
+
+def register_apply_entry(label: str, url_name: str) -> None:
+    """A kind of 申込 under 申請を行う and on the 申込実施 page (registering it again changes nothing)."""
+    entry = MenuEntry(label, url_name)
+    if entry not in APPLY_ENTRIES:
+        APPLY_ENTRIES.append(entry)
+        APPLY_ENTRIES.sort(key=apply_position)
+
 
 MENU_GROUPS = (
     ("申請を行う", APPLY_ENTRIES),

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from naccs.accounts.models import Company, User
 from naccs.applications.lifecycle import start
-from naccs.applications.models import Application, Reissue, ReissueLine
+from naccs.applications.models import Application, BrokerLine, Reissue, ReissueLine
 from naccs.audit.models import AuditEvent
 from naccs.lib.business_days import earliest_desired_date
 from naccs.portal.models import NewsItem
@@ -18,12 +18,12 @@ from naccs.terminals.models import Certificate, LogicalTerminal
 
 pytestmark = pytest.mark.django_db
 MAX_QUERIES = 15
-SMALL = {"terminals": 6, "applications": 10, "news": 10}
-LARGE = {"terminals": 2000, "applications": 5000, "news": 1000}
+SMALL = {"terminals": 6, "applications": 10, "news": 10, "brokers": 1, "users": 2}
+LARGE = {"terminals": 2000, "applications": 5000, "news": 1000, "brokers": 19, "users": 1000}
 LINES_OF_FIRST_APPLICATION = 40
 
 
-def build_company(code, name, *, terminals, applications, news):
+def build_company(code, name, *, terminals, applications, news, brokers, users):
     company = Company.objects.create(code=code, name=name)
     office = company.offices.create(name="本社")
     user = User.objects.create(username=f"user{code}", company=company, office=office, email="a@example.jp")
@@ -67,17 +67,35 @@ def build_company(code, name, *, terminals, applications, news):
         AuditEvent(company=company, action="application.submitted", object_id=str(a.pk)) for a in created[:50]
     )
     draft = start(kind="reissue", user=user)
-    Application.objects.filter(pk=draft.pk).update(
+    broker_draft = start(kind=Application.Kind.BROKER_IDS, user=user)
+    Application.objects.filter(pk__in=[draft.pk, broker_draft.pk]).update(
         applicant_last_name="通関", applicant_first_name="花子", applicant_last_name_kana="ツウカン",
         applicant_first_name_kana="ハナコ", applicant_department="通関部", applicant_phone="0312345678",
         applicant_email="a@example.jp", desired_date=earliest_desired_date(),
     )  # fmt: skip
     Reissue.objects.filter(application=draft).update(reason="expired")
     draft.reissue_lines.create(terminal=made[0])
-    return user, created[0], draft
+    # 通関士IDの追加: a 申込 and a draft naming `brokers` 通関士, and `users` logins in 契約内容の確認.
+    User.objects.bulk_create(
+        User(username=f"{code}{number:03d}", company=company, office=office, is_customs_broker=True, last_login=now)
+        for number in range(1, users + 1)
+    )
+    broker_application = Application.objects.create(
+        kind=Application.Kind.BROKER_IDS, company=company, created_by=user, status=Application.Status.SUBMITTED,
+        receipt_number=f"{code[:3]}B0000001", submitted_at=now, desired_date=earliest_desired_date(),
+    )  # fmt: skip
+    for application in (broker_application, broker_draft):
+        BrokerLine.objects.bulk_create(
+            BrokerLine(
+                application=application, last_name="関税", first_name="一郎", last_name_kana="カンゼイ",
+                first_name_kana="イチロウ", registration_number=str(number), office=office, email="b@example.jp",
+            )
+            for number in range(brokers)
+        )  # fmt: skip
+    return user, created[0], draft, broker_application, broker_draft
 
 
-def company_pages(user, application, draft):
+def company_pages(user, application, draft, broker_application, broker_draft):
     news = NewsItem.objects.filter(company=user.company).first()
     return [
         "/",
@@ -90,13 +108,21 @@ def company_pages(user, application, draft):
         f"/applications/reissue/{draft.pk}/applicant/",
         f"/applications/reissue/{draft.pk}/terminals/",
         f"/applications/reissue/{draft.pk}/confirm/",
+        f"/applications/{broker_application.pk}/",
+        "/applications/?kind=broker_ids",
+        "/applications/broker_ids/",
+        f"/applications/broker_ids/{broker_draft.pk}/applicant/",
+        f"/applications/broker_ids/{broker_draft.pk}/brokers/",
+        f"/applications/broker_ids/{broker_draft.pk}/confirm/",
         "/contract/",
         "/accounts/password/",
     ]
 
 
-def staff_pages(application):
+def staff_pages(application, broker_application):
     return [
+        f"/center/applications/application/{broker_application.pk}/change/",
+        "/center/applications/brokerline/",
         "/center/",
         "/center/dashboard/",
         "/center/applications/application/",
@@ -139,8 +165,9 @@ def test_company_pages_need_the_same_queries_whatever_the_size(two_sizes):
 
 
 def test_staff_pages_need_the_same_queries_whatever_the_size(two_sizes, staff_client):
-    (_, small_application, _), (_, large_application, _) = two_sizes
-    for small_url, large_url in zip(staff_pages(small_application), staff_pages(large_application)):
+    (_, small_application, _, small_brokers, _), (_, large_application, _, large_brokers, _) = two_sizes
+    small_pages = staff_pages(small_application, small_brokers)
+    for small_url, large_url in zip(small_pages, staff_pages(large_application, large_brokers)):
         small = count_queries(staff_client, small_url)
         large = count_queries(staff_client, large_url)
         assert small == large, f"{large_url}: {small} queries, then {large} with more data"

@@ -61,7 +61,10 @@ def test_the_demo_application_is_numbered_for_the_day_it_was_registered():
     from naccs.applications.models import Application
 
     load()
-    application = Application.objects.get()
-    assert application.receipt_number == f"{timezone.localtime(application.submitted_at):%y%m%d}00001"
+    reissue, broker_ids = Application.objects.order_by("pk")
+    assert (reissue.kind, broker_ids.kind) == ("reissue", "broker_ids")
+    assert reissue.receipt_number == f"{timezone.localtime(reissue.submitted_at):%y%m%d}00001"
+    assert broker_ids.receipt_number == f"{timezone.localtime(broker_ids.submitted_at):%y%m%d}00002"
+    assert broker_ids.broker_lines.count() == 2
     load()
-    assert Application.objects.count() == 1
+    assert Application.objects.count() == 2

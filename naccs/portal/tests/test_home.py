@@ -61,11 +61,13 @@ def test_news_detail_of_a_missing_item_is_not_found(user_client):
 
 
 def test_menu_lists_every_entry_of_the_manual(user_client):
+    """Under 申請を行う, each kind of 申込 that is registered (applications.kinds.KIND_CLASSES) has its entry."""
+    from naccs.applications.kinds import all_kinds
+
     html = user_client.get("/").content.decode()
     for label in [
+        *(kind.label for kind in all_kinds()),
         "申請を行う",
-        "契約内容の変更",
-        "システム設定の申込",
         "通関士IDの追加",
         "デジタル証明書の再発行",
         "契約内容の確認",
@@ -108,7 +110,10 @@ def test_the_login_page_has_no_session_header(client):
 
 def test_features_not_built_are_not_links(user_client):
     html = user_client.get("/").content.decode()
-    assert '<span class="unavailable">契約内容の変更<span class="badge">準備中</span></span>' in html
+    # Billing (請求金額の参照, 請求内容参照 in the nav) is the one feature not built yet.
+    assert '<span class="unavailable">請求金額の参照<span class="badge">準備中</span></span>' in html
+    assert '<span class="unavailable" title="準備中">請求内容参照</span>' in html
+    assert html.count("準備中") == 2
     assert '<a href="/accounts/password/">パスワードの変更</a>' in html
 
 
@@ -123,8 +128,17 @@ def test_every_menu_link_opens_a_page(user_client):
 
 def test_apply_menu_lists_the_four_applications(user_client):
     html = user_client.get("/apply/").content.decode()
-    assert "デジタル証明書の再発行" in html
-    assert "通関士IDの追加" in html
+    assert '<a class="button button--secondary" href="/applications/reissue/">デジタル証明書の再発行</a>' in html
+    assert '<a class="button button--secondary" href="/applications/broker_ids/">通関士IDの追加</a>' in html
+    assert "準備中" not in html.split("</header>")[1]
+    # In the manual's order: 通関士IDの追加 before デジタル証明書の再発行.
+    assert html.index("通関士IDの追加") < html.index("デジタル証明書の再発行")
+
+
+def test_the_home_menu_links_to_each_kind_of_application(user_client):
+    html = user_client.get("/").content.decode()
+    assert '<a href="/applications/broker_ids/">通関士IDの追加</a>' in html
+    assert '<a href="/applications/reissue/">デジタル証明書の再発行</a>' in html
 
 
 def test_center_staff_are_sent_to_the_back_office(staff_client):
@@ -174,3 +188,13 @@ def test_every_page_has_an_icon_and_favicon_ico_leads_to_it(client, db):
     assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in html
     response = client.get("/favicon.ico")
     assert response.status_code == 301 and response.url == "/static/favicon.svg"
+
+
+def test_a_kind_registered_later_takes_its_place_in_the_manuals_order(monkeypatch):
+    from naccs.portal import menu
+
+    monkeypatch.setattr(menu, "APPLY_ENTRIES", list(menu.APPLY_ENTRIES))
+    menu.register_apply_entry("契約内容の変更", "applications:list")
+    menu.register_apply_entry("契約内容の変更", "applications:list")
+    labels = [entry.label for entry in menu.APPLY_ENTRIES]
+    assert labels == ["契約内容の変更", "通関士IDの追加", "デジタル証明書の再発行"]

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from naccs.accounts.models import Company, Office, User
-from naccs.applications.models import Application, Reissue
+from naccs.applications.models import Application, BrokerLine, Reissue
 from naccs.lib.business_days import earliest_desired_date
 from naccs.pki import ca
 from naccs.pki.issuance import certificate_expiry, issue_certificate
@@ -144,6 +144,7 @@ class Command(BaseCommand):
                     )
 
         self.demo_application(User.objects.get(username="demo"), now)
+        self.demo_broker_application(User.objects.get(username="demo"), now)
         self.make_certificates_real()
 
         for code, category, text, days_ago in DEMO_NEWS:
@@ -164,10 +165,30 @@ class Command(BaseCommand):
         terminal = LogicalTerminal.objects.get(name=DEMO_TERMINAL_APPLIED_FOR)
         if Application.objects.filter(reissue_lines__terminal=terminal, created_by=user).exists():
             return
+        application = self.registered_yesterday(user, now, kind=Application.Kind.REISSUE, number=1)
+        Reissue.objects.create(application=application, reason=Reissue.Reason.EXPIRED)
+        application.reissue_lines.create(terminal=terminal)
+
+    def demo_broker_application(self, user, now):
+        """A 通関士IDの追加 申込 registered yesterday naming two 通関士, for the center to review."""
+        if Application.objects.filter(kind=Application.Kind.BROKER_IDS, created_by=user).exists():
+            return
+        application = self.registered_yesterday(user, now, kind=Application.Kind.BROKER_IDS, number=2)
+        for number, (last, first, last_kana, first_kana) in enumerate(
+            [("関税", "一郎", "カンゼイ", "イチロウ"), ("保税", "二郎", "ホゼイ", "ジロウ")], start=1
+        ):
+            BrokerLine.objects.create(
+                application=application, last_name=last, first_name=first, last_name_kana=last_kana,
+                first_name_kana=first_kana, registration_number=f"1000{number}", office=user.office,
+                email=f"broker{number}@example.jp",
+            )  # fmt: skip
+
+    def registered_yesterday(self, user, now, *, kind, number):
+        """A 受付済 申込 of `kind` by `user`, its 申込受付番号 the `number`th of yesterday as registering gives it."""
         submitted_at = now - timedelta(days=1)
-        application = Application.objects.create(
-            receipt_number=f"{timezone.localtime(submitted_at):%y%m%d}00001",
-            kind=Application.Kind.REISSUE,
+        return Application.objects.create(
+            receipt_number=f"{timezone.localtime(submitted_at):%y%m%d}{number:05d}",
+            kind=kind,
             company=user.company,
             created_by=user,
             status=Application.Status.SUBMITTED,
@@ -181,8 +202,6 @@ class Command(BaseCommand):
             desired_date=earliest_desired_date(now),
             submitted_at=submitted_at,
         )
-        Reissue.objects.create(application=application, reason=Reissue.Reason.EXPIRED)
-        application.reissue_lines.create(terminal=terminal)
 
     def make_certificates_real(self):
         """Replace each placeholder record by a real certificate from the demo CA, with the same dates."""

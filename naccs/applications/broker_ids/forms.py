@@ -1,0 +1,112 @@
+"""The 通関士 step's forms: the 利用開始希望日 of the 申込, and one 通関士 at a time."""
+
+import re
+
+from django import forms
+
+from naccs.lib.forms import required
+from naccs.lib.text import digits_only
+
+from ..applicant import check_email_confirmed, email_address, fullwidth_name, kana_name
+from ..desired_date import clean_desired_date, desired_date_field
+from .kind import DUPLICATE_NUMBER
+
+START_DATE = "利用開始希望日"
+NAME_MAX_LENGTH = 50
+
+
+class StartDateForm(forms.Form):
+    """利用開始希望日: a business day, by the same rules as 再発行希望日. Required only to go on to the 確認画面."""
+
+    desired_date = desired_date_field(START_DATE)
+
+    def __init__(self, *args, proceeding=True, now=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.now = now
+        self.fields["desired_date"].required = proceeding
+
+    def clean_desired_date(self):
+        return clean_desired_date(self.cleaned_data["desired_date"], now=self.now, label=START_DATE)
+
+
+class OfficeChoiceField(forms.ModelChoiceField):
+    default_error_messages = {"invalid_choice": "所属事業所を一覧から選択してください。"}
+
+    def label_from_instance(self, office):
+        return office.name
+
+    def to_python(self, value):
+        # An id beyond a 64-bit integer would crash the database driver instead of being "not a choice".
+        if value not in self.empty_values and not re.fullmatch(r"\d{1,18}", str(value)):
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class BrokerForm(forms.Form):
+    """One 通関士: 氏名 and フリガナ read as on the 申込担当者 step, 通関士登録番号, 所属事業所, E-mail twice."""
+
+    last_name = forms.CharField(label="氏名（姓）", help_text="全角　例）通関", error_messages=required("氏名（姓）"))
+    first_name = forms.CharField(label="氏名（名）", help_text="全角　例）一郎", error_messages=required("氏名（名）"))
+    last_name_kana = forms.CharField(
+        label="フリガナ（姓）", help_text="全角カナ　例）ツウカン", error_messages=required("フリガナ（姓）")
+    )
+    first_name_kana = forms.CharField(
+        label="フリガナ（名）", help_text="全角カナ　例）イチロウ", error_messages=required("フリガナ（名）")
+    )
+    registration_number = forms.CharField(
+        label="通関士登録番号", help_text="半角数字8桁以内　例）12345", error_messages=required("通関士登録番号")
+    )
+    office = OfficeChoiceField(
+        label="所属事業所", queryset=None, empty_label="選択してください", error_messages=required("所属事業所")
+    )
+    email = forms.CharField(
+        label="E-mailアドレス（登録用）",
+        help_text="半角英数字　パスワード設定の案内をこのアドレスにお送りします。",
+        error_messages=required("E-mailアドレス（登録用）"),
+    )
+    email_confirm = forms.CharField(
+        label="E-mailアドレス（確認用）",
+        help_text="確認のため、同じE-mailアドレスを入力してください。",
+        error_messages=required("E-mailアドレス（確認用）"),
+    )
+
+    def __init__(self, *args, offices, taken_numbers=(), **kwargs):
+        """`offices`: the company's 事業所; `taken_numbers`: the 登録番号 already in this 申込."""
+        super().__init__(*args, **kwargs)
+        self.fields["office"].queryset = offices
+        self.taken_numbers = set(taken_numbers)
+
+    def clean_last_name(self):
+        return fullwidth_name(self.cleaned_data["last_name"], "氏名（姓）", NAME_MAX_LENGTH)
+
+    def clean_first_name(self):
+        return fullwidth_name(self.cleaned_data["first_name"], "氏名（名）", NAME_MAX_LENGTH)
+
+    def clean_last_name_kana(self):
+        return kana_name(self.cleaned_data["last_name_kana"], "フリガナ（姓）", NAME_MAX_LENGTH)
+
+    def clean_first_name_kana(self):
+        return kana_name(self.cleaned_data["first_name_kana"], "フリガナ（名）", NAME_MAX_LENGTH)
+
+    def clean_registration_number(self):
+        value = digits_only(self.cleaned_data["registration_number"])
+        if not re.fullmatch(r"\d{1,8}", value):
+            raise forms.ValidationError("通関士登録番号は半角数字8桁以内で入力してください。")
+        if value in self.taken_numbers:
+            raise forms.ValidationError(DUPLICATE_NUMBER)
+        return value
+
+    def clean_email(self):
+        return email_address(self.cleaned_data["email"], "E-mailアドレス（登録用）")
+
+    def clean_email_confirm(self):
+        return email_address(self.cleaned_data["email_confirm"], "E-mailアドレス（確認用）")
+
+    def clean(self):
+        data = super().clean()
+        check_email_confirmed(self, "email", "email_confirm")
+        return data
+
+    def is_blank(self) -> bool:
+        """Nothing typed into the form (the user goes on without adding one more 通関士)."""
+        return not any((self.data.get(self.add_prefix(name)) or "").strip() for name in self.fields)

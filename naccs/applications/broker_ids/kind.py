@@ -1,0 +1,101 @@
+"""通関士IDの追加: what the kind adds to the lifecycle.
+
+At the approval each 通関士 gets a login under the company (利用者ID shown at once, login not yet usable); the
+morning run of the 利用開始希望日 opens it and mails the 通関士 a link to set a first password (logins.py)."""
+
+from django.db.models import Prefetch
+
+from .. import kinds
+from ..lifecycle import TransitionRefused
+from ..models import Application, BrokerLine
+from . import logins
+
+# One 申込 adds at most this many 通関士 (a page of the 確認画面 stays readable).
+MAX_BROKERS_PER_APPLICATION = 20
+DUPLICATE_NUMBER = "この通関士登録番号の通関士は既にこの申込に追加されています。"
+
+
+class BrokerIdsKind(kinds.Kind):
+    code = Application.Kind.BROKER_IDS
+    label = "通関士IDの追加"
+    title = "通関士ID追加申込"
+    guidance_url_name = "applications:broker_ids_guidance"
+    steps = (kinds.Step("通関士入力", "通関士の入力", "applications:broker_ids_brokers"),)
+    template_folder = "applications/broker_ids"
+    completed_label = "利用開始済"
+    # The manual's texts for the decision and the question; the 利用者コード and 申込受付番号 are added to each.
+    news = {
+        kinds.SUBMITTED: "通関士IDの追加申込を受け付けました。",
+        kinds.RESUBMITTED: "通関士IDの追加申込を修正して再送信しました。",
+        kinds.WITHDRAWN: "通関士IDの追加申込を取り下げました。",
+        kinds.APPROVED: "通関士IDの追加申込の審査を終了しました。追加した利用者を確認してください。",
+        kinds.INFO_REQUESTED: (
+            "通関士IDの追加申込に確認事項があります。通知内容をご確認の上、申込内容の修正、または取り下げを行ってください。"
+        ),
+        kinds.REJECTED: "通関士IDの追加申込を却下しました。",
+        kinds.COMPLETED: "追加した通関士の利用を開始しました。各通関士にパスワード設定の案内をお送りしました。",
+    }
+
+    def start(self, application):
+        """Nothing until a 通関士 is added: the 申込 row holds the 利用開始希望日."""
+
+    def is_complete(self, application):
+        return application.desired_date is not None and application.broker_lines.exists()
+
+    def check_submittable(self, application):
+        """Enough free 識別番号 for its 通関士 (taken for good, under the company's lock, at the approval)."""
+        count = application.broker_lines.count()
+        if count > logins.free_id_count(application.company):
+            raise TransitionRefused(logins.no_free_ids_refusal(application.company, count))
+
+    def approved(self, application, *, actor):
+        logins.create_logins(application, actor=actor)
+
+    def carry_out(self, application_id, *, actor=None, progress=None):
+        pending = BrokerLine.objects.filter(application_id=application_id, activated_at__isnull=True).order_by("pk")
+        for line_id in list(pending.values_list("pk", flat=True)):
+            logins.activate(line_id, actor=actor)
+            if progress:
+                progress(1)
+
+    def is_carried_out(self, application):
+        return not application.broker_lines.filter(activated_at__isnull=True).exists()
+
+    def with_details(self, applications):
+        return applications.prefetch_related(self.lines_prefetch())
+
+    def section_context(self, application):
+        return {"brokers": application.broker_lines.all()}
+
+    def summary(self, application):
+        return "、".join(f"{line.last_name} {line.first_name}" for line in application.broker_lines.all())
+
+    def list_prefetch(self):
+        return [Prefetch("broker_lines", queryset=BrokerLine.objects.order_by("pk"))]
+
+    def mail_context(self, application):
+        return {"brokers": list(application.broker_lines.select_related("user").order_by("pk"))}
+
+    @staticmethod
+    def lines_prefetch():
+        return Prefetch("broker_lines", queryset=BrokerLine.objects.select_related("office", "user").order_by("pk"))
+
+
+def add_broker(application, data: dict) -> None:
+    """Save one more 通関士 into a locked draft (checked again under its lock: another tab may have added them)."""
+    if application.broker_lines.filter(registration_number=data["registration_number"]).exists():
+        raise TransitionRefused(DUPLICATE_NUMBER)
+    if application.broker_lines.count() >= MAX_BROKERS_PER_APPLICATION:
+        raise TransitionRefused(f"1つの申込で追加できる通関士は{MAX_BROKERS_PER_APPLICATION}名までです。")
+    fields = {name: data[name] for name in ("last_name", "first_name", "last_name_kana", "first_name_kana")}
+    BrokerLine.objects.create(
+        application=application,
+        registration_number=data["registration_number"],
+        office=data["office"],
+        email=data["email"],
+        **fields,
+    )
+
+
+def remove_broker(application, line_id) -> None:
+    application.broker_lines.filter(pk=line_id).delete()
