@@ -16,6 +16,8 @@ from .models import Application
 # Each kind's class, by Application.Kind. By dotted path: a kind's module uses the lifecycle, which asks this registry.
 KIND_CLASSES = {
     Application.Kind.REISSUE: "naccs.applications.reissue.kind.ReissueKind",
+    Application.Kind.CONTRACT_CHANGE: "naccs.applications.contract_change.kind.ContractChangeKind",
+    Application.Kind.SYSTEM_SETTINGS: "naccs.applications.system_settings.kind.SystemSettingsKind",
 }
 
 # What happens to a 申込, each announced as the kind says (Kind.news, Kind.mail_template).

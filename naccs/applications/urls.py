@@ -1,8 +1,10 @@
 from django.urls import path, register_converter
 
 from . import views
+from .contract_change import views as contract_change_views
 from .models import Application
 from .reissue import views as reissue_views
+from .system_settings import views as system_settings_views
 
 
 class KindConverter:
@@ -30,4 +32,12 @@ urlpatterns = [
     # デジタル証明書の再発行
     path("reissue/", reissue_views.guidance, name="reissue_guidance"),
     path("reissue/<int:pk>/terminals/", reissue_views.terminals_step, name="reissue_terminals"),
+    # 契約内容の変更
+    path("contract_change/", contract_change_views.guidance, name="contract_change_guidance"),
+    path("contract_change/<int:pk>/details/", contract_change_views.details_step, name="contract_change_details"),
+    path("contract_change/<int:pk>/items/", contract_change_views.items_step, name="contract_change_items"),
+    # システム設定の申込
+    path("system_settings/", system_settings_views.guidance, name="system_settings_guidance"),
+    path("system_settings/<int:pk>/details/", system_settings_views.details_step, name="system_settings_details"),
+    path("system_settings/<int:pk>/terminals/", system_settings_views.terminals_step, name="system_settings_terminals"),
 ]

@@ -30,8 +30,8 @@ class MenuEntry:
 
 
 APPLY_ENTRIES = (
-    MenuEntry("契約内容の変更", None),
-    MenuEntry("システム設定の申込", None),
+    MenuEntry("契約内容の変更", "applications:contract_change_guidance"),
+    MenuEntry("システム設定の申込", "applications:system_settings_guidance"),
     MenuEntry("通関士IDの追加", None),
     MenuEntry("デジタル証明書の再発行", "applications:reissue_guidance"),
 )

@@ -1,41 +1,14 @@
 """The 論理端末 step's form (manual ④): 再発行希望日, 再発行理由 and the terminals."""
 
 import re
-import unicodedata
-from datetime import date
 
 from django import forms
 
-from naccs.lib import business_days
-from naccs.lib.forms import required
 from naccs.lib.text import has_control_characters
 
+from ..desired_date import clean_desired_date, desired_date_field
 from ..models import Reissue
 from .kind import expired_refusal, still_valid
-
-
-def parse_desired_date(text: str) -> date:
-    """YYYYMMDD as the manual asks; 2026/12/01 and 2026-12-01 (a date picker) are the same date."""
-    value = re.sub(r"[/\-.\s]", "", unicodedata.normalize("NFKC", text))
-    if not re.fullmatch(r"\d{8}", value):
-        raise forms.ValidationError("再発行希望日はYYYYMMDDの形式（半角数字8桁）で入力してください。（例）20261201")
-    try:
-        return date(int(value[:4]), int(value[4:6]), int(value[6:]))
-    except ValueError:
-        raise forms.ValidationError("再発行希望日に存在しない日付が入力されています。") from None
-
-
-def check_desired_date(day: date, *, now=None) -> None:
-    """The rules of manual ④ for 再発行希望日, one message each. The range first: a date far ahead is refused
-    without asking the holiday calendar about it."""
-    earliest = business_days.earliest_desired_date(now)
-    if day < earliest:
-        raise forms.ValidationError(f"再発行希望日は翌営業日（{earliest:%Y/%m/%d}）以降の日付を入力してください。")
-    latest = business_days.latest_desired_date(now)
-    if day > latest:
-        raise forms.ValidationError(f"再発行希望日は{latest:%Y/%m/%d}までの日付を入力してください。")
-    if closed := business_days.why_closed(day):
-        raise forms.ValidationError(f"再発行希望日に{closed}は指定できません。")
 
 
 class TerminalChoiceField(forms.ModelMultipleChoiceField):
@@ -57,11 +30,7 @@ class TerminalChoiceField(forms.ModelMultipleChoiceField):
 class TerminalsForm(forms.Form):
     """再発行希望日, 再発行理由 and the terminals (manual ④)."""
 
-    desired_date = forms.CharField(
-        label="再発行希望日",
-        help_text="半角数字8桁　例）20261201　※翌営業日以降の営業日（土・日・祝日・年末年始を除く）",
-        error_messages=required("再発行希望日"),
-    )
+    desired_date = desired_date_field("再発行希望日")
     reason = forms.ChoiceField(
         label="再発行理由",
         choices=Reissue.Reason.choices,
@@ -101,11 +70,7 @@ class TerminalsForm(forms.Form):
         self.fields["reason"].required = proceeding
 
     def clean_desired_date(self):
-        if not self.cleaned_data["desired_date"]:
-            return None
-        day = parse_desired_date(self.cleaned_data["desired_date"])
-        check_desired_date(day, now=self.now)
-        return day
+        return clean_desired_date(self.cleaned_data["desired_date"], label="再発行希望日", now=self.now)
 
     def clean_reason_text(self):
         value = self.cleaned_data["reason_text"].strip()
