@@ -108,7 +108,9 @@ def test_the_login_page_has_no_session_header(client):
 
 def test_features_not_built_are_not_links(user_client):
     html = user_client.get("/").content.decode()
-    assert '<span class="unavailable">契約内容の変更<span class="badge">準備中</span></span>' in html
+    assert '<span class="unavailable">通関士IDの追加<span class="badge">準備中</span></span>' in html
+    assert '<a href="/applications/contract_change/">契約内容の変更</a>' in html
+    assert '<a href="/applications/system_settings/">システム設定の申込</a>' in html
     assert '<a href="/accounts/password/">パスワードの変更</a>' in html
 
 
