@@ -61,7 +61,10 @@ def test_the_demo_application_is_numbered_for_the_day_it_was_registered():
     from naccs.applications.models import Application
 
     load()
-    application = Application.objects.get()
-    assert application.receipt_number == f"{timezone.localtime(application.submitted_at):%y%m%d}00001"
+    numbers = {}
+    for application in Application.objects.all():
+        assert application.receipt_number.startswith(f"{timezone.localtime(application.submitted_at):%y%m%d}")
+        numbers[application.kind] = application.receipt_number[-5:]
+    assert numbers == {"reissue": "00001", "contract_change": "00002", "system_settings": "00003"}
     load()
-    assert Application.objects.count() == 1
+    assert Application.objects.count() == 3
