@@ -73,15 +73,10 @@ def walk_contract_change(user_client, terminals, office, desired):
 @pytest.fixture
 def setting_items(db):
     """The catalogue the data migration seeds (seeded again after a transactional test flushed the tables)."""
-    import importlib
-
-    from django.apps import apps
-
+    from naccs.terminals.catalogue import seed_catalogue
     from naccs.terminals.models import SettingItem
 
-    importlib.import_module("naccs.terminals.migrations.0005_contract_details_and_system_settings").seed_setting_items(
-        apps, None
-    )
+    seed_catalogue(SettingItem)
     return {item.code: item for item in SettingItem.objects.all()}
 
 

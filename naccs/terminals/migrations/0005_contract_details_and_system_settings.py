@@ -3,32 +3,16 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-# The first catalogue of システム設定; the center adds to it in the back office (SettingItem).
-SETTING_ITEMS = [
-    ("business_group", "SEA-IMP", "輸入申告関連業務（海上）", 10),
-    ("business_group", "SEA-EXP", "輸出申告関連業務（海上）", 20),
-    ("business_group", "SEA-BND", "保税・貨物管理業務（海上）", 30),
-    ("business_group", "SEA-VSL", "船舶・入出港関連業務", 40),
-    ("business_group", "AIR-IMP", "輸入申告関連業務（航空）", 50),
-    ("business_group", "AIR-EXP", "輸出申告関連業務（航空）", 60),
-    ("business_group", "AIR-BND", "保税・貨物管理業務（航空）", 70),
-    ("business_group", "INQ", "照会業務", 80),
-    ("output", "PERMIT", "許可・承認通知情報", 10),
-    ("output", "REVIEW", "審査結果通知情報", 20),
-    ("output", "CARGO", "貨物情報・搬出入通知情報", 30),
-    ("output", "DUTY", "納付・口座振替関連情報", 40),
-]
+from naccs.terminals.catalogue import FIRST_CATALOGUE, seed_catalogue
 
 
 def seed_setting_items(apps, schema_editor):
-    SettingItem = apps.get_model("terminals", "SettingItem")
-    for kind, code, name, order in SETTING_ITEMS:
-        SettingItem.objects.get_or_create(code=code, defaults={"kind": kind, "name": name, "order": order})
+    seed_catalogue(apps.get_model("terminals", "SettingItem"))
 
 
 def remove_seeded_items(apps, schema_editor):
     apps.get_model("terminals", "SettingItem").objects.filter(
-        code__in=[code for _, code, _, _ in SETTING_ITEMS]
+        code__in=[code for _, code, _, _ in FIRST_CATALOGUE]
     ).delete()
 
 

@@ -13,6 +13,7 @@ from naccs.lib.business_days import earliest_desired_date
 from naccs.pki import ca
 from naccs.pki.issuance import certificate_expiry, issue_certificate
 from naccs.portal.models import NewsItem
+from naccs.terminals.catalogue import seed_catalogue
 from naccs.terminals.models import (
     Certificate,
     ContractDetails,
@@ -222,6 +223,7 @@ class Command(BaseCommand):
 
     def demo_contract(self, company):
         """The registered details, notification address and each terminal's システム設定 of the demo company."""
+        seed_catalogue(SettingItem)  # as the migration seeded it (a test database may have been flushed since)
         ContractDetails.objects.get_or_create(
             company=company,
             defaults={
