@@ -68,6 +68,10 @@ class ContractChangeKind(kinds.Kind):
         """Under the 申込's lock: what it removes is still there and no other open 申込 names it; an office closed has
         no terminal left that this 申込 does not remove."""
         lines = list(application.contract_change_lines.select_related("office", "terminal"))
+        # The terminals it removes are locked (as a reissue locks its own): two 申込 naming the same terminal cannot
+        # both be registered.
+        removed = [line.terminal_id for line in lines if line.action == Action.REMOVE_TERMINAL]
+        list(LogicalTerminal.objects.select_for_update().filter(pk__in=removed).order_by("pk").values("pk"))
         check_lines(application.company, lines, exclude_application=application)
 
     def carry_out(self, application_id, *, actor=None, progress=None):

@@ -109,3 +109,27 @@ def test_two_runs_applying_one_system_settings_application_apply_it_once(user_cl
 
     assert errors == []
     assert AuditEvent.objects.filter(action="system_settings.carried_out").count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_two_contract_changes_removing_the_same_terminal_at_once_make_one_open_application(
+    user, make_user, company, office, walk_contract_change
+):
+    colleague = make_user("colleague", company=company, office=office)
+    clients = []
+    for person in (user, colleague):
+        client = Client()
+        client.force_login(person)
+        clients.append((client, walk_contract_change(client)))
+    turn = iter(clients)
+    lock = threading.Lock()
+
+    def register():
+        with lock:
+            client, pk = next(turn)
+        return client.post(f"/applications/contract_change/{pk}/confirm/").url
+
+    _, errors = at_once(register, count=2)
+
+    assert errors == []
+    assert Application.objects.filter(status=Application.Status.SUBMITTED, kind="contract_change").count() == 1
