@@ -1,15 +1,18 @@
-"""Load: 50 users walk the whole reissue wizard at once for 60 s against gunicorn on PostgreSQL.
+"""Load: 50 users walk whole 申込 wizards at once for 60 s against gunicorn on PostgreSQL.
 
-    uv run python bench/load_wizard.py [--users 50] [--duration 60]
+    uv run python bench/load_wizard.py [--users 50] [--duration 60] [--kinds reissue,contract_change,system_settings]
 
-Each user has a company of its own with 100 terminals and walks guidance → 申込担当者 → 論理端末 → 確認画面 →
-登録 → completion page again and again, one new terminal per walk, over keep-alive connections to 127.0.0.1.
+Each user has a company of its own with 100 terminals and walks the kinds in turn, again and again, over keep-alive
+connections to 127.0.0.1: a reissue (guidance → 申込担当者 → 論理端末 → 確認画面 → 登録 → completion page, one new
+terminal per walk), a 契約内容の変更 (… → 契約者情報 → 事業所・論理端末, a terminal added → …) and a
+システム設定の申込 (… → 設定内容 → one terminal's settings → …).
 Prints walks, requests, errors and latency, then checks in the database that every completed walk made exactly one
 申込 (issue 6: 0 errors, one 申込 per completed walk).
 """
 
 import argparse
 import http.client
+import re
 import shutil
 import statistics
 import sys
@@ -37,8 +40,10 @@ APPLICANT = {
 class Walker:
     """One user in one browser: a keep-alive connection, the session cookie and the CSRF token."""
 
-    def __init__(self, port: int, cookie: str, terminal_ids: list[str], desired: str):
+    def __init__(self, port: int, cookie: str, terminal_ids: list[str], desired: str, kinds: list[str]):
         self.port = port
+        self.kinds = kinds
+        self.office_id = self.terminal_name = self.group_id = None
         self.cookies = dict(part.split("=", 1) for part in cookie.split("; "))
         self.terminals = iter(terminal_ids)
         self.desired = desired
@@ -71,17 +76,42 @@ class Walker:
         return response.getheader("Location", ""), content.decode()
 
     def walk(self) -> None:
-        self.request("GET", "/applications/reissue/")  # sets the CSRF cookie
-        applicant, _ = self.request("POST", "/applications/reissue/", {}, expect=(302,))
-        terminals, _ = self.request("POST", applicant, APPLICANT, expect=(302,))
-        confirm, _ = self.request(
-            "POST", terminals, {"desired_date": self.desired, "reason": "replaced", "terminals": next(self.terminals)},
-            expect=(302,),
-        )  # fmt: skip
+        kind = self.kinds[self.walks % len(self.kinds)]
+        self.request("GET", f"/applications/{kind}/")  # sets the CSRF cookie
+        applicant, _ = self.request("POST", f"/applications/{kind}/", {}, expect=(302,))
+        first_step, _ = self.request("POST", applicant, APPLICANT, expect=(302,))
+        confirm = getattr(self, f"walk_{kind}")(first_step)
         done, _ = self.request("POST", confirm, {}, expect=(302,))
         _, page = self.request("GET", done, expect=(200,))
         self.receipts.append(page.split('id="receipt-number">', 1)[1].split("<", 1)[0])
         self.walks += 1
+
+    def walk_reissue(self, terminals: str) -> str:
+        form = {"desired_date": self.desired, "reason": "replaced", "terminals": next(self.terminals)}
+        return self.request("POST", terminals, form, expect=(302,))[0]
+
+    def walk_contract_change(self, details: str) -> str:
+        items, _ = self.request("POST", details, {"desired_date": self.desired, "representative": "代表　太郎"}, (302,))
+        if self.office_id is None:
+            _, page = self.request("GET", items, expect=(200,))
+            self.office_id = re.search(r'<option value="(\d+)">', page).group(1)
+        form = {
+            "go": "add_terminal", "add_terminal-category": "air", "add_terminal-device_type": "webNACCS",
+            "add_terminal-terminal_office": self.office_id,
+        }  # fmt: skip
+        self.request("POST", items, form, expect=(302,))
+        return self.request("POST", items, {"go": "confirm"}, expect=(302,))[0]
+
+    def walk_system_settings(self, details: str) -> str:
+        terminals, _ = self.request("POST", details, {"desired_date": self.desired, "address1": "n@example.jp"}, (302,))
+        if self.group_id is None:
+            _, page = self.request("GET", terminals, expect=(200,))
+            self.group_id = re.search(r'name="business_groups" value="(\d+)"', page).group(1)
+            _, contract = self.request("GET", "/contract/", expect=(200,))
+            self.terminal_name = re.search(r"<td>(W\d{5})</td>", contract).group(1)
+        form = {"go": "add", "terminal_name": self.terminal_name, "business_groups": self.group_id}
+        self.request("POST", terminals, form, expect=(302,))
+        return self.request("POST", terminals, {"go": "confirm"}, expect=(302,))[0]
 
     def run(self, until: float) -> None:
         while time.time() < until:
@@ -98,6 +128,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--duration", type=int, default=60)
     parser.add_argument("--port", type=int, default=8766)
+    parser.add_argument("--kinds", default="reissue,contract_change,system_settings", help="the kinds walked in turn")
     args = parser.parse_args()
     ensure_postgres()
     var_dir, env = prepared_environment(prefix="naccs-load-", steps="CA, users and terminals")
@@ -114,7 +145,8 @@ def walk_for(args, env: dict, var_dir: str) -> None:
 
     server = start_gunicorn(env, args.port)
     try:
-        walkers = [Walker(args.port, cookie, ids.split(","), desired) for cookie, ids in users]
+        kinds = args.kinds.split(",")
+        walkers = [Walker(args.port, cookie, ids.split(","), desired, kinds) for cookie, ids in users]
         until = time.time() + args.duration
         threads = [threading.Thread(target=walker.run, args=(until,)) for walker in walkers]
         started = time.perf_counter()
@@ -137,6 +169,7 @@ def walk_for(args, env: dict, var_dir: str) -> None:
         "print(A.objects.filter(status='submitted', company__code__startswith='7').count())",
     ).strip().splitlines()[-1]  # fmt: skip
     shutil.rmtree(var_dir, ignore_errors=True)
+    print(f"kinds {', '.join(kinds)}")
     print(f"users {len(walkers)}, {elapsed:.0f} s: {walks} completed walks, {len(latencies)} requests "
           f"({len(latencies) / elapsed:.0f}/s), errors {len(errors)}")  # fmt: skip
     print(f"latency p50 {statistics.median(latencies) * 1000:.0f} ms, "

@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from naccs.accounts.decorators import company_user_required
-from naccs.applications.contract_change.kind import contract_details_of, open_offices
+from naccs.applications.contract_change.kind import contract_details_of
 from naccs.applications.kinds import kind_of
 from naccs.pki.acquisition import rules_context
 from naccs.terminals.listing import name_filter_of
@@ -37,7 +37,6 @@ def overview(request):
         "name_filter": name_filter,
         "rows": [{**row, "settings": settings[row["pk"]]} for row in rows],
         "details": contract_details_of(company),
-        "offices": open_offices(company),
         "notification_addresses": company.notification_addresses.values_list("email", flat=True),
         "pending_changes": [
             {
