@@ -25,7 +25,7 @@ def body_of(message) -> str:
 def accepted_mail(user, company):
     """The acceptance mail of the demo 申込, queued as registering it (again, after a question) queues it."""
     call_command("load_demo_data", stdout=StringIO())
-    application = Application.objects.get(status=Application.Status.SUBMITTED)
+    application = Application.objects.get(status=Application.Status.SUBMITTED, kind=Application.Kind.REISSUE)
     Application.objects.filter(pk=application.pk).update(status=Application.Status.NEEDS_INFO)
     lifecycle.submit(application=application, user=application.created_by)
     return OutboundMail.objects.get()
@@ -36,7 +36,7 @@ def test_the_acceptance_mail_arrives_in_japanese(smtp_server, accepted_mail):
 
     (message,) = smtp_server.messages
     assert message["To"] == "hanako@example.jp"
-    number = Application.objects.get().receipt_number
+    number = Application.objects.get(kind=Application.Kind.REISSUE).receipt_number
     assert subject_of(message) == f"【NACCS】デジタル証明書の再発行受付完了（申込受付番号：{number}）"
     body = body_of(message)
     assert "通関 花子 様" in body
