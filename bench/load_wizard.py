@@ -1,11 +1,13 @@
 """Load: 50 users walk whole 申込 wizards at once for 60 s against gunicorn on PostgreSQL.
 
-    uv run python bench/load_wizard.py [--users 50] [--duration 60] [--kinds reissue,broker_ids]
+    uv run python bench/load_wizard.py [--users 50] [--duration 60]
+        [--kinds reissue,broker_ids,contract_change,system_settings]
 
-Each user has a company of its own with 100 terminals and walks the wizards of the kinds given in turn, again and
-again, over keep-alive connections to 127.0.0.1: for a reissue guidance → 申込担当者 → 論理端末 (one new terminal per
-walk) → 確認画面 → 登録 → completion page; for 通関士IDの追加 guidance → 申込担当者 → 通関士 (one added with the page's
-「申込内容確認へ進む」) → 確認画面 → 登録 → completion page. A kind walks by a Walker method named walk_<kind>.
+Each user has a company of its own with 100 terminals and walks the kinds in turn, again and again, over keep-alive
+connections to 127.0.0.1: a reissue (guidance → 申込担当者 → 論理端末 → 確認画面 → 登録 → completion page, one new
+terminal per walk), a 通関士IDの追加 (… → 通関士, one added with 「申込内容確認へ進む」 → …), a 契約内容の変更
+(… → 契約者情報 → 事業所・論理端末, a terminal added → …) and a システム設定の申込 (… → 設定内容 → one terminal's
+settings → …). A kind walks by a Walker method named walk_<kind>, from its first own step to its 確認画面.
 Prints walks (per kind), requests, errors and latency, then checks in the database that every completed walk made
 exactly one 申込 (issues 6 and 15: 0 errors, one 申込 per completed walk).
 """
@@ -13,7 +15,7 @@ exactly one 申込 (issues 6 and 15: 0 errors, one 申込 per completed walk).
 import argparse
 import collections
 import http.client
-import itertools
+import re
 import shutil
 import statistics
 import sys
@@ -54,11 +56,12 @@ class Walker:
 
     def __init__(self, port: int, cookie: str, terminal_ids: list[str], office_id: str, desired: str, kinds: list):
         self.port = port
+        self.kinds = kinds
+        self.office_id = office_id
+        self.terminal_name = self.group_id = None
         self.cookies = dict(part.split("=", 1) for part in cookie.split("; "))
         self.terminals = iter(terminal_ids)
-        self.office_id = office_id
         self.desired = desired
-        self.kinds = itertools.cycle(kinds)
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         self.latencies, self.errors, self.walks, self.receipts = [], [], 0, []
         self.walks_by_kind = collections.Counter()
@@ -89,36 +92,44 @@ class Walker:
         return response.getheader("Location", ""), content.decode()
 
     def walk(self) -> None:
-        kind = next(self.kinds)
-        getattr(self, f"walk_{kind}")()
-        self.walks += 1
-        self.walks_by_kind[kind] += 1
-
-    def register(self, confirm: str) -> None:
-        """登録 on the 確認画面 and the completion page, whose 申込受付番号 is remembered."""
+        kind = self.kinds[self.walks % len(self.kinds)]
+        self.request("GET", f"/applications/{kind}/")  # sets the CSRF cookie
+        applicant, _ = self.request("POST", f"/applications/{kind}/", {}, expect=(302,))
+        first_step, _ = self.request("POST", applicant, APPLICANT, expect=(302,))
+        confirm = getattr(self, f"walk_{kind}")(first_step)
         done, _ = self.request("POST", confirm, {}, expect=(302,))
         _, page = self.request("GET", done, expect=(200,))
         self.receipts.append(page.split('id="receipt-number">', 1)[1].split("<", 1)[0])
+        self.walks += 1
+        self.walks_by_kind[kind] += 1
 
-    def walk_broker_ids(self) -> None:
-        self.request("GET", "/applications/broker_ids/")  # sets the CSRF cookie
-        applicant, _ = self.request("POST", "/applications/broker_ids/", {}, expect=(302,))
-        brokers, _ = self.request("POST", applicant, APPLICANT, expect=(302,))
-        self.request("GET", brokers, expect=(200,))
+    def walk_reissue(self, terminals: str) -> str:
+        form = {"desired_date": self.desired, "reason": "replaced", "terminals": next(self.terminals)}
+        return self.request("POST", terminals, form, expect=(302,))[0]
+
+    def walk_broker_ids(self, brokers: str) -> str:
         form = {**BROKER, "office": self.office_id, "desired_date": self.desired, "go": "confirm"}
-        confirm, _ = self.request("POST", brokers, form, expect=(302,))
-        self.request("GET", confirm, expect=(200,))
-        self.register(confirm)
+        return self.request("POST", brokers, form, expect=(302,))[0]
 
-    def walk_reissue(self) -> None:
-        self.request("GET", "/applications/reissue/")  # sets the CSRF cookie
-        applicant, _ = self.request("POST", "/applications/reissue/", {}, expect=(302,))
-        terminals, _ = self.request("POST", applicant, APPLICANT, expect=(302,))
-        confirm, _ = self.request(
-            "POST", terminals, {"desired_date": self.desired, "reason": "replaced", "terminals": next(self.terminals)},
-            expect=(302,),
-        )  # fmt: skip
-        self.register(confirm)
+    def walk_contract_change(self, details: str) -> str:
+        items, _ = self.request("POST", details, {"desired_date": self.desired, "representative": "代表　太郎"}, (302,))
+        form = {
+            "go": "add_terminal", "add_terminal-category": "air", "add_terminal-device_type": "webNACCS",
+            "add_terminal-terminal_office": self.office_id,
+        }  # fmt: skip
+        self.request("POST", items, form, expect=(302,))
+        return self.request("POST", items, {"go": "confirm"}, expect=(302,))[0]
+
+    def walk_system_settings(self, details: str) -> str:
+        terminals, _ = self.request("POST", details, {"desired_date": self.desired, "address1": "n@example.jp"}, (302,))
+        if self.group_id is None:
+            _, page = self.request("GET", terminals, expect=(200,))
+            self.group_id = re.search(r'name="business_groups" value="(\d+)"', page).group(1)
+            _, contract = self.request("GET", "/contract/", expect=(200,))
+            self.terminal_name = re.search(r"<td>(W\d{5})</td>", contract).group(1)
+        form = {"go": "add", "terminal_name": self.terminal_name, "business_groups": self.group_id}
+        self.request("POST", terminals, form, expect=(302,))
+        return self.request("POST", terminals, {"go": "confirm"}, expect=(302,))[0]
 
     def run(self, until: float) -> None:
         while time.time() < until:
@@ -135,7 +146,9 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--duration", type=int, default=60)
     parser.add_argument("--port", type=int, default=8766)
-    parser.add_argument("--kinds", default="reissue,broker_ids", help="the kinds of 申込 walked in turn")
+    parser.add_argument(
+        "--kinds", default="reissue,broker_ids,contract_change,system_settings", help="the kinds walked in turn"
+    )
     args = parser.parse_args()
     ensure_postgres()
     var_dir, env = prepared_environment(prefix="naccs-load-", steps="CA, users and terminals")
@@ -153,6 +166,7 @@ def walk_for(args, env: dict, var_dir: str) -> None:
     server = start_gunicorn(env, args.port)
     try:
         kinds = args.kinds.split(",")
+        # Each user starts at another kind, so that every kind is walked from the first second.
         walkers = [
             Walker(
                 args.port,
@@ -186,6 +200,7 @@ def walk_for(args, env: dict, var_dir: str) -> None:
         "print(A.objects.filter(status='submitted', company__code__startswith='7').count())",
     ).strip().splitlines()[-1]  # fmt: skip
     shutil.rmtree(var_dir, ignore_errors=True)
+    print(f"kinds {', '.join(kinds)}")
     print(f"users {len(walkers)}, {elapsed:.0f} s: {walks} completed walks, {len(latencies)} requests "
           f"({len(latencies) / elapsed:.0f}/s), errors {len(errors)}")  # fmt: skip
     print(f"latency p50 {statistics.median(latencies) * 1000:.0f} ms, "

@@ -26,7 +26,8 @@ from pathlib import Path
 from statistics import median
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_PORT = os.environ.get("BENCH_PG_PORT", "54340")  # several benchmarks on one machine: a port each
+# Ports of their own, so that benchmarks run side by side with other work: BENCH_PG_PORT, BENCH_REDIS_PORT.
+PG_PORT = os.environ.get("BENCH_PG_PORT", "54340")
 REDIS_PORT = os.environ.get("BENCH_REDIS_PORT", "56380")
 BARE_PATH = "/bench/bare/"
 BENCH_DB = "naccs_bench"

@@ -1,15 +1,12 @@
 """申込担当者 (manual ③), the same step in every kind of 申込: its form, its fields on Application, what it is
 prefilled with and when it is complete. The one home of the applicant fields."""
 
-import re
-import unicodedata
-
 from django import forms
-from django.core.validators import validate_email
 
 from naccs.lib.forms import required
-from naccs.lib.text import digits_only, has_control_characters, is_fullwidth, is_katakana, to_fullwidth, to_kana
+from naccs.lib.text import has_control_characters, is_fullwidth, is_katakana, to_fullwidth, to_kana
 
+from .fields import clean_email, clean_phone
 from .models import Application
 
 
@@ -59,14 +56,10 @@ class ApplicantForm(forms.Form):
         return kana_name(self.cleaned_data[name], self.fields[name].label, self.MAX_LENGTHS[name])
 
     def _phone(self, name: str) -> str:
-        label = self.fields[name].label
-        value = digits_only(self.cleaned_data[name])
-        if value and not re.fullmatch(r"\d{10,11}", value):
-            raise forms.ValidationError(f"{label}は10桁または11桁の数字で入力してください。（ハイフンは不要です）")
-        return value
+        return clean_phone(self.cleaned_data[name], label=self.fields[name].label)
 
     def _email(self, name: str) -> str:
-        return email_address(self.cleaned_data[name], self.fields[name].label)
+        return clean_email(self.cleaned_data[name], label=self.fields[name].label)
 
     def clean_last_name(self):
         return self._fullwidth("last_name")
@@ -124,17 +117,6 @@ def kana_name(value: str, label: str, max_length: int) -> str:
         raise forms.ValidationError(f"{label}は全角カナで入力してください。")
     if len(value) > max_length:
         raise forms.ValidationError(f"{label}は{max_length}文字以内で入力してください。")
-    return value
-
-
-def email_address(value: str, label: str) -> str:
-    value = unicodedata.normalize("NFKC", value).strip()
-    try:
-        validate_email(value)
-    except forms.ValidationError:
-        raise forms.ValidationError(f"{label}の形式が正しくありません。（例）taro.tsukan@naccs.jp") from None
-    if len(value) > 254:
-        raise forms.ValidationError(f"{label}は254文字以内で入力してください。")
     return value
 
 

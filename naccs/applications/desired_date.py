@@ -1,5 +1,5 @@
-"""The 希望日 of a 申込 (再発行希望日, 利用開始希望日 …): how it is typed and the business-day rules of manual ④, one
-message each, worded with the field's own label."""
+"""希望日 of every kind of 申込 (再発行希望日, 変更希望日, 設定希望日): how it is typed and which days may be asked for
+(manual ④: 翌営業日以降の営業日). Each message names the field as the kind calls it."""
 
 import re
 import unicodedata
@@ -10,7 +10,7 @@ from django import forms
 from naccs.lib import business_days
 
 
-def parse_desired_date(text: str, label: str = "再発行希望日") -> date:
+def parse_desired_date(text: str, *, label: str) -> date:
     """YYYYMMDD as the manual asks; 2026/12/01 and 2026-12-01 (a date picker) are the same date."""
     value = re.sub(r"[/\-.\s]", "", unicodedata.normalize("NFKC", text))
     if not re.fullmatch(r"\d{8}", value):
@@ -21,8 +21,8 @@ def parse_desired_date(text: str, label: str = "再発行希望日") -> date:
         raise forms.ValidationError(f"{label}に存在しない日付が入力されています。") from None
 
 
-def check_desired_date(day: date, *, now=None, label: str = "再発行希望日") -> None:
-    """The range first: a date far ahead is refused without asking the holiday calendar about it."""
+def check_desired_date(day: date, *, label: str, now=None) -> None:
+    """One message per rule. The range first: a date far ahead is refused without asking the holiday calendar."""
     earliest = business_days.earliest_desired_date(now)
     if day < earliest:
         raise forms.ValidationError(f"{label}は翌営業日（{earliest:%Y/%m/%d}）以降の日付を入力してください。")
@@ -31,6 +31,15 @@ def check_desired_date(day: date, *, now=None, label: str = "再発行希望日"
         raise forms.ValidationError(f"{label}は{latest:%Y/%m/%d}までの日付を入力してください。")
     if closed := business_days.why_closed(day):
         raise forms.ValidationError(f"{label}に{closed}は指定できません。")
+
+
+def clean_desired_date(text: str, *, label: str, now=None) -> date | None:
+    """A form's 希望日: None when left empty, else a day that may be asked for (ValidationError otherwise)."""
+    if not text:
+        return None
+    day = parse_desired_date(text, label=label)
+    check_desired_date(day, label=label, now=now)
+    return day
 
 
 def desired_date_field(label: str, *, required: bool = True) -> forms.CharField:
@@ -42,9 +51,6 @@ def desired_date_field(label: str, *, required: bool = True) -> forms.CharField:
     )
 
 
-def clean_desired_date(text: str, *, now=None, label: str) -> date | None:
-    if not text:
-        return None
-    day = parse_desired_date(text, label)
-    check_desired_date(day, now=now, label=label)
-    return day
+def as_typed(day: date | None) -> str:
+    """A saved 希望日 as the field shows it again."""
+    return day.strftime("%Y%m%d") if day else ""

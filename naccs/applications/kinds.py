@@ -17,6 +17,8 @@ from .models import Application
 KIND_CLASSES = {
     Application.Kind.REISSUE: "naccs.applications.reissue.kind.ReissueKind",
     Application.Kind.BROKER_IDS: "naccs.applications.broker_ids.kind.BrokerIdsKind",
+    Application.Kind.CONTRACT_CHANGE: "naccs.applications.contract_change.kind.ContractChangeKind",
+    Application.Kind.SYSTEM_SETTINGS: "naccs.applications.system_settings.kind.SystemSettingsKind",
 }
 
 # What happens to a 申込, each announced as the kind says (Kind.news, Kind.mail_template).

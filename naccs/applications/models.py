@@ -1,12 +1,18 @@
 """申込: an Application of any kind, with one lifecycle (applications.lifecycle), and what each kind adds to it.
 
-The reissue kind (デジタル証明書の再発行) adds its reason (Reissue) and the terminals it names (ReissueLine); the
-通関士IDの追加 kind adds the 通関士 it names (BrokerLine).
+Each kind adds rows of its own:
+- デジタル証明書の再発行: its reason (Reissue) and the terminals it names (ReissueLine);
+- 通関士IDの追加: the 通関士 it names (BrokerLine);
+- 契約内容の変更: the new company details (ContractChange), the 事業所 and 論理端末 it adds or removes
+  (ContractChangeLine);
+- システム設定の申込: the notification addresses (SystemSettings) and each terminal's settings (SystemSettingsLine).
 """
 
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+
+from naccs.terminals.models import LogicalTerminal
 
 
 class Application(models.Model):
@@ -15,6 +21,8 @@ class Application(models.Model):
     class Kind(models.TextChoices):
         REISSUE = "reissue", "デジタル証明書の再発行"
         BROKER_IDS = "broker_ids", "通関士IDの追加"
+        CONTRACT_CHANGE = "contract_change", "契約内容の変更"
+        SYSTEM_SETTINGS = "system_settings", "システム設定の申込"
 
     class Status(models.TextChoices):
         DRAFT = "draft", "入力中"
@@ -173,3 +181,112 @@ class BrokerLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.last_name} {self.first_name}"
+
+
+class ContractChange(models.Model):
+    """What a 契約内容の変更 申込 adds: the company details as they are to be from the 変更希望日 (blank: unchanged);
+    the 事業所 and 論理端末 it adds or removes are its ContractChangeLine rows."""
+
+    application = models.OneToOneField(
+        Application, on_delete=models.CASCADE, primary_key=True, related_name="contract_change", verbose_name="申込"
+    )
+    company_name = models.CharField("利用者名", max_length=100, blank=True)
+    address = models.CharField("住所", max_length=200, blank=True)
+    representative = models.CharField("代表者", max_length=100, blank=True)
+    phone = models.CharField("連絡先電話番号", max_length=11, blank=True)
+    # Set by the morning run of the 変更希望日, under this row's lock: the change takes effect once.
+    carried_out_at = models.DateTimeField("変更処理日時", null=True, blank=True)
+
+    DETAIL_FIELDS = ("company_name", "address", "representative", "phone")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "契約内容の変更"
+
+    def __str__(self) -> str:
+        return str(self.application)
+
+    @property
+    def changes_details(self) -> bool:
+        return any(getattr(self, name) for name in self.DETAIL_FIELDS)
+
+
+class ContractChangeLine(models.Model):
+    """One 事業所 or 論理端末 that a 契約内容の変更 adds or removes."""
+
+    class Action(models.TextChoices):
+        ADD_OFFICE = "add_office", "事業所の追加"
+        CLOSE_OFFICE = "close_office", "事業所の廃止"
+        ADD_TERMINAL = "add_terminal", "論理端末の追加"
+        REMOVE_TERMINAL = "remove_terminal", "論理端末の削除"
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="contract_change_lines", verbose_name="申込"
+    )
+    action = models.CharField("変更内容", max_length=16, choices=Action.choices)
+    office_name = models.CharField("追加する事業所名", max_length=100, blank=True)
+    # The office closed, or the one a new terminal is placed at.
+    office = models.ForeignKey(
+        "accounts.Office", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="事業所"
+    )
+    # The terminal removed, or (once carried out) the one added.
+    terminal = models.ForeignKey(
+        "terminals.LogicalTerminal",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contract_change_lines",
+        verbose_name="論理端末",
+    )
+    category = models.CharField("区分", max_length=8, blank=True, choices=LogicalTerminal.Category.choices)
+    device_type = models.CharField(
+        "利用機器区分", max_length=16, blank=True, choices=LogicalTerminal.DeviceType.choices
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "追加・削除する事業所と論理端末"
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.application} {self.get_action_display()}"
+
+
+class SystemSettings(models.Model):
+    """What a システム設定の申込 adds: the company's 通知先メールアドレス as they are to be (empty: unchanged); each
+    terminal's settings are its SystemSettingsLine rows."""
+
+    application = models.OneToOneField(
+        Application, on_delete=models.CASCADE, primary_key=True, related_name="system_settings", verbose_name="申込"
+    )
+    notification_addresses = models.JSONField("通知先E-mailアドレス", default=list, blank=True)
+    # Set by the morning run of the 設定希望日, under this row's lock: the settings are applied once.
+    carried_out_at = models.DateTimeField("設定処理日時", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "システム設定の申込内容"
+
+    def __str__(self) -> str:
+        return str(self.application)
+
+
+class SystemSettingsLine(models.Model):
+    """One terminal's システム設定 as asked for: they replace its current settings on the 設定希望日."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="system_settings_lines", verbose_name="申込"
+    )
+    terminal = models.ForeignKey(
+        "terminals.LogicalTerminal", on_delete=models.PROTECT, related_name="+", verbose_name="論理端末"
+    )
+    business_groups = models.ManyToManyField("terminals.SettingItem", related_name="+", verbose_name="利用する業務")
+    # 出力情報 delivered by mail, {SettingItem id: address}; every other kind of 出力情報 goes to the terminal.
+    mail_outputs = models.JSONField("電子メールによる配信", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "論理端末ごとのシステム設定"
+        ordering = ["terminal__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "terminal"], name="unique_settings_terminal_per_application")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application} {self.terminal}"

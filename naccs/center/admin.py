@@ -11,7 +11,16 @@ from django.urls import path, reverse
 
 from naccs.applications import lifecycle
 from naccs.applications.broker_ids import logins
-from naccs.applications.models import Application, BrokerLine, Reissue, ReissueLine
+from naccs.applications.models import (
+    Application,
+    BrokerLine,
+    ContractChange,
+    ContractChangeLine,
+    Reissue,
+    ReissueLine,
+    SystemSettings,
+    SystemSettingsLine,
+)
 from naccs.audit.models import AuditEvent
 
 
@@ -87,10 +96,63 @@ class DecisionForm(forms.Form):
         return cleaned
 
 
+class ReadOnlyInline:
+    """A kind's rows as the company entered them: the center reviews them, it never edits them."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ContractChangeInline(ReadOnlyInline, admin.StackedInline):
+    """The company details a 契約内容の変更 asks for."""
+
+    model = ContractChange
+    fields = ["company_name", "address", "representative", "phone", "carried_out_at"]
+
+
+class ContractChangeLineInline(ReadOnlyInline, admin.TabularInline):
+    """The 事業所 and 論理端末 a 契約内容の変更 adds or removes."""
+
+    model = ContractChangeLine
+    fields = ["action", "office_name", "office", "terminal", "category", "device_type"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("application", "office", "terminal")
+
+
+class SystemSettingsInline(ReadOnlyInline, admin.StackedInline):
+    model = SystemSettings
+    fields = ["notification_addresses", "carried_out_at"]
+
+
+class SystemSettingsLineInline(ReadOnlyInline, admin.TabularInline):
+    """Each terminal's settings as asked for."""
+
+    model = SystemSettingsLine
+    fields = ["terminal", "groups", "mail_outputs"]
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request).select_related("application", "terminal").prefetch_related("business_groups")
+        )
+
+    @admin.display(description="利用する業務")
+    def groups(self, line):
+        return "、".join(item.name for item in line.business_groups.all())
+
+
 # Each kind's own rows, shown under the 申込.
 KIND_INLINES = {
     Application.Kind.REISSUE: [ReissueInline, LineInline],
     Application.Kind.BROKER_IDS: [BrokerLineInline],
+    Application.Kind.CONTRACT_CHANGE: [ContractChangeInline, ContractChangeLineInline],
+    Application.Kind.SYSTEM_SETTINGS: [SystemSettingsInline, SystemSettingsLineInline],
 }
 
 
@@ -99,12 +161,15 @@ class ApplicationAdmin(admin.ModelAdmin):
     list_display = ["receipt_number", "kind", "company", "status", "desired_date", "submitted_at", "decided_at"]
     list_filter = ["kind", "status", "desired_date", "company"]
     list_select_related = ["company"]
+    # A terminal's name finds every 申込 that names it, whatever its kind.
     search_fields = [
         "receipt_number",
         "company__code",
         "reissue_lines__terminal__name",
         "broker_lines__last_name",
         "broker_lines__registration_number",
+        "contract_change_lines__terminal__name",
+        "system_settings_lines__terminal__name",
     ]
     date_hierarchy = "desired_date"
     actions = ["approve_selected"]

@@ -6,10 +6,11 @@ from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
 from naccs.accounts.models import User
 from naccs.applications.broker_ids.logins import needs_password
-from naccs.applications.models import ReissueLine
+from naccs.applications.kinds import kind_of
+from naccs.applications.models import Application, ReissueLine
 from naccs.pki.models import CertificatePickup
 from naccs.terminals.listing import with_labels
-from naccs.terminals.models import Certificate, LogicalTerminal, ReplacedAuthCode
+from naccs.terminals.models import Certificate, LogicalTerminal, ReplacedAuthCode, SettingItem, TerminalSetting
 from naccs.terminals.renewal import in_renewal_window
 
 VALID = "有効"
@@ -29,7 +30,7 @@ def contract_terminals(company, *, now: datetime, name_filter: str = "") -> Quer
     terminals = LogicalTerminal.objects.filter(company=company, is_active=True).order_by("name")
     if name_filter:
         terminals = terminals.filter(name__icontains=name_filter)
-    return terminals.values("name", "category", "device_type", "auth_code1", "auth_code2", "auth_code3").annotate(
+    return terminals.values("pk", "name", "category", "device_type", "auth_code1", "auth_code2", "auth_code3").annotate(
         code2_changed_at=Subquery(replaced.values("replaced_at")[:1]),
         serial=Subquery(current.values("serial")[:1]),
         issued_at=Subquery(current.values("issued_at")[:1]),
@@ -102,3 +103,26 @@ def user_rows(users) -> list[dict]:
         starts_on = line.application.desired_date if state == NOT_STARTED else None
         rows.append({"user": user, "state": state, "starts_on": starts_on, "may_resend": state == PASSWORD_NOT_SET})
     return rows
+
+
+def settings_by_terminal(terminal_ids) -> dict[int, dict]:
+    """The current システム設定 of the terminals of a page: the 業務 groups each may use and its 出力情報 delivered by
+    mail (every other kind goes to the terminal), in one query."""
+    settings = {pk: {"groups": [], "mails": []} for pk in terminal_ids}
+    rows = TerminalSetting.objects.filter(terminal_id__in=terminal_ids).select_related("item")
+    for setting in rows.order_by("item__order", "item__code"):
+        entry = settings[setting.terminal_id]
+        if setting.item.kind == SettingItem.Kind.BUSINESS_GROUP:
+            entry["groups"].append(setting.item.name)
+        elif setting.delivery_mail:
+            entry["mails"].append((setting.item.name, setting.delivery_mail))
+    return settings
+
+
+def pending_contract_changes(company) -> list[Application]:
+    """The company's 契約内容の変更 registered and not yet carried out, with what each changes, by 変更希望日."""
+    kind = kind_of(Application.Kind.CONTRACT_CHANGE)
+    pending = Application.objects.filter(
+        company=company, kind=kind.code, status__in=Application.OPEN_STATUSES
+    ).order_by("desired_date", "pk")
+    return list(kind.with_details(pending))

@@ -10,6 +10,8 @@ from django.views.decorators.http import require_http_methods
 
 from naccs.accounts.decorators import company_user_required
 from naccs.applications.broker_ids.logins import send_set_password_link
+from naccs.applications.contract_change.kind import contract_details_of
+from naccs.applications.kinds import kind_of
 from naccs.lib.client_address import client_address
 from naccs.pki.acquisition import AcquisitionRefused, acquire_for_company, rules_context
 from naccs.pki.forms import PackagePasswordForm
@@ -17,7 +19,16 @@ from naccs.pki.views import acquired_page
 from naccs.terminals.listing import name_filter_of
 from naccs.terminals.models import LogicalTerminal
 
-from .selectors import ACQUIRABLE, EXPIRED, company_users, contract_terminals, user_rows, with_status
+from .selectors import (
+    ACQUIRABLE,
+    EXPIRED,
+    company_users,
+    contract_terminals,
+    pending_contract_changes,
+    settings_by_terminal,
+    user_rows,
+    with_status,
+)
 
 # A company may have thousands of terminals: a page at a time, with a name filter.
 PAGE_SIZE = 50
@@ -29,10 +40,23 @@ def overview(request):
     name_filter = name_filter_of(request.GET.get("q", ""))
     terminals = contract_terminals(request.user.company, now=now, name_filter=name_filter)
     page = Paginator(terminals, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = with_status(page.object_list, now=now)
+    company = request.user.company
+    terminal_settings = settings_by_terminal([row["pk"] for row in rows])
     context = {
         "page": page,
         "name_filter": name_filter,
-        "rows": with_status(page.object_list, now=now),
+        "rows": [{**row, "settings": terminal_settings[row["pk"]]} for row in rows],
+        "details": contract_details_of(company),
+        "notification_addresses": company.notification_addresses.values_list("email", flat=True),
+        "pending_changes": [
+            {
+                "application": application,
+                "kind": kind_of(application.kind),
+                **kind_of(application.kind).section_context(application),
+            }
+            for application in pending_contract_changes(company)
+        ],
         "expired": EXPIRED,
         "acquirable": ACQUIRABLE,
         "users": user_rows(company_users(request.user.company)),

@@ -1,5 +1,6 @@
-"""Pickups (取得待ち): after a reissue, a terminal may acquire its new certificate for two months (NACCS stops a
-reissued certificate that is not acquired within 2か月), then the pickup is closed with notice."""
+"""Pickups (取得待ち): after a reissue, or once a new terminal is added (契約内容の変更), a terminal may acquire its
+new (or first) certificate for two months (NACCS stops a certificate that is not acquired within 2か月), then the
+pickup is closed with notice: one rule for both."""
 
 from datetime import datetime
 
@@ -68,17 +69,16 @@ def close_stale_pickups(*, now: datetime | None = None) -> int:
             pickup.closed_at = now
             pickup.save(update_fields=["closed_at"])
             # The reissued certificate was never acquired: the one it was to replace ends with it (superseded).
-            replaced = Certificate.objects.filter(
-                terminal=pickup.terminal, revoked_at__isnull=True, issued_at__lt=pickup.opened_at
-            )
-            for certificate in replaced:
+            earlier = Certificate.objects.filter(terminal=pickup.terminal, issued_at__lt=pickup.opened_at)
+            for certificate in earlier.filter(revoked_at__isnull=True):
                 revoke_certificate(certificate=certificate, reason=Certificate.RevocationReason.SUPERSEDED)
-            announce_closing(pickup)
+            announce_closing(pickup, first_certificate=not earlier.exists())
             closed += 1
     return closed
 
 
-def announce_closing(pickup: CertificatePickup) -> None:
+def announce_closing(pickup: CertificatePickup, *, first_certificate: bool = False) -> None:
+    """A terminal that never had a certificate (added by a 契約内容の変更) is told so in its own words."""
     terminal, company = pickup.terminal, pickup.terminal.company
     record(
         action="pickup.closed",
@@ -92,7 +92,10 @@ def announce_closing(pickup: CertificatePickup) -> None:
         company=company,
         category=NewsItem.Category.CERTIFICATE,
         text=(
-            f"論理端末{terminal.name}のデジタル証明書は、再発行から{PICKUP_MONTHS}か月以内に取得されなかったため"
+            f"論理端末{terminal.name}のデジタル証明書は、利用開始から{PICKUP_MONTHS}か月以内に取得されなかったため"
+            "取得を締め切りました。取得するには、再発行の申込を行ってください。"
+            if first_certificate
+            else f"論理端末{terminal.name}のデジタル証明書は、再発行から{PICKUP_MONTHS}か月以内に取得されなかったため"
             "取得を締め切り、これまでのデジタル証明書を失効しました。再度、再発行の申込を行ってください。"
         ),
     )
@@ -100,6 +103,12 @@ def announce_closing(pickup: CertificatePickup) -> None:
         queue_mail(
             to=address,
             template="pickup_closed",
-            context={"company": company, "terminal": terminal, "pickup": pickup, "months": PICKUP_MONTHS},
+            context={
+                "company": company,
+                "terminal": terminal,
+                "pickup": pickup,
+                "months": PICKUP_MONTHS,
+                "first_certificate": first_certificate,
+            },
             company=company,
         )

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Certificate, LogicalTerminal
+from .models import Certificate, LogicalTerminal, NotificationAddress, SettingItem, TerminalSetting
 
 
 class CertificateInline(admin.TabularInline):
@@ -12,6 +12,35 @@ class CertificateInline(admin.TabularInline):
     show_change_link = True
 
 
+class TerminalSettingInline(admin.TabularInline):
+    """The terminal's current システム設定: set by an approved システム設定の申込 (or by the center here)."""
+
+    model = TerminalSetting
+    extra = 0
+    fields = ["item", "delivery_mail"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("item")
+
+
+@admin.register(SettingItem)
+class SettingItemAdmin(admin.ModelAdmin):
+    """The catalogue of システム設定: the center adds a 業務グループ or a kind of 出力情報 here, no code change."""
+
+    list_display = ["code", "name", "kind", "order", "is_active"]
+    list_editable = ["order", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(NotificationAddress)
+class NotificationAddressAdmin(admin.ModelAdmin):
+    list_display = ["email", "company"]
+    list_select_related = ["company"]
+    search_fields = ["email", "company__code", "company__name"]
+    autocomplete_fields = ["company"]
+
+
 @admin.register(LogicalTerminal)
 class LogicalTerminalAdmin(admin.ModelAdmin):
     list_display = ["name", "company", "category", "device_type", "auth_code1", "is_active"]
@@ -19,7 +48,7 @@ class LogicalTerminalAdmin(admin.ModelAdmin):
     list_select_related = ["company"]
     search_fields = ["name", "company__code", "company__name"]
     autocomplete_fields = ["company", "office"]
-    inlines = [CertificateInline]
+    inlines = [CertificateInline, TerminalSettingInline]
 
 
 @admin.register(Certificate)

@@ -105,3 +105,100 @@ class Certificate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.terminal.name} {self.serial}"
+
+
+class ContractDetails(models.Model):
+    """契約内容 of a company besides its 利用者名 (Company.name): what a 契約内容の変更 申込 may change."""
+
+    company = models.OneToOneField(
+        "accounts.Company", on_delete=models.CASCADE, primary_key=True, related_name="contract_details"
+    )
+    address = models.CharField("住所", max_length=200, blank=True)
+    representative = models.CharField("代表者", max_length=100, blank=True)
+    phone = models.CharField("連絡先電話番号", max_length=11, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "契約者情報"
+
+    def __str__(self) -> str:
+        return str(self.company)
+
+
+class OfficeClosure(models.Model):
+    """A 事業所 closed by a 契約内容の変更: kept (its users and history name it) but no longer open."""
+
+    office = models.OneToOneField(
+        "accounts.Office", on_delete=models.CASCADE, primary_key=True, related_name="closure", verbose_name="事業所"
+    )
+    closed_on = models.DateField("廃止日")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "廃止した事業所"
+
+    def __str__(self) -> str:
+        return f"{self.office} {self.closed_on:%Y/%m/%d}"
+
+
+class SettingItemQuerySet(models.QuerySet):
+    def offered(self):
+        """What a システム設定の申込 may ask for: the items the center offers today."""
+        return self.filter(is_active=True)
+
+
+class SettingItem(models.Model):
+    """The catalogue of システム設定, kept by the center in the back office: a 業務グループ a terminal may be allowed
+    to use, or a kind of 出力情報 whose destination (the terminal, or 電子メールによる配信) a company chooses."""
+
+    class Kind(models.TextChoices):
+        BUSINESS_GROUP = "business_group", "業務グループ"
+        OUTPUT = "output", "出力情報"
+
+    kind = models.CharField("種類", max_length=16, choices=Kind.choices)
+    code = models.CharField("コード", max_length=16, unique=True)
+    name = models.CharField("名称", max_length=100)
+    order = models.PositiveSmallIntegerField("表示順", default=0)
+    is_active = models.BooleanField("申込可能", default=True)
+
+    objects = SettingItemQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "システム設定の項目"
+        ordering = ["kind", "order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TerminalSetting(models.Model):
+    """A terminal's current システム設定 of one item: a 業務グループ it may use, or where one kind of its 出力情報 goes
+    (a mail address: 電子メールによる配信; blank: to the terminal)."""
+
+    terminal = models.ForeignKey(
+        LogicalTerminal, on_delete=models.CASCADE, related_name="settings", verbose_name="論理端末"
+    )
+    item = models.ForeignKey(SettingItem, on_delete=models.PROTECT, related_name="+", verbose_name="項目")
+    delivery_mail = models.EmailField("配信先E-mailアドレス", blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "論理端末のシステム設定"
+        ordering = ["terminal", "item"]
+        constraints = [models.UniqueConstraint(fields=["terminal", "item"], name="unique_setting_per_terminal")]
+
+    def __str__(self) -> str:
+        return f"{self.terminal} {self.item}"
+
+
+class NotificationAddress(models.Model):
+    """The company's 通知先メールアドレス (a システム設定): where NACCS sends the company's notices."""
+
+    company = models.ForeignKey(
+        "accounts.Company", on_delete=models.CASCADE, related_name="notification_addresses", verbose_name="利用者"
+    )
+    email = models.EmailField("通知先E-mailアドレス")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "通知先E-mailアドレス"
+        ordering = ["company", "pk"]
+
+    def __str__(self) -> str:
+        return self.email

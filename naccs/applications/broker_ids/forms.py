@@ -7,8 +7,9 @@ from django import forms
 from naccs.lib.forms import required
 from naccs.lib.text import digits_only
 
-from ..applicant import check_email_confirmed, email_address, fullwidth_name, kana_name
+from ..applicant import check_email_confirmed, fullwidth_name, kana_name
 from ..desired_date import clean_desired_date, desired_date_field
+from ..fields import clean_email
 from .kind import DUPLICATE_NUMBER
 
 START_DATE = "利用開始希望日"
@@ -97,10 +98,10 @@ class BrokerForm(forms.Form):
         return value
 
     def clean_email(self):
-        return email_address(self.cleaned_data["email"], "E-mailアドレス（登録用）")
+        return clean_email(self.cleaned_data["email"], label="E-mailアドレス（登録用）")
 
     def clean_email_confirm(self):
-        return email_address(self.cleaned_data["email_confirm"], "E-mailアドレス（確認用）")
+        return clean_email(self.cleaned_data["email_confirm"], label="E-mailアドレス（確認用）")
 
     def clean(self):
         data = super().clean()

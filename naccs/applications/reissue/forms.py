@@ -70,7 +70,7 @@ class TerminalsForm(forms.Form):
         self.fields["reason"].required = proceeding
 
     def clean_desired_date(self):
-        return clean_desired_date(self.cleaned_data["desired_date"], now=self.now, label="再発行希望日")
+        return clean_desired_date(self.cleaned_data["desired_date"], label="再発行希望日", now=self.now)
 
     def clean_reason_text(self):
         value = self.cleaned_data["reason_text"].strip()

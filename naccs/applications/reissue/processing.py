@@ -6,23 +6,15 @@ acquired (pki.issuance), as keyCompromise at the approval when its key is lost o
 as superseded at the 2-month close when the new one is never acquired (pki.pickups). The run itself revokes nothing,
 so a terminal keeps a working certificate until its new one is acquired."""
 
-import secrets
-import string
-
 from django.db import transaction
 from django.utils import timezone
 
 from naccs.audit.services import record
 from naccs.pki import pickups
 from naccs.terminals.models import ReplacedAuthCode
+from naccs.terminals.provisioning import new_auth_code
 
 from ..models import Application, ReissueLine
-
-AUTH_CODE_ALPHABET = string.ascii_uppercase + string.digits
-
-
-def new_auth_code() -> str:
-    return "".join(secrets.choice(AUTH_CODE_ALPHABET) for _ in range(8))
 
 
 def carry_out(application_id: int, *, actor=None, progress=None) -> None:

@@ -12,11 +12,10 @@ from naccs.accounts.decorators import company_user_required
 from naccs.pki.acquisition import rules_context
 from naccs.terminals.listing import name_filter_of, with_labels
 
-from .. import lifecycle
+from .. import lifecycle, steps
 from ..kinds import kind_of
 from ..models import Application
-from ..selectors import draft_of
-from ..views import GUIDANCE, redirect_unless_editable, wizard_application, wizard_context
+from ..views import redirect_unless_editable, wizard_application, wizard_context
 from .forms import TerminalsForm
 from .kind import choose_terminals
 from .selectors import chosen_summary, terminal_choices, terminal_rows, terminals_for
@@ -31,11 +30,7 @@ CHOOSE_NONE = "none"
 @company_user_required
 @require_http_methods(["GET", "POST"])
 def guidance(request):
-    if request.method == "POST":
-        draft = lifecycle.start(kind=REISSUE, user=request.user)
-        return redirect("applications:applicant", REISSUE, draft.pk)
-    context = wizard_context(kind_of(REISSUE), GUIDANCE, draft_of(request.user, REISSUE), **rules_context())
-    return render(request, "applications/reissue/guidance.html", context)
+    return steps.guidance_page(request, REISSUE, "applications/reissue/guidance.html", **rules_context())
 
 
 @company_user_required

@@ -51,7 +51,7 @@ def test_the_wizard_survives_back_at_every_step_and_a_double_click(page):
     page.get_by_role("link", name="申込内容確認", exact=True).click()
     assert page.get_by_role("link", name=number).count() == 1
     assert Application.objects.filter(receipt_number=number).count() == 1
-    assert Application.objects.filter(status="submitted").count() == 2  # with the demo 申込
+    assert Application.objects.filter(status="submitted", kind="reissue").count() == 2  # with the demo 申込
 
 
 def test_enter_in_the_filter_filters_and_a_refused_step_focuses_its_errors(page):

@@ -68,3 +68,68 @@ def test_starting_in_two_tabs_at_once_gives_one_draft(user):
     assert errors == []
     assert len(set(results)) == 1
     assert Application.objects.filter(status=Application.Status.DRAFT).count() == 1
+
+
+def approved(client, pk, kind, staff_user):
+    from naccs.applications import lifecycle
+
+    client.post(f"/applications/{kind}/{pk}/confirm/")
+    lifecycle.approve(application=pk, actor=staff_user)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_two_runs_carrying_out_one_contract_change_change_the_contract_once(
+    user_client, walk_contract_change, staff_user, company
+):
+    """Both morning runs listed the 申込 as due; the ContractChange row lock and the check under it let one change
+    the contract, the other finds it done."""
+    from naccs.applications.kinds import kind_of
+    from naccs.terminals.models import LogicalTerminal
+
+    pk = walk_contract_change()
+    approved(user_client, pk, "contract_change", staff_user)
+    terminals_before = LogicalTerminal.objects.filter(company=company).count()
+
+    _, errors = at_once(lambda: kind_of("contract_change").carry_out(pk), count=REQUESTS)
+
+    assert errors == []
+    assert LogicalTerminal.objects.filter(company=company).count() == terminals_before + 1
+    assert AuditEvent.objects.filter(action="contract_change.carried_out").count() == 1
+    assert AuditEvent.objects.filter(action="pickup.opened").count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_two_runs_applying_one_system_settings_application_apply_it_once(user_client, walk_system_settings, staff_user):
+    from naccs.applications.kinds import kind_of
+
+    pk = walk_system_settings()
+    approved(user_client, pk, "system_settings", staff_user)
+
+    _, errors = at_once(lambda: kind_of("system_settings").carry_out(pk), count=REQUESTS)
+
+    assert errors == []
+    assert AuditEvent.objects.filter(action="system_settings.carried_out").count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_two_contract_changes_removing_the_same_terminal_at_once_make_one_open_application(
+    user, make_user, company, office, walk_contract_change
+):
+    colleague = make_user("colleague", company=company, office=office)
+    clients = []
+    for person in (user, colleague):
+        client = Client()
+        client.force_login(person)
+        clients.append((client, walk_contract_change(client)))
+    turn = iter(clients)
+    lock = threading.Lock()
+
+    def register():
+        with lock:
+            client, pk = next(turn)
+        return client.post(f"/applications/contract_change/{pk}/confirm/").url
+
+    _, errors = at_once(register, count=2)
+
+    assert errors == []
+    assert Application.objects.filter(status=Application.Status.SUBMITTED, kind="contract_change").count() == 1

@@ -76,6 +76,17 @@ def broker_draft_client(user):
     return client, start(kind="broker_ids", user=user)
 
 
+@pytest.fixture
+def kind_draft(user):
+    """A draft of the kind asked for, and a client of its user."""
+    client = Client()
+    client.force_login(user)
+    return client, lambda kind: start(kind=kind, user=user)
+
+
+ids = st.one_of(hostile_text, st.integers(min_value=-(2**70), max_value=2**70).map(str))
+
+
 @FAST
 @given(
     field=st.sampled_from([*sorted(BROKER), "office", "desired_date", "go"]),
@@ -99,3 +110,84 @@ def test_kind_filter_and_set_password_link_survive_hostile_input(user_client, va
     assert user_client.get("/applications/", {"kind": as_form_value(value)}).status_code == 200
     part = quote(as_form_value(value)[:50], safe="") or "x"
     assert Client().get(f"/accounts/set-password/{part}/{part}/").status_code in (200, 302, 404)
+
+
+@FAST
+@given(
+    field=st.sampled_from(["desired_date", "company_name", "address", "representative", "phone"]), value=hostile_text
+)
+def test_contract_change_details_survive_hostile_input(kind_draft, desired, field, value):
+    client, make = kind_draft
+    draft = make("contract_change")
+    before = Application.objects.values().get(pk=draft.pk)
+    data = {"desired_date": desired, field: as_form_value(value)}
+    response = client.post(f"/applications/contract_change/{draft.pk}/details/", data)
+    assert response.status_code in (200, 302)
+    if response.status_code == 200:
+        assert_escaped(response.content.decode(), value)
+        assert Application.objects.values().get(pk=draft.pk) == before
+
+
+@FAST
+@given(
+    go=st.one_of(
+        st.sampled_from(["add_office", "close_office", "add_terminal", "remove_terminal", "remove"]), hostile_text
+    ),
+    text=hostile_text,
+    choice=ids,
+)
+def test_contract_change_items_survive_hostile_input(kind_draft, office, go, text, choice):
+    client, make = kind_draft
+    draft = make("contract_change")
+    data = {
+        "go": as_form_value(go),
+        "line": choice,
+        "add_office-office_name": as_form_value(text),
+        "close_office-office": choice,
+        "add_terminal-category": as_form_value(text),
+        "add_terminal-device_type": "netNACCS",
+        "add_terminal-terminal_office": choice,
+        "remove_terminal-terminal_name": as_form_value(text),
+    }
+    response = client.post(f"/applications/contract_change/{draft.pk}/items/", data)
+    assert response.status_code in (200, 302)
+    if response.status_code == 200:
+        assert_escaped(response.content.decode(), text)
+
+
+@FAST
+@given(field=st.sampled_from(["desired_date", "address1", "address2", "address3"]), value=hostile_text)
+def test_system_settings_details_survive_hostile_input(kind_draft, desired, field, value):
+    client, make = kind_draft
+    draft = make("system_settings")
+    before = draft.system_settings.notification_addresses
+    response = client.post(
+        f"/applications/system_settings/{draft.pk}/details/", {"desired_date": desired, field: as_form_value(value)}
+    )
+    assert response.status_code in (200, 302)
+    if response.status_code == 200:
+        assert_escaped(response.content.decode(), value)
+        draft.system_settings.refresh_from_db()
+        assert draft.system_settings.notification_addresses == before
+
+
+@FAST
+@given(name=hostile_text, group=ids, mail=hostile_text, go=st.one_of(st.sampled_from(["add", "remove"]), hostile_text))
+def test_system_settings_terminals_survive_hostile_input(kind_draft, terminals, name, group, mail, go):
+    from naccs.terminals.models import SettingItem
+
+    client, make = kind_draft
+    draft = make("system_settings")
+    output = SettingItem.objects.filter(kind="output").first()
+    data = {
+        "go": as_form_value(go),
+        "line": group,
+        "terminal_name": as_form_value(name),
+        "business_groups": [group],
+        f"output_{output.pk}": as_form_value(mail),
+    }
+    response = client.post(f"/applications/system_settings/{draft.pk}/terminals/", data)
+    assert response.status_code in (200, 302)
+    if response.status_code == 200:
+        assert_escaped(response.content.decode(), name)
+        assert not draft.system_settings_lines.exists()

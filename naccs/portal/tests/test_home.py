@@ -114,6 +114,8 @@ def test_features_not_built_are_not_links(user_client):
     assert '<span class="unavailable">請求金額の参照<span class="badge">準備中</span></span>' in html
     assert '<span class="unavailable" title="準備中">請求内容参照</span>' in html
     assert html.count("準備中") == 2
+    assert '<a href="/applications/contract_change/">契約内容の変更</a>' in html
+    assert '<a href="/applications/system_settings/">システム設定の申込</a>' in html
     assert '<a href="/accounts/password/">パスワードの変更</a>' in html
 
 

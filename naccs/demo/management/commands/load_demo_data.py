@@ -8,12 +8,27 @@ from django.db import transaction
 from django.utils import timezone
 
 from naccs.accounts.models import Company, Office, User
-from naccs.applications.models import Application, BrokerLine, Reissue
+from naccs.applications.models import (
+    Application,
+    BrokerLine,
+    ContractChange,
+    ContractChangeLine,
+    Reissue,
+    SystemSettings,
+)
 from naccs.lib.business_days import earliest_desired_date
 from naccs.pki import ca
 from naccs.pki.issuance import certificate_expiry, issue_certificate
 from naccs.portal.models import NewsItem
-from naccs.terminals.models import Certificate, LogicalTerminal
+from naccs.terminals.catalogue import seed_catalogue
+from naccs.terminals.models import (
+    Certificate,
+    ContractDetails,
+    LogicalTerminal,
+    NotificationAddress,
+    SettingItem,
+    TerminalSetting,
+)
 
 SEA, AIR = LogicalTerminal.Category.SEA, LogicalTerminal.Category.AIR
 NET, WEB = LogicalTerminal.DeviceType.NET, LogicalTerminal.DeviceType.WEB
@@ -38,6 +53,30 @@ DEMO_TERMINALS = {
 DEMO_USERS = [
     # (login ID, password, company code, office, 姓, 名, セイ, メイ, mail)
     ("demo", "demo-pass-2026", "12345678", "東京事業所", "通関", "花子", "ツウカン", "ハナコ", "hanako@example.jp"),
+    # Company 12345678's other offices come before company 87654321's rows, so that the isolation matrix (which only
+    # tries ids no other company's row has) finds each kind's demo 申込.
+    (
+        "demo-osaka",
+        "osaka-pass-2026",
+        "12345678",
+        "大阪事業所",
+        "浪速",
+        "一郎",
+        "ナニワ",
+        "イチロウ",
+        "ichiro@example.jp",
+    ),
+    (
+        "demo-nagoya",
+        "nagoya-pass-2026",
+        "12345678",
+        "名古屋事業所",
+        "中部",
+        "三郎",
+        "チュウブ",
+        "サブロウ",
+        "saburo@example.jp",
+    ),
     ("demo2", "demo2-pass-2026", "87654321", "横浜事業所", "港湾", "次郎", "コウワン", "ジロウ", "jiro@example.jp"),
 ]
 
@@ -91,7 +130,7 @@ class Command(BaseCommand):
 
         for login, password, code, office_name, last, first, last_kana, first_kana, mail in DEMO_USERS:
             office, _ = Office.objects.get_or_create(company=companies[code], name=office_name)
-            offices[code] = office
+            offices.setdefault(code, office)  # the company's first office holds its terminals
             user, created = User.objects.get_or_create(
                 username=login,
                 defaults={
@@ -145,6 +184,8 @@ class Command(BaseCommand):
 
         self.demo_application(User.objects.get(username="demo"), now)
         self.demo_broker_application(User.objects.get(username="demo"), now)
+        self.demo_contract(companies["12345678"])
+        self.demo_contract_change_and_settings(User.objects.get(username="demo"), now)
         self.make_certificates_real()
 
         for code, category, text, days_ago in DEMO_NEWS:
@@ -156,6 +197,9 @@ class Command(BaseCommand):
 
         self.stdout.write(self.style.SUCCESS("デモデータを用意しました。"))
         self.stdout.write("  利用者  demo / demo-pass-2026 (12345678 通関商事株式会社)")
+        self.stdout.write(
+            "  利用者  demo-osaka, demo-nagoya (同じ会社の大阪・名古屋事業所、パスワードは osaka-pass-2026 など)"
+        )
         self.stdout.write("  利用者  demo2 / demo2-pass-2026 (87654321 港湾物流株式会社)")
         self.stdout.write("  センター center / center-pass-2026 (back office at /center/)")
 
@@ -203,11 +247,48 @@ class Command(BaseCommand):
             submitted_at=submitted_at,
         )
 
+    def demo_contract(self, company):
+        """The registered details, notification address and each terminal's システム設定 of the demo company."""
+        seed_catalogue(SettingItem)  # as the migration seeded it (a test database may have been flushed since)
+        ContractDetails.objects.get_or_create(
+            company=company,
+            defaults={
+                "address": "東京都港区海岸1-1-1",
+                "representative": "代表取締役　通関太郎",
+                "phone": "0312345678",
+            },
+        )
+        NotificationAddress.objects.get_or_create(company=company, email="notice@example.jp")
+        groups = {"sea": ["SEA-IMP", "SEA-EXP", "INQ"], "air": ["AIR-IMP", "AIR-EXP", "INQ"]}
+        for terminal in company.terminals.all():
+            for item in SettingItem.objects.filter(code__in=groups[terminal.category]):
+                TerminalSetting.objects.get_or_create(terminal=terminal, item=item)
+
+    def demo_contract_change_and_settings(self, user, now):
+        """A registered 契約内容の変更 (a terminal to add) and システム設定の申込: 契約内容の確認 shows a pending
+        change, 申込内容の確認 has every kind."""
+        if Application.objects.filter(created_by=user, kind=Application.Kind.CONTRACT_CHANGE).exists():
+            return
+        for number, kind in enumerate((Application.Kind.CONTRACT_CHANGE, Application.Kind.SYSTEM_SETTINGS), start=3):
+            application = self.registered_yesterday(user, now, kind=kind, number=number)
+            if kind == Application.Kind.CONTRACT_CHANGE:
+                ContractChange.objects.create(application=application, phone="0398765432")
+                ContractChangeLine.objects.create(
+                    application=application,
+                    action=ContractChangeLine.Action.ADD_TERMINAL,
+                    category=LogicalTerminal.Category.SEA,
+                    device_type=LogicalTerminal.DeviceType.WEB,
+                    office=user.office,
+                )
+            else:
+                SystemSettings.objects.create(application=application, notification_addresses=["notice2@example.jp"])
+
     def make_certificates_real(self):
         """Replace each placeholder record by a real certificate from the demo CA, with the same dates."""
         if not ca.exists():
             return
-        for placeholder in Certificate.objects.filter(pem="").select_related("terminal"):
+        # In name order, so that each company's certificates (and their audit events) come together.
+        for placeholder in Certificate.objects.filter(pem="").select_related("terminal").order_by("terminal__name"):
             not_before, not_after = placeholder.not_before, placeholder.not_after
             placeholder.delete()
             key = ca.new_private_key("ec")  # the demo never hands out these keys; EC keeps the set-up quick

@@ -1,0 +1,261 @@
+"""契約内容の変更: what the contract-change kind adds to the lifecycle. The change takes effect on its 変更希望日
+through the morning run (carry_out), once, under the lock of its ContractChange row."""
+
+from django.db import transaction
+from django.db.models import Prefetch, Q
+from django.utils import timezone
+
+from naccs.accounts.models import Company, Office
+from naccs.audit.services import record
+from naccs.pki import pickups, revocation
+from naccs.pki.models import CertificatePickup
+from naccs.pki.pickups import PICKUP_MONTHS
+from naccs.terminals.models import Certificate, ContractDetails, LogicalTerminal, OfficeClosure
+from naccs.terminals.provisioning import new_auth_code, next_terminal_name
+
+from .. import kinds
+from ..lifecycle import TransitionRefused
+from ..models import Application, ContractChange, ContractChangeLine, ReissueLine
+
+Action = ContractChangeLine.Action
+
+
+def open_offices(company):
+    """The company's 事業所 that have not been closed."""
+    return Office.objects.filter(company=company, closure__isnull=True).order_by("name")
+
+
+def pending_removals():
+    """Lines of registered, not yet ended 契約内容の変更 that remove a terminal: no other 申込 may name it."""
+    return ContractChangeLine.objects.filter(
+        action=Action.REMOVE_TERMINAL, application__status__in=Application.OPEN_STATUSES
+    )
+
+
+class ContractChangeKind(kinds.Kind):
+    code = Application.Kind.CONTRACT_CHANGE
+    label = "契約内容の変更"
+    title = "契約内容変更申込"
+    guidance_url_name = "applications:contract_change_guidance"
+    steps = (
+        kinds.Step("契約者情報入力", "契約者情報の入力", "applications:contract_change_details"),
+        kinds.Step("事業所・論理端末入力", "事業所・論理端末の入力", "applications:contract_change_items"),
+    )
+    template_folder = "applications/contract_change"
+    completed_label = "変更済"
+    # Category 利用申込 (the default), in the manual's words for the decisions.
+    news = {
+        kinds.SUBMITTED: "利用申込（契約内容の変更）を受け付けました。",
+        kinds.RESUBMITTED: "利用申込（契約内容の変更）を修正して再送信しました。",
+        kinds.WITHDRAWN: "利用申込（契約内容の変更）を取り下げました。",
+        kinds.APPROVED: "利用申込の審査を終了しました。通知内容をご確認してください。",
+        kinds.INFO_REQUESTED: (
+            "利用申込内容に確認事項があります。通知内容をご確認の上、申込内容の修正、または取り下げを行ってください。"
+        ),
+        kinds.REJECTED: "利用申込（契約内容の変更）を却下しました。",
+        kinds.COMPLETED: "契約内容を変更しました。「契約内容の確認」で変更後の内容をご確認ください。",
+    }
+
+    def start(self, application):
+        ContractChange.objects.create(application=application)
+
+    def is_complete(self, application):
+        return application.desired_date is not None and (
+            application.contract_change.changes_details or application.contract_change_lines.exists()
+        )
+
+    def check_submittable(self, application):
+        """Under the 申込's lock: what it removes is still there and no other open 申込 names it; an office closed has
+        no terminal left that this 申込 does not remove."""
+        lines = list(application.contract_change_lines.select_related("office", "terminal"))
+        # The terminals it removes are locked (as a reissue locks its own): two 申込 naming the same terminal cannot
+        # both be registered.
+        removed = [line.terminal_id for line in lines if line.action == Action.REMOVE_TERMINAL]
+        list(LogicalTerminal.objects.select_for_update().filter(pk__in=removed).order_by("pk").values("pk"))
+        check_lines(application.company, lines, exclude_application=application)
+
+    def carry_out(self, application_id, *, actor=None, progress=None):
+        if carry_out_change(application_id, actor=actor) and progress:
+            progress(1)
+
+    def is_carried_out(self, application):
+        return ContractChange.objects.filter(application=application, carried_out_at__isnull=False).exists()
+
+    def with_details(self, applications):
+        lines = ContractChangeLine.objects.select_related("office", "terminal__office").order_by("pk")
+        return applications.select_related("contract_change", "company__contract_details").prefetch_related(
+            Prefetch("contract_change_lines", queryset=lines)
+        )
+
+    def section_context(self, application):
+        return {
+            "change": application.contract_change,
+            "change_lines": application.contract_change_lines.all(),
+            "current_details": contract_details_of(application.company),
+        }
+
+    def summary(self, application):
+        parts = ["契約者情報"] if application.contract_change.changes_details else []
+        parts += [line.get_action_display() for line in application.contract_change_lines.all()]
+        return "、".join(dict.fromkeys(parts))
+
+    def list_prefetch(self):
+        return ["contract_change", "contract_change_lines"]
+
+    def mail_context(self, application):
+        added = application.contract_change_lines.filter(action=Action.ADD_TERMINAL, terminal__isnull=False)
+        terminals = [line.terminal for line in added.select_related("terminal")]
+        return {"added_terminals": terminals, "months": PICKUP_MONTHS}
+
+
+def contract_details_of(company) -> ContractDetails:
+    """The company's registered details (an unsaved empty row when none were ever registered)."""
+    try:
+        return company.contract_details
+    except ContractDetails.DoesNotExist:
+        return ContractDetails(company=company)
+
+
+def check_lines(company, lines, *, exclude_application=None) -> None:
+    """The rules a list of changes must meet, with the user's words for each one broken."""
+    removed = {line.terminal_id for line in lines if line.action == Action.REMOVE_TERMINAL}
+    for line in lines:
+        if line.action == Action.REMOVE_TERMINAL:
+            terminal = line.terminal
+            if not terminal.is_active or terminal.company_id != company.pk:
+                raise TransitionRefused(f"論理端末{terminal.name}は既に利用されていません。")
+            others = Q(terminal=terminal) & ~Q(application=exclude_application)
+            if ReissueLine.objects.busy().filter(others).exists() or pending_removals().filter(others).exists():
+                raise TransitionRefused(
+                    f"論理端末{terminal.name}は他の申込で申込中です。事業所・論理端末の入力に戻って選択し直してください。"
+                )
+        elif line.action == Action.CLOSE_OFFICE:
+            if OfficeClosure.objects.filter(office=line.office).exists():
+                raise TransitionRefused(f"事業所{line.office.name}は既に廃止されています。")
+            staying = line.office.terminals.filter(is_active=True).exclude(pk__in=removed)
+            if names := sorted(staying.values_list("name", flat=True)):
+                raise TransitionRefused(
+                    f"事業所{line.office.name}には利用中の論理端末（{'、'.join(names)}）があります。"
+                    "廃止する事業所の論理端末は、同じ申込で削除してください。"
+                )
+        elif line.action == Action.ADD_OFFICE and company.offices.filter(name=line.office_name).exists():
+            raise TransitionRefused(f"事業所{line.office_name}は既に登録されています。")
+
+
+def carry_out_change(application_id: int, *, actor=None) -> bool:
+    """The change takes effect, all of it in one transaction; False when it already has (another run did it)."""
+    with transaction.atomic():
+        change = (
+            ContractChange.objects.select_for_update(of=("self",))
+            .select_related("application__company")
+            .get(application_id=application_id)
+        )
+        application = change.application
+        # Under the lock: two runs of the same day must not both carry it out.
+        if change.carried_out_at is not None or application.status != Application.Status.APPROVED:
+            return False
+        company = Company.objects.select_for_update().get(pk=application.company_id)
+        now = timezone.now()
+        changed = apply_details(company, change)
+        made = []
+        for line in application.contract_change_lines.select_related("office", "terminal").order_by("pk"):
+            made.append(apply_line(company, line, application=application, actor=actor, now=now))
+        change.carried_out_at = now
+        change.save(update_fields=["carried_out_at"])
+        record(
+            action="contract_change.carried_out",
+            actor=actor,
+            company=company,
+            obj=change,
+            after={"details": changed, "lines": made},
+            application=application.receipt_number,
+        )
+    return True
+
+
+def apply_details(company, change: ContractChange) -> dict:
+    """The new 利用者名, 住所, 代表者 and 連絡先電話番号 (blank ones stay as they are); what changed, for the audit."""
+    changed = {}
+    if change.company_name and change.company_name != company.name:
+        changed["company_name"] = change.company_name
+        company.name = change.company_name
+        company.save(update_fields=["name"])
+    details = contract_details_of(company)
+    for name in ("address", "representative", "phone"):
+        if value := getattr(change, name):
+            changed[name] = value
+            setattr(details, name, value)
+    if changed.keys() - {"company_name"}:
+        details.save()
+    return changed
+
+
+def apply_line(company, line: ContractChangeLine, *, application, actor, now) -> str:
+    """One 事業所 or 論理端末 added or removed; a few words of what was done, for the audit."""
+    if line.action == Action.ADD_OFFICE:
+        office = Office.objects.create(company=company, name=line.office_name)
+        line.office = office
+        line.save(update_fields=["office"])
+        return f"add_office:{office.name}"
+    if line.action == Action.CLOSE_OFFICE:
+        OfficeClosure.objects.create(office=line.office, closed_on=timezone.localdate(now))
+        return f"close_office:{line.office.name}"
+    if line.action == Action.ADD_TERMINAL:
+        terminal = LogicalTerminal.objects.create(
+            company=company,
+            office=line.office,
+            name=next_terminal_name(company),
+            category=line.category,
+            device_type=line.device_type,
+            auth_code1=new_auth_code(),
+            auth_code2=new_auth_code(),
+            auth_code3=new_auth_code(),
+        )
+        line.terminal = terminal
+        line.save(update_fields=["terminal"])
+        # Its first certificate is acquired as a reissued one is: within PICKUP_MONTHS, else the pickup closes.
+        pickups.open_pickup(terminal=terminal, application=application, actor=actor)
+        return terminal.name
+    terminal = LogicalTerminal.objects.select_for_update(of=("self",)).get(pk=line.terminal_id)
+    terminal.is_active = False
+    terminal.save(update_fields=["is_active"])
+    CertificatePickup.objects.unused().filter(terminal=terminal).update(closed_at=now)
+    for certificate in Certificate.objects.filter(terminal=terminal, revoked_at__isnull=True):
+        revocation.revoke_certificate(
+            certificate=certificate, reason=Certificate.RevocationReason.CESSATION, actor=actor
+        )
+    return f"remove_terminal:{terminal.name}"
+
+
+# Enough for a company's reorganisation; a page of changes stays one page.
+MAX_LINES = 100
+
+
+def set_details(application, data: dict) -> None:
+    """Save the 契約者情報 step into a locked draft."""
+    application.desired_date = data["desired_date"]
+    ContractChange.objects.filter(application=application).update(
+        **{name: data[name] for name in ContractChange.DETAIL_FIELDS}
+    )
+
+
+def add_line(application, *, action: str, **fields) -> None:
+    """One more 事業所 or 論理端末 into a locked draft; naming the same one twice is refused."""
+    lines = application.contract_change_lines
+    if lines.count() >= MAX_LINES:
+        raise TransitionRefused(f"1つの申込で変更できるのは{MAX_LINES}件までです。")
+    if action == Action.ADD_OFFICE:
+        name = fields["office_name"]
+        if Office.objects.filter(company=application.company, name=name).exists():
+            raise TransitionRefused(f"事業所{name}は既に登録されています。")
+        if lines.filter(action=action, office_name=name).exists():
+            raise TransitionRefused(f"事業所{name}は既に追加しています。")
+    elif action == Action.CLOSE_OFFICE and lines.filter(action=action, office=fields["office"]).exists():
+        raise TransitionRefused(f"事業所{fields['office'].name}は既に廃止する事業所にしています。")
+    elif action == Action.REMOVE_TERMINAL and lines.filter(action=action, terminal=fields["terminal"]).exists():
+        raise TransitionRefused(f"論理端末{fields['terminal'].name}は既に削除する論理端末にしています。")
+    ContractChangeLine.objects.create(application=application, action=action, **fields)
+
+
+def remove_line(application, line_id: int) -> None:
+    application.contract_change_lines.filter(pk=line_id).delete()

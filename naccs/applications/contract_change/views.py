@@ -1,0 +1,117 @@
+"""The contract-change wizard's own pages: its guidance, 契約者情報 (with the 変更希望日) and 事業所・論理端末."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from naccs.accounts.decorators import company_user_required
+from naccs.pki.pickups import PICKUP_MONTHS
+
+from .. import steps
+from ..desired_date import as_typed
+from ..kinds import kind_of
+from ..lifecycle import TransitionRefused
+from ..models import Application, ContractChangeLine
+from ..views import redirect_unless_editable, wizard_application, wizard_context
+from .forms import AddOfficeForm, AddTerminalForm, CloseOfficeForm, DetailsForm, RemoveTerminalForm
+from .kind import add_line, check_lines, contract_details_of, open_offices, remove_line, set_details
+
+CONTRACT_CHANGE = Application.Kind.CONTRACT_CHANGE
+Action = ContractChangeLine.Action
+
+
+@company_user_required
+@require_http_methods(["GET", "POST"])
+def guidance(request):
+    template = "applications/contract_change/guidance.html"
+    return steps.guidance_page(request, CONTRACT_CHANGE, template, pickup_months=PICKUP_MONTHS)
+
+
+@company_user_required
+@require_http_methods(["GET", "POST"])
+def details_step(request, pk):
+    application = wizard_application(request, CONTRACT_CHANGE, pk, related=("contract_change",))
+    if elsewhere := redirect_unless_editable(application):
+        return elsewhere
+    change = application.contract_change
+    initial = {name: getattr(change, name) for name in change.DETAIL_FIELDS}
+    form = DetailsForm(request.POST or None, initial={**initial, "desired_date": as_typed(application.desired_date)})
+    if request.method == "POST" and form.is_valid():
+        if steps.save(request, application, lambda locked: set_details(locked, form.cleaned_data)):
+            return redirect("applications:contract_change_items", application.pk)
+        return redirect(application)
+    kind = kind_of(CONTRACT_CHANGE)
+    context = wizard_context(
+        kind, kind.steps[0].label, application, form=form, current_details=contract_details_of(request.user.company)
+    )
+    return render(request, "applications/contract_change/details.html", context)
+
+
+# The forms of the 事業所・論理端末 step, by the button that sends each: (form class, action, field of a refusal).
+ITEM_FORMS = {
+    Action.ADD_OFFICE: (AddOfficeForm, "office_name"),
+    Action.CLOSE_OFFICE: (CloseOfficeForm, "office"),
+    Action.ADD_TERMINAL: (AddTerminalForm, "terminal_office"),
+    Action.REMOVE_TERMINAL: (RemoveTerminalForm, "terminal_name"),
+}
+
+
+def item_forms(company, data=None, *, sent=None) -> dict:
+    """Every form of the step, the one sent bound to `data`, prefixed so that their fields never clash."""
+    options = {
+        Action.CLOSE_OFFICE: {"offices": open_offices(company)},
+        Action.ADD_TERMINAL: {"offices": open_offices(company)},
+        Action.REMOVE_TERMINAL: {"terminals": company.terminals.filter(is_active=True)},
+    }
+    return {
+        action: form_class(data if action == sent else None, prefix=action, **options.get(action, {}))
+        for action, (form_class, _) in ITEM_FORMS.items()
+    }
+
+
+def line_fields(action: str, data: dict) -> dict:
+    if action == Action.ADD_OFFICE:
+        return {"office_name": data["office_name"]}
+    if action == Action.CLOSE_OFFICE:
+        return {"office": data["office"]}
+    if action == Action.ADD_TERMINAL:
+        return {"category": data["category"], "device_type": data["device_type"], "office": data["terminal_office"]}
+    return {"terminal": data["terminal_name"]}
+
+
+@company_user_required
+@require_http_methods(["GET", "POST"])
+def items_step(request, pk):
+    """The 事業所 and 論理端末 added or removed: each small form adds one line, each line can be taken out again, and
+    「申込内容確認へ進む」 checks the whole list."""
+    application = wizard_application(request, CONTRACT_CHANGE, pk, related=("contract_change", "company"))
+    if elsewhere := redirect_unless_editable(application):
+        return elsewhere
+    company = request.user.company
+    going = request.POST.get("go", "")
+    forms = item_forms(company, request.POST, sent=going)
+    if request.method == "POST":
+        if going in ITEM_FORMS and (form := forms[going]).is_valid():
+            fields = line_fields(going, form.cleaned_data)
+            change = lambda locked: add_line(locked, action=going, **fields)  # noqa: E731
+            if steps.save(request, application, change, form=form, field=ITEM_FORMS[going][1]):
+                return redirect(request.path)
+        elif going == "remove" and request.POST.get("line", "").isdigit() and len(request.POST["line"]) <= 18:
+            line_id = int(request.POST["line"])
+            steps.save(request, application, lambda locked: remove_line(locked, line_id))
+            return redirect(request.path)
+        elif going == "confirm":
+            lines = list(application.contract_change_lines.select_related("office", "terminal"))
+            if not lines and not application.contract_change.changes_details:
+                messages.error(request, "変更する内容を1つ以上入力してください。")
+                return redirect(request.path)
+            try:
+                check_lines(company, lines, exclude_application=application)
+            except TransitionRefused as refusal:
+                messages.error(request, str(refusal))
+                return redirect(request.path)
+            return redirect("applications:confirm", CONTRACT_CHANGE, application.pk)
+    kind = kind_of(CONTRACT_CHANGE)
+    lines = application.contract_change_lines.select_related("office", "terminal").order_by("pk")
+    context = wizard_context(kind, kind.steps[1].label, application, forms=forms, lines=lines, actions=Action)
+    return render(request, "applications/contract_change/items.html", context)
