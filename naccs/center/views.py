@@ -9,6 +9,7 @@ from django.shortcuts import render
 
 from naccs.applications.models import Application
 from naccs.audit.models import AuditEvent
+from naccs.billing.dashboard import overdue_block
 from naccs.lib.business_days import today
 
 from .morning_run import FAILED, run_status, run_time
@@ -25,5 +26,6 @@ def dashboard(request):
         "runs": [("本日", run_status(day)), ("翌日", run_status(day + timedelta(days=1)))],
         "run_time": run_time(),
         "failures": AuditEvent.objects.filter(action=FAILED).select_related("company")[:20],
+        **overdue_block(),
     }
     return render(request, "center/dashboard.html", context)
