@@ -26,8 +26,9 @@ from pathlib import Path
 from statistics import median
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_PORT = "54340"
-REDIS_PORT = "56380"
+# Each may be moved, so that two people can run benchmarks on one machine.
+PG_PORT = os.environ.get("BENCH_PG_PORT", "54340")
+REDIS_PORT = os.environ.get("BENCH_REDIS_PORT", "56380")
 BARE_PATH = "/bench/bare/"
 BENCH_DB = "naccs_bench"
 WARM_UP_SECONDS = 2

@@ -8,7 +8,7 @@ Only ids are held across chunks: each chunk of companies is read in a handful of
 is closed in its own transaction under its company row's lock, so a killed run is simply run again."""
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
@@ -51,7 +51,6 @@ class CloseReport:
     made: int = 0
     already_closed: int = 0
     nothing_to_bill: int = 0
-    numbers: list[str] = field(default_factory=list)
 
 
 def tariff_for(month: date) -> dict[tuple[str, str], TariffItem]:
@@ -142,10 +141,8 @@ def close_month(*, month: date, chunk_size: int = CHUNK_SIZE, staff=None) -> Clo
             addressees[account[0]] = (addressees[account[0]][0], *account[1:])
         report.nothing_to_bill += len(ids) - len(closed) - len(lines)
         for company_id, company_lines in lines.items():
-            number = close_company(company_id, month, company_lines, addressees[company_id], issued_on)
-            if number:
+            if close_company(company_id, month, company_lines, addressees[company_id], issued_on):
                 report.made += 1
-                report.numbers.append(number)
             else:
                 report.already_closed += 1
     record(action="billing.month_closed", actor=staff, month=month.isoformat(), made=report.made)

@@ -6,6 +6,12 @@ import io
 from .selectors import InvoiceDocument
 
 HEADER = ["請求番号", "請求月", "品目", "数量", "単価", "金額", "税率"]
+# A text cell that starts like a formula would run as one in Excel (CSV injection): it is kept as text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text(value: str) -> str:
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
 
 
 def lines_csv(document: InvoiceDocument) -> bytes:
@@ -15,7 +21,7 @@ def lines_csv(document: InvoiceDocument) -> bytes:
     writer.writerow(HEADER)
     for line in document.lines:
         writer.writerow(
-            [invoice.number, f"{invoice.month:%Y/%m}", line.item, line.quantity, line.unit_price, line.amount,
+            [invoice.number, f"{invoice.month:%Y/%m}", as_text(line.item), line.quantity, line.unit_price, line.amount,
              f"{line.tax_rate}%"]
         )  # fmt: skip
     return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -146,3 +146,15 @@ def test_the_detail_shows_tax_once_per_rate_where_per_line_rounding_differs(comp
 def test_another_companys_invoice_is_404(closed_invoice, other_client):
     for suffix in ("", "pdf/", "csv/"):
         assert other_client.get(f"/billing/{closed_invoice.pk}/{suffix}").status_code == 404
+
+
+def test_a_line_that_looks_like_a_formula_stays_text_in_the_csv(company, user_client):
+    invoice = Invoice.objects.create(
+        company=company, month=date(2026, 11, 1), number="2026-900002", issued_on=date(2026, 12, 1),
+        due_date=date(2026, 12, 31), payment_method="transfer", company_name="通関商事株式会社",
+    )  # fmt: skip
+    InvoiceLine.objects.create(invoice=invoice, item='=HYPERLINK("http://x")', quantity=1, unit_price=-5, tax_rate=10)
+    Invoice.objects.filter(pk=invoice.pk).update(status="confirmed")
+    content = user_client.get(f"/billing/{invoice.pk}/csv/").content.decode("utf-8-sig")
+    (_, row) = list(csv.reader(io.StringIO(content, newline="")))
+    assert row[2] == '\'=HYPERLINK("http://x")' and row[5] == "-5"
