@@ -126,3 +126,16 @@ def test_the_close_goes_through_every_chunk_of_ids(tariff, company, other_compan
     terminals(other_company, "22220A")
     report = close_month(month=NOVEMBER, chunk_size=1)
     assert report.made == 2
+
+
+def test_the_command_closes_a_month_and_explains_a_bad_one(tariff, company):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    terminals(company, "11110A")
+    out = StringIO()
+    call_command("close_month", "--month", "2026-11", stdout=out)
+    assert out.getvalue().strip() == "2026/11: 作成 1件、作成済 0件、請求なし 0件"
+    with pytest.raises(CommandError, match="請求月はYYYY-MMの形式で入力してください"):
+        call_command("close_month", "--month", "11/2026")
