@@ -344,7 +344,7 @@ if not (
 INVOICE_ISSUER_NAME = os.environ.get("INVOICE_ISSUER_NAME", "輸出入・港湾関連情報処理センター株式会社")
 INVOICE_ISSUER_ADDRESS = os.environ.get("INVOICE_ISSUER_ADDRESS", "〒105-0001 東京都港区虎ノ門一丁目1番1号")
 INVOICE_REGISTRATION_NUMBER = os.environ.get("INVOICE_REGISTRATION_NUMBER", "T1234567890123")
-if not re.fullmatch(r"T\d{13}", INVOICE_REGISTRATION_NUMBER):
+if not re.fullmatch(r"T[0-9]{13}", INVOICE_REGISTRATION_NUMBER):
     raise ImproperlyConfigured(
         f"INVOICE_REGISTRATION_NUMBER must be T and 13 digits (登録番号), not {INVOICE_REGISTRATION_NUMBER!r}."
     )
