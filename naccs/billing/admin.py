@@ -69,7 +69,7 @@ class InvoiceLineInline(admin.TabularInline):
     extra = 0
 
     def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and (obj is None or obj.is_draft)
+        return super().has_change_permission(request, obj) and (obj is None or obj.lines_are_editable)
 
     def has_add_permission(self, request, obj=None):
         return self.has_change_permission(request, obj)
@@ -114,7 +114,7 @@ class InvoiceAdmin(admin.ModelAdmin):
         return False  # numbers have no gaps
 
     def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and (obj is None or obj.is_draft)
+        return super().has_change_permission(request, obj) and (obj is None or obj.lines_are_editable)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -204,6 +204,11 @@ class Invoice(models.Model):
     def is_draft(self) -> bool:
         return self.status == self.Status.DRAFT
 
+    @property
+    def lines_are_editable(self) -> bool:
+        """Staff may change the lines of a draft invoice; a 赤伝 always mirrors the invoice it cancels."""
+        return self.is_draft and self.kind == self.Kind.INVOICE
+
     def is_draft_in_database(self) -> bool:
         return Invoice.objects.filter(pk=self.pk, status=self.Status.DRAFT).exists()
 

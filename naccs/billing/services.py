@@ -49,7 +49,9 @@ def confirm(*, invoice: Invoice, staff) -> Invoice:
     invoice = lock(invoice)
     if invoice.status == Invoice.Status.CONFIRMED:
         return invoice
-    if invoice.status != Invoice.Status.DRAFT or invoice.kind != Invoice.Kind.INVOICE:
+    if invoice.kind == Invoice.Kind.CREDIT_NOTE:
+        raise BillingError(f"赤伝{invoice.number}は訂正後の請求書を確定すると一緒に確定されます。")
+    if invoice.status != Invoice.Status.DRAFT:
         raise BillingError(f"請求書{invoice.number}は下書きではないため確定できません。")
     now = timezone.now()
     invoice.status, invoice.confirmed_at = Invoice.Status.CONFIRMED, now

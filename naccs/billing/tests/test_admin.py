@@ -136,3 +136,12 @@ def test_the_dashboard_lists_overdue_invoices(closed_invoice, staff_client):
     html = staff_client.get("/center/dashboard/").content.decode()
     assert "支払期日を過ぎた未入金の請求書（1件、8250円）" in html
     assert closed_invoice.number in html
+
+
+def test_a_draft_credit_note_is_neither_edited_nor_confirmed_on_its_own(closed_invoice, staff_client):
+    credit_note, _ = services.correct(invoice=closed_invoice, staff=None, reason="誤り")
+    assert staff_client.post(f"{CHANGELIST}{credit_note.pk}/change/", {}).status_code == 403
+    response = action(staff_client, CHANGELIST, "confirm_selected", credit_note.pk)
+    assert "訂正後の請求書を確定すると一緒に確定されます。" in response.content.decode()
+    credit_note.refresh_from_db()
+    assert credit_note.status == "draft"
