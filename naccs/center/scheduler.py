@@ -2,7 +2,7 @@
 
 The morning run is enqueued at MORNING_RUN_TIME on each business day, and again on any later tick of that day when a
 申込 due by then was approved after the last enqueue: so an approval after the run time is carried out within a
-minute, without the approval knowing about the run.
+minute, without the approval knowing about the run. On the 1st of each month, the monthly close of the month before.
 """
 
 from datetime import datetime
@@ -10,6 +10,8 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from naccs.billing.months import previous_month
+from naccs.billing.tasks import monthly_close_task
 from naccs.lib.business_days import is_business_day
 from naccs.mailer.tasks import deliver_due_mail
 
@@ -19,6 +21,7 @@ from .tasks import daily_reminders_task, morning_run_task
 
 MORNING_RUN = "morning_run"
 DAILY_REMINDERS = "daily_reminders"
+MONTHLY_CLOSE = "monthly_close"
 
 
 def _once(name: str, day, enqueue) -> bool:
@@ -57,6 +60,10 @@ def tick(now: datetime | None = None) -> list[str]:
             enqueued.append(MORNING_RUN)
     if due and _once(DAILY_REMINDERS, day, lambda: daily_reminders_task.enqueue()):
         enqueued.append(DAILY_REMINDERS)
+    # The previous month's draft invoices on the 1st, for staff to review and 確定 (naccs.billing.close).
+    month = previous_month(day).isoformat()
+    if due and day.day == 1 and _once(MONTHLY_CLOSE, day, lambda: monthly_close_task.enqueue(month=month)):
+        enqueued.append(MONTHLY_CLOSE)
     deliver_due_mail.enqueue()
     enqueued.append("deliver_due_mail")
     return enqueued
