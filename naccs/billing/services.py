@@ -41,11 +41,11 @@ def lock(invoice: Invoice) -> Invoice:
 
 
 @transaction.atomic
-def confirm(*, invoice: Invoice, staff) -> Invoice:
+def confirm(*, invoice: Invoice, staff, mail: bool = True) -> Invoice:
     """確定: the company may see the invoice; 新着情報 with a link to it and a mail to each of its contacts.
 
     A replacement made by a correction is confirmed together with its 赤伝, and the invoice they correct becomes
-    訂正済. Confirming twice is harmless."""
+    訂正済. Confirming twice is harmless. `mail=False` only for the demo data's past months (no mail about history)."""
     invoice = lock(invoice)
     if invoice.status == Invoice.Status.CONFIRMED:
         return invoice
@@ -67,7 +67,7 @@ def confirm(*, invoice: Invoice, staff) -> Invoice:
         original.save(update_fields=["status"])
     record(action="billing.confirmed", actor=staff, company=invoice.company, obj=invoice, total=invoice.total)
     post_news(company=invoice.company, category=NewsItem.Category.FEES, text=text, link=invoice.get_absolute_url())
-    for address in contacts_of(invoice.company):
+    for address in contacts_of(invoice.company) if mail else []:
         queue_mail(
             to=address,
             template="billing/confirmed",

@@ -151,3 +151,12 @@ def test_the_demo_data_is_loaded_twice_without_harm(db):
     count = Invoice.objects.count()
     call_command("load_demo_data", stdout=StringIO())
     assert count > 0 and Invoice.objects.count() == count
+
+
+def test_the_demo_data_announces_its_invoices_in_the_news_and_mails_nobody(db):
+    call_command("load_demo_data", stdout=StringIO())
+    confirmed = Invoice.objects.exclude(status="draft")
+    assert confirmed.exists()
+    links = set(NewsItem.objects.filter(category="fees").exclude(link="").values_list("link", flat=True))
+    assert {invoice.get_absolute_url() for invoice in confirmed} <= links
+    assert not OutboundMail.objects.filter(subject__contains="請求").exists()

@@ -221,7 +221,7 @@ class Command(BaseCommand):
             month = previous_month(month)
             close_month(month=month, staff=center)
         for invoice in Invoice.objects.filter(month__gte=month, status=Invoice.Status.DRAFT).order_by("month", "pk"):
-            services.confirm(invoice=invoice, staff=center)
+            services.confirm(invoice=invoice, staff=center, mail=False)
         oldest = Invoice.objects.filter(month=month, status=Invoice.Status.CONFIRMED)
         for invoice in oldest:
             payments.record_payment(invoice=invoice, amount=invoice.total, paid_on=invoice.issued_on, staff=center)
