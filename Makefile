@@ -20,13 +20,13 @@ install:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	$(UV) sync --frozen --quiet
 
-# Debian's Chromium and a Japanese font for the browser tests (without one a screenshot shows boxes), PostgreSQL for
-# the second database run, redis-server for the test of several web hosts, nginx and curl for mutual TLS (EST); we run
-# as root.
+# Debian's Chromium and a Japanese font for the browser tests (without one a screenshot shows boxes) and for the
+# invoice PDFs that the tests read back (IPA Gothic, a TrueType font ReportLab embeds), PostgreSQL for the second
+# database run, redis-server for the test of several web hosts, nginx and curl for mutual TLS (EST); we run as root.
 system-test-deps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
-	fc-list :lang=ja 2>/dev/null | grep -q . || missing="$$missing fonts-ipafont-gothic"; \
+	[ -f /usr/share/fonts/opentype/ipafont-gothic/ipag.ttf ] || missing="$$missing fonts-ipafont-gothic"; \
 	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	command -v openssl >/dev/null 2>&1 || missing="$$missing openssl"; \

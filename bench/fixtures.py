@@ -16,7 +16,9 @@ from naccs.accounts.models import Company, User
 from naccs.accounts.signals import LOGIN_AT_KEY
 from naccs.applications.lifecycle import start
 from naccs.applications.models import Application, Reissue
+from naccs.billing.models import Invoice
 from naccs.lib.business_days import earliest_desired_date
+from naccs.lib.periods import months_after
 from naccs.terminals.models import Certificate, LogicalTerminal
 
 BIG_COMPANY_CODE = "99990000"
@@ -74,6 +76,21 @@ def big_company_user():
     return user
 
 
+def ten_years_of_invoices(company, months: int = 120) -> None:
+    """請求金額の参照 of a company billed for ten years: the first page shows 24 of its 120 months."""
+    if Invoice.objects.filter(company=company).exists():
+        return
+    first = timezone.localdate().replace(day=1)
+    Invoice.objects.bulk_create(
+        Invoice(
+            company=company, month=months_after(first, -n), number=f"B{n:06d}", status=Invoice.Status.CONFIRMED,
+            issued_on=months_after(first, 1 - n), due_date=months_after(first, 2 - n) - timedelta(days=1),
+            payment_method="transfer", company_name=company.name, subtotal=6_000_000, tax=600_000, total=6_600_000,
+        )
+        for n in range(1, months + 1)
+    )  # fmt: skip
+
+
 def confirmable_draft(user, terminal_name: str):
     """A draft filled in up to the 確認画面."""
     draft = start(kind=Application.Kind.REISSUE, user=user)
@@ -86,6 +103,7 @@ def confirmable_draft(user, terminal_name: str):
 def prepare() -> None:
     demo = User.objects.get(username="demo")
     big = big_company_user()
+    ten_years_of_invoices(big.company)
     analyze()
     big_draft = start(kind=Application.Kind.REISSUE, user=big)
     demo_draft = confirmable_draft(demo, "11110A")
@@ -95,6 +113,7 @@ def prepare() -> None:
         ("論理端末 step (2,000 terminals)", f"/applications/reissue/{big_draft.pk}/terminals/", session_cookie(big)),
         ("確認画面", f"/applications/reissue/{demo_draft.pk}/confirm/", session_cookie(demo)),
         ("契約内容の確認 (2,000 terminals)", "/contract/", session_cookie(big)),
+        ("請求金額の参照 (120 months)", "/billing/", session_cookie(big)),
     ]
     for label, path, cookie in pages:
         print(f"{label}\t{path}\t{cookie}")

@@ -1,6 +1,7 @@
 """Settings for the NACCS support portal, read from environment variables with safe local defaults."""
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -67,6 +68,7 @@ INSTALLED_APPS = [
     "naccs.pki",
     "naccs.applications",
     "naccs.contract",
+    "naccs.billing",
     "naccs.center",
     "naccs.demo",
 ]
@@ -373,3 +375,16 @@ if not (
     and int(_run_minute) < 60
 ):
     raise ImproperlyConfigured(f"MORNING_RUN_TIME must be HH:MM (24-hour), not {MORNING_RUN_TIME!r}.")
+
+# 請求書 (適格請求書): the issuer as the invoices name it. INVOICE_REGISTRATION_NUMBER is the center's 登録番号 (T and
+# 13 digits, インボイス制度). INVOICE_FONT: a TrueType font with Japanese glyphs, embedded in each PDF so that any
+# reader (and a text extractor) gets the text; unset, the first of Debian's fonts-ipafont-gothic / fonts-noto-cjk
+# paths that exists, else ReportLab's built-in HeiseiKakuGo-W5 CID font (not embedded: readers supply it).
+INVOICE_ISSUER_NAME = os.environ.get("INVOICE_ISSUER_NAME", "輸出入・港湾関連情報処理センター株式会社")
+INVOICE_ISSUER_ADDRESS = os.environ.get("INVOICE_ISSUER_ADDRESS", "〒105-0001 東京都港区虎ノ門一丁目1番1号")
+INVOICE_REGISTRATION_NUMBER = os.environ.get("INVOICE_REGISTRATION_NUMBER", "T1234567890123")
+if not re.fullmatch(r"T[0-9]{13}", INVOICE_REGISTRATION_NUMBER):
+    raise ImproperlyConfigured(
+        f"INVOICE_REGISTRATION_NUMBER must be T and 13 digits (登録番号), not {INVOICE_REGISTRATION_NUMBER!r}."
+    )
+INVOICE_FONT = os.environ.get("INVOICE_FONT", "")

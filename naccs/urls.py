@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("naccs.accounts.urls")),
     path("applications/", include("naccs.applications.urls")),
     path("contract/", include("naccs.contract.urls")),
+    path("billing/", include("naccs.billing.urls")),
     # 契約内容の確認 was here before it had an app of its own: bookmarks keep working.
     path(
         "terminals/contract/", RedirectView.as_view(pattern_name="contract:overview", permanent=True, query_string=True)

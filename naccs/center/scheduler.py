@@ -3,7 +3,8 @@
 The morning run is enqueued at MORNING_RUN_TIME on each business day, and again on any later tick of that day when a
 申込 due by then was approved after the last enqueue: so an approval after the run time is carried out within a
 minute, without the approval knowing about the run. A morning run whose lease ran out before it finished (its worker
-was killed) is enqueued again by the next tick (center.leases), and finishes what the dead one left.
+was killed) is enqueued again by the next tick (center.leases), and finishes what the dead one left. On the 1st of each
+month, the monthly close of the month before.
 """
 
 from datetime import datetime
@@ -12,6 +13,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from naccs.accounts.tasks import prune_task
+from naccs.billing.months import previous_month
+from naccs.billing.tasks import monthly_close_task
 from naccs.lib.business_days import is_business_day
 from naccs.mailer.tasks import deliver_due_mail
 from naccs.pki.tasks import refresh_revocation_data_task
@@ -23,6 +26,7 @@ from .tasks import daily_reminders_task, morning_run_task
 
 DAILY_REMINDERS = "daily_reminders"
 PRUNE = "prune_failures"
+MONTHLY_CLOSE = "monthly_close"
 
 
 def enqueue_morning_run(day, now) -> None:
@@ -88,6 +92,10 @@ def tick(now: datetime | None = None) -> list[str]:
         enqueued.append(DAILY_REMINDERS)
     if due and _once(PRUNE, day, lambda: prune_task.enqueue()):
         enqueued.append(PRUNE)
+    # The previous month's draft invoices on the 1st, for staff to review and 確定 (naccs.billing.close).
+    month = previous_month(day).isoformat()
+    if due and day.day == 1 and _once(MONTHLY_CLOSE, day, lambda: monthly_close_task.enqueue(month=month)):
+        enqueued.append(MONTHLY_CLOSE)
     deliver_due_mail.enqueue()
     enqueued.append("deliver_due_mail")
     refresh_revocation_data_task.enqueue()  # pre-produced OCSP responses and the CRL (issue 17)

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 from naccs.accounts.decorators import company_user_required
 from naccs.applications.models import Application
 from naccs.audit.models import AuditEvent
+from naccs.billing.dashboard import overdue_block
 from naccs.lib.business_days import today
 
 from .fleet import fleet_context
@@ -33,6 +34,7 @@ def dashboard(request):
         "run_health": run_health(),
         "failures": AuditEvent.objects.filter(action=FAILED).select_related("company")[:20],
         **fleet_context(),
+        **overdue_block(),
     }
     return render(request, "center/dashboard.html", context)
 

@@ -10,8 +10,9 @@ DEVICE_TYPES = dict(LogicalTerminal.DeviceType.choices)
 
 
 def name_filter_of(query: str) -> str:
-    """The name filter typed in the search box, as the list applies it."""
-    return query.strip()[:NAME_FILTER_MAX]
+    """The name filter typed in the search box, as the list applies it (without NUL, which no name holds and
+    PostgreSQL refuses in a query)."""
+    return query.replace("\x00", "").strip()[:NAME_FILTER_MAX]
 
 
 def with_labels(row: dict) -> dict:

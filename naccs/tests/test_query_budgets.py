@@ -1,6 +1,6 @@
 """Every page runs the same number of queries for a small company as for one with thousands of rows, at most 15."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.db import connection
@@ -12,18 +12,19 @@ from naccs.accounts.models import Company, User
 from naccs.applications.lifecycle import start
 from naccs.applications.models import Application, BrokerLine, Reissue, ReissueLine
 from naccs.audit.models import AuditEvent
+from naccs.billing.models import Invoice, InvoiceLine
 from naccs.lib.business_days import earliest_desired_date
 from naccs.portal.models import NewsItem
 from naccs.terminals.models import Certificate, LogicalTerminal
 
 pytestmark = pytest.mark.django_db
 MAX_QUERIES = 15
-SMALL = {"terminals": 6, "applications": 10, "news": 10, "brokers": 1, "users": 2}
-LARGE = {"terminals": 2000, "applications": 5000, "news": 1000, "brokers": 19, "users": 1000}
+SMALL = {"terminals": 6, "applications": 10, "news": 10, "brokers": 1, "users": 2, "invoices": 3}
+LARGE = {"terminals": 2000, "applications": 5000, "news": 1000, "brokers": 19, "users": 1000, "invoices": 120}
 LINES_OF_FIRST_APPLICATION = 40
 
 
-def build_company(code, name, *, terminals, applications, news, brokers, users):
+def build_company(code, name, *, terminals, applications, news, brokers, users, invoices):
     company = Company.objects.create(code=code, name=name)
     office = company.offices.create(name="本社")
     user = User.objects.create(username=f"user{code}", company=company, office=office, email="a@example.jp")
@@ -66,6 +67,7 @@ def build_company(code, name, *, terminals, applications, news, brokers, users):
     AuditEvent.objects.bulk_create(
         AuditEvent(company=company, action="application.submitted", object_id=str(a.pk)) for a in created[:50]
     )
+    build_invoices(company, invoices)
     draft = start(kind="reissue", user=user)
     broker_draft = start(kind=Application.Kind.BROKER_IDS, user=user)
     Application.objects.filter(pk__in=[draft.pk, broker_draft.pk]).update(
@@ -131,8 +133,26 @@ def drafts_of_other_kinds(user, terminals) -> dict:
     return {"contract_change": change, "system_settings": settings}
 
 
+def build_invoices(company, count):
+    """`count` months of 確定 invoices; the newest has `count` lines, so its pages are measured with many lines."""
+    made = Invoice.objects.bulk_create(
+        Invoice(
+            company=company, month=date(2026 - n // 12, 12 - n % 12, 1), number=f"{company.code}-{n:03d}",
+            status="confirmed", issued_on=date(2026, 12, 1), due_date=date(2026, 12, 31), payment_method="transfer",
+            company_name=company.name, subtotal=3000, tax=300, total=3300,
+        )
+        for n in range(count)
+    )  # fmt: skip
+    InvoiceLine.objects.bulk_create(
+        InvoiceLine(invoice=made[0], position=n, item=f"基本料金{n}", quantity=1, unit_price=3000, amount=3000,
+                    tax_rate=10)
+        for n in range(count)
+    )  # fmt: skip
+
+
 def company_pages(user, application, drafts):
     news = NewsItem.objects.filter(company=user.company).first()
+    invoice = Invoice.objects.filter(company=user.company).order_by("-month").first()
     draft, change, settings = drafts["reissue"], drafts["contract_change"], drafts["system_settings"]
     broker_draft, broker_application = drafts["broker_ids"], drafts["broker_application"]
     return [
@@ -164,10 +184,15 @@ def company_pages(user, application, drafts):
         f"/applications/system_settings/{settings.pk}/confirm/",
         "/contract/",
         "/accounts/password/",
+        "/billing/",
+        f"/billing/{invoice.pk}/",
+        f"/billing/{invoice.pk}/pdf/",
+        f"/billing/{invoice.pk}/csv/",
     ]
 
 
 def staff_pages(application, drafts):
+    newest_invoice = Invoice.objects.filter(company=application.company).order_by("-month").first()
     return [
         f"/center/applications/application/{drafts['broker_application'].pk}/change/",
         "/center/applications/brokerline/",
@@ -181,6 +206,8 @@ def staff_pages(application, drafts):
         f"/center/applications/application/{application.pk}/change/",
         "/center/audit/auditevent/",
         "/center/terminals/logicalterminal/",
+        "/center/billing/invoice/",
+        f"/center/billing/invoice/{newest_invoice.pk}/change/",
     ]
 
 

@@ -16,6 +16,10 @@ from naccs.applications.models import (
     Reissue,
     SystemSettings,
 )
+from naccs.billing import payments, services
+from naccs.billing.close import close_month
+from naccs.billing.models import BillingAccount, Invoice, TariffItem
+from naccs.billing.months import previous_month
 from naccs.lib.business_days import earliest_desired_date
 from naccs.pki import ca
 from naccs.pki.issuance import certificate_expiry, issue_certificate
@@ -98,7 +102,6 @@ DEMO_NEWS = [
         "デジタル証明書を再発行しました。NACCS掲示板よりデジタル証明書を取得の上、適用作業を実施願います。",
         9,
     ),
-    (None, CATEGORY.FEES, "前月分の請求額が確定しました。請求情報の詳細画面から内容を確認してください。", 12),
     (
         None,
         CATEGORY.FEES,
@@ -107,6 +110,18 @@ DEMO_NEWS = [
     ),
     ("87654321", CATEGORY.APPLICATION, "利用申込内容に確認事項があります。港湾物流株式会社向けのお知らせです。", 2),
 ]
+
+
+# The demo tariff (税抜, 10%): 基本料金 a month per 利用機器区分, and a fee per reissued terminal.
+DEMO_TARIFF = [("basic", NET, 3000), ("basic", WEB, 1500), ("basic", LogicalTerminal.DeviceType.PACKAGE, 2000)]
+DEMO_REISSUE_FEE = 1000
+# (company code, postal code, address, payment method, 口座振替)
+DEMO_BILLING_ACCOUNTS = [
+    ("12345678", "100-0005", "東京都千代田区丸の内一丁目2番3号", "transfer", "not_applied"),
+    ("87654321", "231-0002", "神奈川県横浜市中区海岸通四丁目5番6号", "direct_debit", "registered"),
+]
+# The months billed and confirmed, back from the previous month; the oldest is paid.
+DEMO_INVOICE_MONTHS = 3
 
 
 def demo_serial(terminal_name: str) -> str:
@@ -195,6 +210,8 @@ class Command(BaseCommand):
                 defaults={"category": category, "published_at": now - timedelta(days=days_ago)},
             )
 
+        self.demo_invoices(companies, center, now)
+
         self.stdout.write(self.style.SUCCESS("デモデータを用意しました。"))
         self.stdout.write("  利用者  demo / demo-pass-2026 (12345678 通関商事株式会社)")
         self.stdout.write(
@@ -282,6 +299,31 @@ class Command(BaseCommand):
                 )
             else:
                 SystemSettings.objects.create(application=application, notification_addresses=["notice2@example.jp"])
+
+    def demo_invoices(self, companies, center, now):
+        """The tariff, each company's 請求先 and its last months' invoices, made by the close and 確定 as staff do
+        (so each has its 新着情報 item with a link); the oldest is paid."""
+        first = timezone.localdate(now).replace(day=1)
+        for item, device_type, price in [*DEMO_TARIFF, ("reissue", "", DEMO_REISSUE_FEE)]:
+            TariffItem.objects.get_or_create(
+                item=item, device_type=device_type, valid_from=first.replace(year=first.year - 3),
+                defaults={"unit_price": price},
+            )  # fmt: skip
+        for code, postal_code, address, method, direct_debit in DEMO_BILLING_ACCOUNTS:
+            BillingAccount.objects.get_or_create(
+                company=companies[code],
+                defaults={"postal_code": postal_code, "address": address, "payment_method": method,
+                          "direct_debit": direct_debit},
+            )  # fmt: skip
+        month = first
+        for _ in range(DEMO_INVOICE_MONTHS):
+            month = previous_month(month)
+            close_month(month=month, staff=center)
+        for invoice in Invoice.objects.filter(month__gte=month, status=Invoice.Status.DRAFT).order_by("month", "pk"):
+            services.confirm(invoice=invoice, staff=center, mail=False)
+        oldest = Invoice.objects.filter(month=month, status=Invoice.Status.CONFIRMED)
+        for invoice in oldest:
+            payments.record_payment(invoice=invoice, amount=invoice.total, paid_on=invoice.issued_on, staff=center)
 
     def make_certificates_real(self):
         """Replace each placeholder record by a real certificate from the demo CA, with the same dates."""

@@ -1,0 +1,20 @@
+"""The billing block of the center's dashboard: invoices past their 支払期日 and not paid (未入金)."""
+
+from django.db.models import Sum
+
+from naccs.lib.business_days import today
+
+from .models import Invoice
+
+SHOWN = 20
+
+
+def overdue_block() -> dict:
+    """The context of templates/billing/_dashboard_overdue.html: the oldest overdue invoices, their count and sum."""
+    overdue = Invoice.objects.overdue(today())
+    summary = overdue.aggregate(total=Sum("total"))
+    return {
+        "overdue_invoices": list(overdue.order_by("due_date", "number")[:SHOWN]),
+        "overdue_count": overdue.count(),
+        "overdue_total": summary["total"] or 0,
+    }
