@@ -1,6 +1,6 @@
 """The billing block of the center's dashboard: invoices past their 支払期日 and not paid (未入金)."""
 
-from django.db.models import Sum
+from django.db.models import Count, Sum
 
 from naccs.lib.business_days import today
 
@@ -12,9 +12,9 @@ SHOWN = 20
 def overdue_block() -> dict:
     """The context of templates/billing/_dashboard_overdue.html: the oldest overdue invoices, their count and sum."""
     overdue = Invoice.objects.overdue(today())
-    summary = overdue.aggregate(total=Sum("total"))
+    summary = overdue.aggregate(total=Sum("total"), count=Count("pk"))  # one query for both
     return {
         "overdue_invoices": list(overdue.order_by("due_date", "number")[:SHOWN]),
-        "overdue_count": overdue.count(),
+        "overdue_count": summary["count"],
         "overdue_total": summary["total"] or 0,
     }
