@@ -83,7 +83,7 @@ def prepare(out_dir: str, revoked: int) -> None:
     (out / "ca.pem").write_bytes(authority.certificate.public_bytes(serialization.Encoding.PEM))
     (out / "good.pem").write_text(good.pem)
     (out / "old.pem").write_text(old.pem)
-    key = serialization.load_pem_private_key((ca.ca_dir() / ca.KEY_FILE).read_bytes(), password=ca.passphrase())
+    key = ca.read_key(ca.key_path(ca.ca_dir()), ca.passphrase())
     descriptor = os.open(out / "ca.key", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "wb") as file:
         file.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
