@@ -22,30 +22,12 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_PORT = os.environ.get("BENCH_PG_PORT", "54345")
+sys.path.insert(0, str(ROOT))
+from bench.postgres import database_url, ensure_postgres, recreate_database  # noqa: E402
+
+PG_PORT = "54345"  # unless BENCH_PG_PORT says otherwise
 BENCH_DB = "naccs_bench_billing"
 TERMINALS_EACH = 5
-
-
-def ensure_postgres() -> None:
-    if os.environ.get("BENCH_DATABASE_URL") or os.environ.get("BENCH_UNDER_PG"):
-        return
-    env = {**os.environ, "PG_TEST_PORT": PG_PORT, "BENCH_UNDER_PG": "1"}
-    script = ROOT / "scripts" / "with-test-postgres"
-    os.execvpe(str(script), [str(script), sys.executable, *sys.argv], env)
-
-
-def database_url() -> str:
-    return os.environ.get("BENCH_DATABASE_URL") or os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/" + BENCH_DB
-
-
-def recreate_database() -> None:
-    import psycopg
-
-    admin_url = database_url().rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
-        connection.execute(f"CREATE DATABASE {BENCH_DB}")
 
 
 def load(companies: int) -> dict:
@@ -134,10 +116,10 @@ def main() -> None:
     if args.load or args.measure:
         print(json.dumps(load(args.load) if args.load else measure(args.measure)))
         return
-    ensure_postgres()
+    ensure_postgres(PG_PORT)
     env = {
         **os.environ,
-        "DATABASE_URL": database_url(),
+        "DATABASE_URL": database_url(BENCH_DB),
         "DJANGO_SETTINGS_MODULE": "naccs.settings",
         # Production settings: with DEBUG the connection would keep the last 9,000 statements in memory.
         "DJANGO_DEBUG": "0",
@@ -148,7 +130,7 @@ def main() -> None:
     }
     results = []
     for size in args.sizes.split(","):
-        recreate_database()
+        recreate_database(BENCH_DB)
         for step in ("--load", "--measure"):
             out = subprocess.run(
                 [sys.executable, __file__, step, size], env=env, check=True, capture_output=True, text=True

@@ -22,29 +22,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_PORT = os.environ.get("BENCH_PG_PORT", "54333")
+sys.path.insert(0, str(ROOT))
+from bench.postgres import database_url, ensure_postgres, recreate_database  # noqa: E402
+
+PG_PORT = "54333"  # unless BENCH_PG_PORT says otherwise
 BENCH_DB = "naccs_bench_morning"
-
-
-def ensure_postgres() -> None:
-    if os.environ.get("BENCH_DATABASE_URL") or os.environ.get("BENCH_UNDER_PG"):
-        return
-    env = {**os.environ, "PG_TEST_PORT": PG_PORT, "BENCH_UNDER_PG": "1"}
-    script = ROOT / "scripts" / "with-test-postgres"
-    os.execvpe(str(script), [str(script), sys.executable, *sys.argv], env)
-
-
-def database_url() -> str:
-    return os.environ.get("BENCH_DATABASE_URL") or os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/" + BENCH_DB
-
-
-def recreate_database() -> None:
-    import psycopg
-
-    admin_url = database_url().rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
-        connection.execute(f"CREATE DATABASE {BENCH_DB}")
 
 
 def child(terminals: int, applications: int) -> dict:
@@ -159,10 +141,10 @@ def main() -> None:
         terminals, applications = (int(x) for x in args.child.split(":"))
         print(json.dumps(child(terminals, applications)))
         return
-    ensure_postgres()
+    ensure_postgres(PG_PORT)
     env = {
         **os.environ,
-        "DATABASE_URL": database_url(),
+        "DATABASE_URL": database_url(BENCH_DB),
         "DJANGO_SETTINGS_MODULE": "naccs.settings",
         "LOG_LEVEL": "WARNING",
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
@@ -170,7 +152,7 @@ def main() -> None:
     }
     results = []
     for size in args.sizes.split(","):
-        recreate_database()
+        recreate_database(BENCH_DB)
         ca_dir = tempfile.mkdtemp(prefix="naccs-bench-ca-")
         env["CA_DIR"] = ca_dir
         out = subprocess.run(

@@ -1,7 +1,9 @@
 """Test helpers shared by the apps: a valid 申込担当者, a terminal with a certificate record, threads at once, the test
 database for a subprocess."""
 
+import socket
 import threading
+import time
 from datetime import timedelta
 
 from django.db import connection, connections
@@ -86,3 +88,23 @@ def database_url() -> str:
     return (
         f"postgres://{settings['USER']}:{settings['PASSWORD']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
     )
+
+
+def free_port() -> int:
+    """A port nothing listens on, chosen by the system (so that test runs side by side never collide)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_port(port: int, process, seconds: float = 30) -> None:
+    """Wait until something answers on `port`; fail at once if `process`, which should listen there, has ended."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server on port {port} stopped: exit {process.returncode}")
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing answers on port {port}")

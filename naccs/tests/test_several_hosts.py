@@ -5,10 +5,8 @@ import http.cookiejar
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -19,27 +17,10 @@ import pytest
 from conftest import PASSWORD
 from naccs.accounts.models import User
 from naccs.portal.tests.factories import make_news
-from naccs.tests.helpers import APPLICANT, database_url, make_terminal
+from naccs.tests.helpers import APPLICANT, database_url, free_port, make_terminal, wait_for_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for_port(port: int, process: subprocess.Popen) -> None:
-    for _ in range(200):
-        if process.poll() is not None:
-            raise RuntimeError(f"the server on port {port} stopped: exit {process.returncode}")
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError(f"nothing answers on port {port}")
 
 
 @pytest.fixture

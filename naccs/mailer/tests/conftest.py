@@ -1,8 +1,8 @@
-import socket
-
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
+
+from naccs.tests.helpers import free_port
 
 
 class Inbox(Message):
@@ -14,12 +14,6 @@ class Inbox(Message):
 
     def handle_message(self, message):
         self.messages.append(message)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture

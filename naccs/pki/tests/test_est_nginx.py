@@ -5,10 +5,8 @@ with `openssl s_server` (which refuses the superseded one by the CRL)."""
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import time
 from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -20,6 +18,7 @@ from django.utils import timezone
 
 from naccs.pki import ca, issuance, revocation
 from naccs.terminals.models import Certificate
+from naccs.tests.helpers import free_port, wait_for_port
 
 from .conftest import make_terminal
 from .est_helpers import PROXY_SECRET
@@ -29,30 +28,6 @@ pytestmark = [
     pytest.mark.skipif(not shutil.which("nginx") and not Path("/usr/sbin/nginx").exists(), reason="needs nginx"),
 ]
 BASE_DIR = Path(django_settings.BASE_DIR)
-PORTS = range(8740, 8800)  # this worktree's share of the machine's ports
-
-
-def free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port")
-
-
-def wait_for(port: int, process, seconds=30):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"serve-tls ended with {process.returncode}")
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise RuntimeError("nginx did not start")
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +53,7 @@ def nginx(live_server, session_ca_dir, tmp_path_factory):
         [str(BASE_DIR / "scripts/serve-tls")], env=env, cwd=BASE_DIR, stdout=log, stderr=log, start_new_session=True
     )
     try:
-        wait_for(port, process)
+        wait_for_port(port, process)
         yield SimpleNamespace(url=f"https://127.0.0.1:{port}", tls_dir=base / "tls")
     finally:
         os.killpg(process.pid, signal.SIGTERM)
