@@ -18,8 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.ocsp import STATIC_NAME, compare, ensure_postgres
+from bench.ocsp import PG_PORT, STATIC_NAME, compare
 from bench.pages import ROOT, manage, prepared_environment, start_gunicorn
+from bench.postgres import ensure_postgres
 
 PORT = 8320
 
@@ -80,7 +81,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=2)
     parser.add_argument("--connections", type=int, default=16)
     args = parser.parse_args()
-    ensure_postgres()
+    ensure_postgres(PG_PORT)
     var_dir, env = prepared_environment(prefix="naccs-bench-crl-", steps=f"CRLs of {args.sizes} entries")
     out = Path(tempfile.mkdtemp(prefix="naccs-bench-crl-")) / "figures.json"
     static_copy = ROOT / "staticfiles" / STATIC_NAME

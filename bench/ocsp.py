@@ -31,19 +31,11 @@ from statistics import median
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.pages import ROOT, manage, prepared_environment, run_wrk, start_gunicorn
+from bench.postgres import ensure_postgres
 
 OURS_PORT, OPENSSL_PORT = 8310, 8311
-PG_PORT = os.environ.get("BENCH_PG_PORT", "54342")
+PG_PORT = "54342"  # unless BENCH_PG_PORT says otherwise (bench/postgres.py)
 STATIC_NAME = "bench-crl-same-size.bin"
-
-
-def ensure_postgres() -> None:
-    """Re-run this script inside a throw-away PostgreSQL cluster unless one was given (as bench/pages.py does)."""
-    if os.environ.get("BENCH_DATABASE_URL") or os.environ.get("BENCH_UNDER_PG"):
-        return
-    script = ROOT / "scripts" / "with-test-postgres"
-    env = {**os.environ, "PG_TEST_PORT": PG_PORT, "BENCH_UNDER_PG": "1"}
-    os.execvpe(str(script), [str(script), sys.executable, *sys.argv], env)
 
 
 def prepare(out_dir: str, revoked: int) -> None:
@@ -188,7 +180,7 @@ def main() -> None:
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: apt-get install wrk")
-    ensure_postgres()
+    ensure_postgres(PG_PORT)
 
     var_dir, env = prepared_environment(prefix="naccs-bench-ocsp-", steps=f"a CA and {args.revoked} revocations")
     work = Path(tempfile.mkdtemp(prefix="naccs-bench-ocsp-files-"))

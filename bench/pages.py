@@ -26,21 +26,15 @@ from pathlib import Path
 from statistics import median
 
 ROOT = Path(__file__).resolve().parent.parent
-# Ports of their own, so that benchmarks run side by side with other work: BENCH_PG_PORT, BENCH_REDIS_PORT.
-PG_PORT = os.environ.get("BENCH_PG_PORT", "54340")
+sys.path.insert(0, str(ROOT))
+from bench.postgres import ensure_postgres  # noqa: E402  (re-exported for the other benchmarks)
+
+# Ports of their own, so that benchmarks run side by side with other work: BENCH_PG_PORT (bench/postgres.py),
+# BENCH_REDIS_PORT.
 REDIS_PORT = os.environ.get("BENCH_REDIS_PORT", "56380")
 BARE_PATH = "/bench/bare/"
 BENCH_DB = "naccs_bench"
 WARM_UP_SECONDS = 2
-
-
-def ensure_postgres() -> None:
-    """Re-run this script inside a throw-away PostgreSQL cluster unless one was given."""
-    if os.environ.get("BENCH_DATABASE_URL") or os.environ.get("BENCH_UNDER_PG"):
-        return
-    env = {**os.environ, "PG_TEST_PORT": PG_PORT}
-    script = ROOT / "scripts" / "with-test-postgres"
-    os.execvpe(str(script), [str(script), sys.executable, *sys.argv], {**env, "BENCH_UNDER_PG": "1"})
 
 
 def django_env(var_dir: str, database: str = BENCH_DB) -> dict:

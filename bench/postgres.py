@@ -1,4 +1,4 @@
-"""The throw-away PostgreSQL of the benchmarks that need a database of their own (morning_run.py, billing_close.py).
+"""The throw-away PostgreSQL cluster of the benchmarks, and a database of their own for those that need one.
 
 The script re-runs itself inside scripts/with-test-postgres (on BENCH_PG_PORT, else the script's own default port, so
 that benchmarks run side by side) unless BENCH_DATABASE_URL names a database to use instead.
@@ -11,7 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def ensure_postgres(default_port: str) -> None:
+def ensure_postgres(default_port: str = "54340") -> None:
     if os.environ.get("BENCH_DATABASE_URL") or os.environ.get("BENCH_UNDER_PG"):
         return
     env = {**os.environ, "PG_TEST_PORT": os.environ.get("BENCH_PG_PORT", default_port), "BENCH_UNDER_PG": "1"}
