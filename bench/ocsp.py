@@ -5,10 +5,13 @@
 Starts a throw-away PostgreSQL cluster (scripts/with-test-postgres), migrates a fresh database, creates a CA, a
 good and a revoked certificate and `--revoked` more revoked ones (so that the CRL has some size), lets the worker's
 job pre-produce the OCSP responses and publish the CRL, and writes OpenSSL's index of the same certificates. Then:
-- gunicorn (2 workers, production settings, naccs.wsgi) and `openssl ocsp -index … -multi 2` on 127.0.0.1;
+- the revocation responder as production runs it (`gunicorn -k asgi naccs.responder`, production settings),
+  with 1 and with 2 workers, the portal (`gunicorn naccs.wsgi`, 2 workers) and `openssl ocsp -index … -multi 2`,
+  on 127.0.0.1;
 - wrk drives each the same way (same request, same connections), in alternating rounds (who goes first alternates),
-  for: POST of one CertID (SHA-1, no nonce: RFC 5019), GET of the same request in base64, and the CRL next to a
-  static file of the same size that WhiteNoise serves from the same gunicorn.
+  for: POST of one CertID (SHA-1, no nonce: RFC 5019) and GET of the same request in base64, responder against
+  OpenSSL; the CRL from the responder and from the portal, each next to a static file of the same size that
+  WhiteNoise serves from the portal (the server that serves static files in production).
 Prints the medians over the rounds of requests/s and p95, the median ratio ours / theirs with its range, and the
 median p95 ratio. Targets: OCSP at least 1.0x OpenSSL's throughput with a p95 no higher; CRL at least 0.8x the
 static file.
@@ -33,7 +36,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.pages import ROOT, manage, prepared_environment, run_wrk, start_gunicorn
 from bench.postgres import ensure_postgres
 
-OURS_PORT, OPENSSL_PORT = 8310, 8311
+OPENSSL_PORT, PORTAL_PORT = 8311, 8320  # OpenSSL's responder moves through 8311-8319
+# The revocation responder as production runs it (README.md): gunicorn's asyncio worker, keep-alive. With one
+# worker the server leaves a core to wrk on this 2-core machine, with two it takes both (bench/README.md).
+RESPONDER_OPTIONS = ("--worker-class", "asgi")
+RESPONDER_PORTS = {1: 8310, 2: 8330}  # workers: port
 PG_PORT = "54342"  # unless BENCH_PG_PORT says otherwise (bench/postgres.py)
 STATIC_NAME = "bench-crl-same-size.bin"
 
@@ -133,14 +140,35 @@ def verify(work: Path, url: str) -> None:
             raise SystemExit(f"{url} gave a wrong answer for {name}: {result.stdout}{result.stderr}")
 
 
-def compare(label: str, ours: tuple, theirs: tuple, args, before_theirs=lambda: None) -> str:
-    """Alternating rounds of wrk on (url, script env) pairs; one summary line. `before_theirs` runs before each run
-    of the other side, outside the measured time."""
+class OpenSSLResponder:
+    """OpenSSL's responder, started for each run of wrk and stopped right after it, outside the measured time:
+    OpenSSL 3.0's stops answering after a wrk run of 16 connections, and its two children then spin, each on a core
+    (seen with top), which would take the machine from the next run of ours. Each start listens on the next port of
+    8311-8319 (the old one stays taken for a while)."""
+
+    def __init__(self, work: Path):
+        self.work, self.port = work, OPENSSL_PORT - 1
+
+    @contextlib.contextmanager
+    def running(self):
+        self.port = OPENSSL_PORT + (self.port + 1 - OPENSSL_PORT) % 9
+        process = start_openssl(self.work, self.port)
+        try:
+            yield
+        finally:
+            stop(process)
+
+    def url(self, path: str = "/"):
+        return lambda: f"http://127.0.0.1:{self.port}{path}"
+
+
+def compare(label: str, ours: tuple, theirs: tuple, args, around_theirs=contextlib.nullcontext) -> str:
+    """Alternating rounds of wrk on (url, script env) pairs; one summary line. Each run of the other side is made
+    inside `around_theirs()`."""
 
     def run(target, duration):
-        if target is theirs:
-            before_theirs()
-        return run_wrk_with(*target, duration, args.connections)
+        with around_theirs() if target is theirs else contextlib.nullcontext():
+            return run_wrk_with(*target, duration, args.connections)
 
     run(ours, 1), run(theirs, 1)
     rounds = []
@@ -151,7 +179,7 @@ def compare(label: str, ours: tuple, theirs: tuple, args, before_theirs=lambda: 
     ratios = [mine["rps"] / other["rps"] for mine, other in rounds]
     errors = sum(mine["errors"] + other["errors"] for mine, other in rounds)
     return (
-        f"{label:<26} {median(m['rps'] for m, _ in rounds):9.0f} {median(m['p95_us'] for m, _ in rounds) / 1000:7.2f} "
+        f"{label:<34} {median(m['rps'] for m, _ in rounds):9.0f} {median(m['p95_us'] for m, _ in rounds) / 1000:7.2f} "
         f"{median(o['rps'] for _, o in rounds):9.0f} {median(o['p95_us'] for _, o in rounds) / 1000:7.2f} "
         f"{median(ratios):6.2f} {min(ratios):5.2f}–{max(ratios):.2f} "
         f"{median(m['p95_us'] / o['p95_us'] for m, o in rounds):9.2f} {errors:6d}"
@@ -192,44 +220,37 @@ def main() -> None:
         subprocess.run(["openssl", "ocsp", "-issuer", "ca.pem", "-cert", "good.pem", "-no_nonce", "-reqout",
                         "request.der"], cwd=work, check=True, capture_output=True)  # fmt: skip
         encoded = urllib.parse.quote(base64.b64encode((work / "request.der").read_bytes()).decode(), safe="")
-        responder = [start_openssl(work), OPENSSL_PORT]
-
-        def fresh_responder():
-            """OpenSSL 3.0's responder stops answering after a wrk run of 16 connections (its two children stay
-            blocked on connections wrk left), so each run of it gets a new one, on the next port of 8311-8319 (the
-            old port stays taken for a while)."""
-            stop(responder[0])
-            port = OPENSSL_PORT + (responder[1] - OPENSSL_PORT + 1) % 9
-            responder[:] = [start_openssl(work, port), port]
-
-        def theirs_at(path):
-            return lambda: f"http://127.0.0.1:{responder[1]}{path}"
-
-        try:
-            ours_server = start_gunicorn(env, OURS_PORT)
-        except BaseException:
-            stop(responder[0])
-            raise
-        try:
-            ours, theirs = f"http://127.0.0.1:{OURS_PORT}", f"http://127.0.0.1:{OPENSSL_PORT}"
-            verify(work, f"{ours}/pki/ocsp")
-            verify(work, theirs)
+        openssl = OpenSSLResponder(work)
+        with contextlib.ExitStack() as servers:
+            ours = {}
+            for workers, port in RESPONDER_PORTS.items():
+                server = start_gunicorn(env, port, application="naccs.responder", workers=workers,
+                                        options=RESPONDER_OPTIONS, ready_path="/pki/crl")  # fmt: skip
+                servers.callback(server.wait)
+                servers.callback(server.terminate)
+                ours[workers] = f"http://127.0.0.1:{port}"
+                verify(work, f"{ours[workers]}/pki/ocsp")
+            portal_server = start_gunicorn(env, PORTAL_PORT)
+            servers.callback(portal_server.wait)
+            servers.callback(portal_server.terminate)
+            portal = f"http://127.0.0.1:{PORTAL_PORT}"
+            with openssl.running():
+                verify(work, openssl.url()())
             post_env = {"OCSP_REQUEST": str(work / "request.der"), "P95_LUA": str(ROOT / "bench" / "p95.lua")}
             print(f"{args.rounds} rounds of {args.duration} s, wrk -t2 -c{args.connections}; CRL {size:,} bytes "
                   f"({args.revoked + 1:,} entries)", flush=True)  # fmt: skip
-            print(f"{'':<26} {'ours/s':>9} {'p95 ms':>7} {'other/s':>9} {'p95 ms':>7} {'ratio':>6} {'range':>10} "
+            print(f"{'':<34} {'ours/s':>9} {'p95 ms':>7} {'other/s':>9} {'p95 ms':>7} {'ratio':>6} {'range':>10} "
                   f"{'p95 ratio':>9} {'errors':>6}", flush=True)  # fmt: skip
-            print(compare("OCSP POST vs openssl", (f"{ours}/pki/ocsp", post_env), (theirs_at("/"), post_env), args,
-                          fresh_responder),
-                  flush=True)  # fmt: skip
-            print(compare("OCSP GET vs openssl", (f"{ours}/pki/ocsp/{encoded}", None), (theirs_at(f"/{encoded}"), None),
-                          args, fresh_responder), flush=True)  # fmt: skip
-            print(compare("CRL vs same-size static", (f"{ours}/pki/crl", None), (f"{ours}/static/{STATIC_NAME}", None),
-                          args), flush=True)  # fmt: skip
-        finally:
-            stop(responder[0])
-            ours_server.terminate()
-            ours_server.wait()
+            static = (f"{portal}/static/{STATIC_NAME}", None)
+            for workers, url in ours.items():
+                print(compare(f"OCSP POST, {workers} worker(s) vs openssl", (f"{url}/pki/ocsp", post_env),
+                              (openssl.url(), post_env), args, openssl.running), flush=True)  # fmt: skip
+                print(compare(f"OCSP GET, {workers} worker(s) vs openssl", (f"{url}/pki/ocsp/{encoded}", None),
+                              (openssl.url(f"/{encoded}"), None), args, openssl.running), flush=True)  # fmt: skip
+            print(compare("OCSP POST, portal (WSGI) vs openssl", (f"{portal}/pki/ocsp", post_env),
+                          (openssl.url(), post_env), args, openssl.running), flush=True)  # fmt: skip
+            print(compare("CRL (responder) vs static", (f"{ours[2]}/pki/crl", None), static, args), flush=True)
+            print(compare("CRL (portal) vs static", (f"{portal}/pki/crl", None), static, args), flush=True)
     finally:
         static_copy.unlink(missing_ok=True)
         if not os.environ.get("BENCH_KEEP"):

@@ -121,16 +121,18 @@ def shared_cache(env: dict):
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def start_gunicorn(env: dict, port: int, root: Path = ROOT) -> subprocess.Popen:
-    """gunicorn with 2 workers on 127.0.0.1 serving the code under `root`, production settings from `env`; waits
-    until it answers."""
+def start_gunicorn(env: dict, port: int, root: Path = ROOT, *, application: str = "naccs.wsgi", workers: int = 2,
+                   options: tuple = (), ready_path: str = "/accounts/login/") -> subprocess.Popen:  # fmt: skip
+    """gunicorn with `workers` on 127.0.0.1 serving `application` from the code under `root` (by default the portal;
+    `options` such as the worker class of the revocation responder), production settings from `env`; waits until
+    `ready_path` answers."""
     server = subprocess.Popen(
-        [python_for(root), "-m", "gunicorn", "naccs.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning"],
+        [python_for(root), "-m", "gunicorn", application, *options, "--workers", str(workers), "--bind",
+         f"127.0.0.1:{port}", "--log-level", "warning"],
         cwd=root, env={**env, "PYTHONPATH": str(root)},
     )  # fmt: skip
     try:
-        wait_until_up(f"http://127.0.0.1:{port}/accounts/login/")
+        wait_until_up(f"http://127.0.0.1:{port}{ready_path}")
     except BaseException:
         server.terminate()
         raise

@@ -1,7 +1,8 @@
 """WSGI entry point (gunicorn naccs.wsgi).
 
 /pki/ocsp and /pki/crl are answered by naccs.pki.published.RevocationPaths before Django's request cycle (the hottest
-paths of the CA: bench/README.md, issue 17); everything else goes to Django.
+paths of the CA: bench/README.md, issue 17), where the TLS proxy does not send them to the revocation responder
+(naccs.responder); everything else goes to Django.
 """
 
 import os

@@ -1,19 +1,25 @@
-"""What /pki/ocsp and /pki/crl answer (status, headers, bytes), for Django's views and for the WSGI fast path.
+"""What /pki/ocsp and /pki/crl answer (status, headers, bytes), for the revocation responder, the portal's WSGI fast
+path and Django's views.
 
-In production (naccs.wsgi) `RevocationPaths` answers these paths before Django's request cycle: every TLS handshake
-that checks one of our certificates asks them, and the middleware, URL resolution and response handling cost more
-than the answer (bench/README.md, issue 17). What it serves is the same as the views: stored, pre-signed DER.
+Every TLS handshake that checks one of our certificates asks these paths, and a Django request (middleware, URL
+resolution, response handling) costs more than the answer (bench/README.md, issue 17). So production runs
+`RevocationResponder` (ASGI, naccs.responder) for them; `RevocationPaths` (naccs.wsgi) answers them before Django's
+request cycle where the TLS proxy sends them to the portal; the views serve them under runserver. All three serve
+the same: stored, pre-signed DER, decided by `revocation_answer`.
 
 Each process keeps the answers it gave for RECENT_SECONDS: a revocation committed on any host shows on every host
 within that time (the promise is 5 s for OCSP, 60 s for the CRL), and a burst of the same question costs one query.
 """
 
+import asyncio
 import base64
 import binascii
+import datetime
 import hashlib
 import logging
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from http import HTTPStatus
 from io import BytesIO
 
@@ -21,7 +27,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
 
-from . import ocsp
+from . import ca, ocsp
 from .revocation import current_crl
 
 logger = logging.getLogger(__name__)
@@ -34,22 +40,41 @@ CRL_MAX_AGE = 60  # HTTP caches ask again (a 304 when nothing changed) as often 
 
 @dataclass(frozen=True)
 class Answer:
+    """An HTTP answer; one that HTTP caches may keep also carries its validators (`etag`, `last_modified`)."""
+
     status: int
     headers: list[tuple[str, str]]
     body: bytes = b""
+    etag: str | None = None
+    last_modified: datetime.datetime | None = None
+
+    def to(self, if_none_match: str | None, if_modified_since: str | None = None) -> "Answer":
+        """This answer, or 304 Not Modified (its headers but the type) when the request's validators match it."""
+        if self.etag is None or not not_modified(self.etag, self.last_modified, if_none_match, if_modified_since):
+            return self
+        return Answer(304, [header for header in self.headers if header[0] != "Content-Type"])
+
+    @cached_property
+    def asgi_headers(self) -> list[tuple[bytes, bytes]]:
+        """The response headers as ASGI sends them: made once for an answer that is given many times."""
+        return [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in response_headers(self)]
 
 
 class Recent:
-    """Values kept in this process for RECENT_SECONDS (the same bound on every host), at most `size` of them."""
+    """Answers kept in this process for RECENT_SECONDS (the same bound on every host), at most `size` of them."""
 
     def __init__(self, size: int):
         self.size, self.entries = size, {}
 
-    def get(self, key, make):
+    def get(self, key, make=None):
+        """The answer kept for `key`, else `make()` kept; without `make`, None when none is kept (the event loop of
+        the ASGI responder asks so: whatever needs the database is made in a thread)."""
         now = time.monotonic()
         entry = self.entries.get(key)
         if entry is not None and entry[0] > now:
             return entry[1]
+        if make is None:
+            return None
         value = make()
         if len(self.entries) >= self.size:
             self.entries.clear()
@@ -61,7 +86,7 @@ class Recent:
 
 
 recent_ocsp = Recent(size=10_000)
-recent_crl = Recent(size=1)
+recent_crl = Recent(size=2)
 
 
 def validators(etag: str, last_modified, expires) -> list[tuple[str, str]]:
@@ -81,20 +106,27 @@ def not_modified(etag: str, last_modified, if_none_match: str | None, if_modifie
     return since is not None and int(last_modified.timestamp()) <= since
 
 
-def ocsp_answer(request_der: bytes, *, cacheable: bool, if_none_match: str | None = None) -> Answer:
-    """The OCSP response to a request; a GET (`cacheable`) of a pre-produced response also tells HTTP caches how
-    long they may keep it (RFC 5019 §6.2: until its nextUpdate)."""
-    signed = recent_ocsp.get(request_der, lambda: ocsp.respond(request_der))
+def ocsp_answer(
+    request_der: bytes, *, cacheable: bool, if_none_match: str | None = None, recent_only: bool = False
+) -> Answer | None:
+    """The OCSP response to a request; `recent_only`: None unless this process gave it within RECENT_SECONDS (no
+    database)."""
+    make = None if recent_only else lambda: full_ocsp_answer(ocsp.respond(request_der), cacheable=cacheable)
+    answer = recent_ocsp.get((request_der, cacheable), make)
+    return answer and answer.to(if_none_match)
+
+
+def full_ocsp_answer(signed: ocsp.Signed, *, cacheable: bool) -> Answer:
+    """A GET (`cacheable`) of a pre-produced response also tells HTTP caches how long they may keep it (RFC 5019
+    §6.2: until its nextUpdate; less the time this process keeps the answer, so that no cache keeps it longer)."""
     headers = [("Content-Type", OCSP_TYPE)]
     if not cacheable or signed.next_update is None:
         return Answer(200, [*headers, ("Cache-Control", "no-store")], signed.der)
-    seconds = max(0, int((signed.next_update - timezone.now()).total_seconds()))
+    seconds = max(0, int((signed.next_update - timezone.now()).total_seconds() - RECENT_SECONDS))
     etag = '"' + hashlib.sha256(signed.der).hexdigest()[:32] + '"'
     headers += [("Cache-Control", f"public, max-age={seconds}, no-transform, must-revalidate")]
     headers += validators(etag, signed.this_update, signed.next_update)
-    if not_modified(etag, signed.this_update, if_none_match, None):
-        return Answer(304, headers[1:])
-    return Answer(200, headers, signed.der)
+    return Answer(200, headers, signed.der, etag, signed.this_update)
 
 
 def ocsp_get_der(encoded: str) -> bytes:
@@ -105,82 +137,88 @@ def ocsp_get_der(encoded: str) -> bytes:
         return b""
 
 
-@dataclass(frozen=True)
-class PublishedCRL:
-    der: bytes
-    pem: bytes
-    etag: str
-    this_update: object
-    next_update: object
+def crl_answer(
+    *, pem: bool, if_none_match: str | None, if_modified_since: str | None, recent_only: bool = False
+) -> Answer | None:
+    """The newest CRL (rebuilt first when it misses a revocation: revocation.current_crl), DER or PEM;
+    `recent_only`: None unless this process read it within RECENT_SECONDS."""
+    answer = recent_crl.get(pem, None if recent_only else lambda: full_crl_answer(current_crl(), pem=pem))
+    return answer and answer.to(if_none_match, if_modified_since)
 
 
-def published_crl() -> PublishedCRL:
-    """The newest CRL (rebuilt first when it misses a revocation: revocation.current_crl), as it is served."""
-
-    def load():
-        crl = current_crl()
-        der = bytes(crl.der)
-        pem = b"-----BEGIN X509 CRL-----\n" + base64.encodebytes(der) + b"-----END X509 CRL-----\n"
-        return PublishedCRL(der, pem, f'"crl-{crl.number}-{int(crl.this_update.timestamp())}"', crl.this_update,
-                            crl.next_update)  # fmt: skip
-
-    return recent_crl.get("crl", load)
-
-
-def crl_answer(*, pem: bool, if_none_match: str | None, if_modified_since: str | None) -> Answer:
-    crl = published_crl()
-    headers = [("Cache-Control", f"public, max-age={CRL_MAX_AGE}")]
-    headers += validators(crl.etag, crl.this_update, crl.next_update)
-    if not_modified(crl.etag, crl.this_update, if_none_match, if_modified_since):
-        return Answer(304, headers)
+def full_crl_answer(crl, *, pem: bool) -> Answer:
+    der = bytes(crl.der)
+    etag = f'"crl-{crl.number}-{int(crl.this_update.timestamp())}"'
+    headers = [("Cache-Control", f"public, max-age={CRL_MAX_AGE}"), *validators(etag, crl.this_update, crl.next_update)]
     if pem:
-        return Answer(200, [("Content-Type", "application/x-pem-file"), *headers], crl.pem)
-    return Answer(200, [("Content-Type", "application/pkix-crl"), *headers], crl.der)
+        body = b"-----BEGIN X509 CRL-----\n" + base64.encodebytes(der) + b"-----END X509 CRL-----\n"
+        return Answer(200, [("Content-Type", "application/x-pem-file"), *headers], body, etag, crl.this_update)
+    return Answer(200, [("Content-Type", "application/pkix-crl"), *headers], der, etag, crl.this_update)
+
+
+CRL_PATHS = {"/pki/crl": False, "/pki/crl.pem": True}  # path: PEM or not
+OCSP_POST_PATH, OCSP_GET_PREFIX = "/pki/ocsp", "/pki/ocsp/"
+
+
+def is_revocation_request(method: str, path: str) -> bool:
+    """GET of the CRL, POST of an OCSP request, GET of one in base64: what both front ends below answer."""
+    if method == "GET":
+        return path in CRL_PATHS or path.startswith(OCSP_GET_PREFIX)
+    return method == "POST" and path == OCSP_POST_PATH
+
+
+def revocation_answer(method: str, path: str, body: bytes, header, *, recent_only: bool = False) -> Answer | None:
+    """The answer to a revocation request (is_revocation_request); `header(name)` reads a request header.
+    `recent_only`: None unless the answer is one this process gave within RECENT_SECONDS."""
+    if path in CRL_PATHS:
+        return crl_answer(pem=CRL_PATHS[path], if_none_match=header("If-None-Match"),
+                          if_modified_since=header("If-Modified-Since"), recent_only=recent_only)  # fmt: skip
+    if method == "POST":
+        return ocsp_answer(body, cacheable=False, recent_only=recent_only)
+    der = ocsp_get_der(path.removeprefix(OCSP_GET_PREFIX))
+    return ocsp_answer(der, cacheable=True, if_none_match=header("If-None-Match"), recent_only=recent_only)
+
+
+UNAVAILABLE = Answer(503, [("Content-Type", "text/plain; charset=utf-8"), ("Retry-After", "10")], b"unavailable\n")
+
+
+def answer_with_database(method: str, path: str, body: bytes, header) -> Answer:
+    """revocation_answer, with the database connection handled as Django does at the start and end of a request."""
+    close_old_connections()
+    try:
+        return revocation_answer(method, path, body, header)
+    except Exception as error:  # ocsp.respond never raises; the CRL can (the CA or the database down)
+        logger.error("revocation data unavailable: %s: %s", type(error).__name__, error)
+        return UNAVAILABLE
+    finally:
+        close_old_connections()
+
+
+def response_headers(answer: Answer) -> list[tuple[str, str]]:
+    return [*answer.headers, ("Content-Length", str(len(answer.body))), ("X-Content-Type-Options", "nosniff")]
 
 
 class RevocationPaths:
     """WSGI: /pki/ocsp, /pki/ocsp/<base64>, /pki/crl and /pki/crl.pem answered here; everything else by Django.
 
     Plain HTTP (these paths are never redirected: RFC 5280 and RFC 5019 clients do not follow redirects), GET and
-    POST only, no cookies or sessions read; database connections are handled as Django does at the start and end
-    of each request."""
-
-    CRL_PATHS = {"/pki/crl": False, "/pki/crl.pem": True}
+    POST only, no cookies or sessions read."""
 
     def __init__(self, django_application):
         self.django_application = django_application
 
     def __call__(self, environ, start_response):
-        path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "")
-        if path in self.CRL_PATHS and method == "GET":
-            answer = self.guarded(lambda: self.crl(environ, path))
-        elif path == "/pki/ocsp" and method == "POST":
-            answer = self.guarded(lambda: ocsp_answer(read_body(environ), cacheable=False))
-        elif path.startswith("/pki/ocsp/") and method == "GET":
-            der = ocsp_get_der(path.removeprefix("/pki/ocsp/"))
-            if_none_match = environ.get("HTTP_IF_NONE_MATCH")
-            answer = self.guarded(lambda: ocsp_answer(der, cacheable=True, if_none_match=if_none_match))
-        else:
+        method, path = environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", "")
+        if not is_revocation_request(method, path):
             return self.django_application(environ, start_response)
-        headers = [*answer.headers, ("Content-Length", str(len(answer.body))), ("X-Content-Type-Options", "nosniff")]
-        start_response(f"{answer.status} {HTTPStatus(answer.status).phrase}", headers)
+        body = read_body(environ) if method == "POST" else b""
+        answer = answer_with_database(method, path, body, lambda name: environ.get(wsgi_header_key(name)))
+        start_response(f"{answer.status} {HTTPStatus(answer.status).phrase}", response_headers(answer))
         return [answer.body]
 
-    def crl(self, environ, path) -> Answer:
-        return crl_answer(pem=self.CRL_PATHS[path], if_none_match=environ.get("HTTP_IF_NONE_MATCH"),
-                          if_modified_since=environ.get("HTTP_IF_MODIFIED_SINCE"))  # fmt: skip
 
-    @staticmethod
-    def guarded(make) -> Answer:
-        close_old_connections()
-        try:
-            return make()
-        except Exception as error:  # ocsp.respond never raises; the CRL can (the CA or the database down)
-            logger.error("revocation data unavailable: %s: %s", type(error).__name__, error)
-            headers = [("Content-Type", "text/plain; charset=utf-8"), ("Retry-After", "10")]
-            return Answer(503, headers, b"unavailable\n")
-        finally:
-            close_old_connections()
+def wsgi_header_key(name: str) -> str:
+    return "HTTP_" + name.upper().replace("-", "_")
 
 
 def read_body(environ) -> bytes:
@@ -190,3 +228,95 @@ def read_body(environ) -> bytes:
         length = 0
     stream = environ.get("wsgi.input") or BytesIO()
     return stream.read(min(max(length, 0), MAX_OCSP_REQUEST))
+
+
+NOT_FOUND = Answer(404, [("Content-Type", "text/plain; charset=utf-8")], b"not found\n")
+TOO_LARGE = Answer(413, [("Content-Type", "text/plain; charset=utf-8")], b"too large\n")
+
+
+class RevocationResponder:
+    """ASGI: the revocation paths alone, for the responder that production runs next to the portal
+    (`gunicorn -k asgi naccs.responder`; the TLS proxy sends these paths to it: deploy/nginx/).
+
+    An answer this process gave within RECENT_SECONDS is sent from the event loop, without a thread or the
+    database: with keep-alive and no Django request cycle, one process answers about ten thousand OCSP requests a
+    second (bench/README.md, issue 17). Anything else is answered in a thread, as RevocationPaths answers it; the
+    same question asked again meanwhile waits for that answer instead of reading the database once more (when an
+    answer ages out, every connection asks for it at once)."""
+
+    def __init__(self):
+        self.in_flight: dict[tuple, asyncio.Future] = {}
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "lifespan":
+            return await lifespan(receive, send)
+        if scope["type"] != "http":
+            return
+        method, path = scope["method"], scope["path"]
+        if not is_revocation_request(method, path):
+            return await send_answer(send, NOT_FOUND)
+        body = await read_asgi_body(receive) if method == "POST" else b""
+        if body is None:
+            return await send_answer(send, TOO_LARGE)
+        headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
+
+        def header(name):
+            return headers.get(name.lower())
+
+        answer = revocation_answer(method, path, body, header, recent_only=True)
+        if answer is None:
+            answer = await self.answer_in_thread(method, path, body, header)
+        await send_answer(send, answer)
+
+    async def answer_in_thread(self, method, path, body, header) -> Answer:
+        question = (path, body, header("If-None-Match"), header("If-Modified-Since"))
+        answering = self.in_flight.get(question)
+        if answering is None:
+            answering = asyncio.ensure_future(asyncio.to_thread(answer_with_database, method, path, body, header))
+            self.in_flight[question] = answering
+            answering.add_done_callback(lambda _: self.in_flight.pop(question, None))
+        return await asyncio.shield(answering)  # a client that goes away does not cancel the others' answer
+
+
+async def read_asgi_body(receive) -> bytes | None:
+    """The request body, or None when it is longer than any OCSP request we answer."""
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return b""
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_OCSP_REQUEST:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+async def send_answer(send, answer: Answer) -> None:
+    await send({"type": "http.response.start", "status": answer.status, "headers": answer.asgi_headers})
+    await send({"type": "http.response.body", "body": answer.body})
+
+
+async def lifespan(receive, send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await asyncio.to_thread(warm_up)
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+def warm_up() -> None:
+    """Before the first request: open the CA (its key file takes 600,000 PBKDF2 rounds) and read the CRL, so that
+    the first handshakes after a start do not wait for them. A CA that cannot be read is logged; the responder
+    still starts and answers 503 until it can."""
+    try:
+        ca.get_authority()
+    except Exception as error:
+        logger.error("revocation responder started without its CA: %s: %s", type(error).__name__, error)
+        return
+    answer_with_database("GET", "/pki/crl", b"", lambda name: None)

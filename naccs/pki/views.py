@@ -40,22 +40,19 @@ def http_response(answer: published.Answer) -> HttpResponse:
 
 @require_GET
 def crl(request, pem=False):
-    return http_response(
-        published.crl_answer(
-            pem=pem,
-            if_none_match=request.headers.get("If-None-Match"),
-            if_modified_since=request.headers.get("If-Modified-Since"),
-        )
-    )
+    return revocation_response(request)
 
 
 @csrf_exempt  # OCSP clients post DER, not forms; nothing here changes state
 @require_http_methods(["GET", "POST"])
 def ocsp_responder(request, encoded=None):
-    if request.method == "POST":
-        return http_response(published.ocsp_answer(request.body[: published.MAX_OCSP_REQUEST], cacheable=False))
-    der = published.ocsp_get_der(encoded or "")
-    return http_response(published.ocsp_answer(der, cacheable=True, if_none_match=request.headers.get("If-None-Match")))
+    return revocation_response(request)
+
+
+def revocation_response(request) -> HttpResponse:
+    """What the revocation responder answers (published.revocation_answer), through Django's request cycle."""
+    body = request.body[: published.MAX_OCSP_REQUEST] if request.method == "POST" else b""
+    return http_response(published.revocation_answer(request.method, request.path_info, body, request.headers.get))
 
 
 @require_http_methods(["GET", "POST"])

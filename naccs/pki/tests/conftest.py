@@ -1,16 +1,25 @@
+import contextlib
+import os
+import signal
 import subprocess
+import sys
 import threading
 from datetime import timedelta
+from pathlib import Path
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 from cryptography.hazmat.primitives import serialization
+from django.conf import settings
 from django.utils import timezone
 
 from naccs.pki import acquisition, ca, issuance, published
+from naccs.pki.tests.est_helpers import PROXY_SECRET
 from naccs.terminals.models import LogicalTerminal
+from naccs.tests.helpers import database_url, free_port, wait_for_port
 
+ROOT = Path(__file__).resolve().parents[3]
 CODES = ("NAC11110A", "ABCDE00001", "NACCS")
 P12_PASSWORD = "p12-pass-2026"
 
@@ -91,15 +100,69 @@ class QuietHandler(WSGIRequestHandler):
         pass
 
 
-@pytest.fixture
-def production_server(transactional_db):
-    """What gunicorn serves in production, naccs.wsgi.application (the WSGI fast path for /pki/ocsp and /pki/crl
-    in front of Django), on a local port; returns its base URL."""
-    from naccs.wsgi import application
+@pytest.fixture(params=["portal", "responder"])
+def production_server(request, transactional_db, test_ca, tmp_path):
+    """What production serves these paths with, on a local port; returns its base URL. "portal":
+    naccs.wsgi.application (the WSGI fast path in front of Django) in this process; "responder": the revocation
+    responder itself, `gunicorn -k asgi naccs.responder`, against this test's database."""
+    if request.param == "portal":
+        from naccs.wsgi import application
 
-    server = make_server("127.0.0.1", 0, application, server_class=ThreadingServer, handler_class=QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
+        server = make_server("127.0.0.1", 0, application, server_class=ThreadingServer, handler_class=QuietHandler)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        yield f"http://127.0.0.1:{server.server_port}"
+        server.shutdown()
+        server.server_close()
+        return
+    with responder_server(test_ca, tmp_path) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def responder_server(ca_dir, tmp_path):
+    """`gunicorn -k asgi naccs.responder` with one worker against this test's database; its base URL."""
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": database_url(), "CA_DIR": str(ca_dir), "PYTHONPATH": str(ROOT),
+           "VAR_DIR": str(tmp_path / "responder"), "LOG_LEVEL": "WARNING"}  # fmt: skip
+    command = [sys.executable, "-m", "gunicorn", "-k", "asgi", "naccs.responder", "--workers", "1", "--bind",
+               f"127.0.0.1:{port}"]  # fmt: skip
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_port(port, server)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait()
+
+
+@contextlib.contextmanager
+def tls_proxy(base, ca_dir, *, app_address: str, **environment):
+    """Debian's nginx in front of `app_address`, started by scripts/serve-tls as `make serve` starts it (its
+    variables in `environment`: RESPONDER_ADDRESS); its HTTPS base URL. Its files go under `base`."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "HTTPS_HOST": "127.0.0.1",
+        "HTTPS_PORT": str(port),
+        "APP_ADDRESS": app_address,
+        "TLS_DIR": str(base / "tls"),
+        "NGINX_DIR": str(base / "nginx"),
+        "VAR_DIR": str(base / "var"),
+        "TLS_PROXY_SECRET": PROXY_SECRET,
+        "CA_DIR": str(ca_dir),
+        "CA_PASSPHRASE": settings.CA_PASSPHRASE,
+        "PYTHON": sys.executable,
+        **environment,
+    }
+    base.mkdir(parents=True, exist_ok=True)
+    with (base / "serve-tls.log").open("w") as log:
+        process = subprocess.Popen(
+            [str(ROOT / "scripts/serve-tls")], env=env, cwd=ROOT, stdout=log, stderr=log, start_new_session=True
+        )
+        try:
+            wait_for_port(port, process)
+            yield f"https://127.0.0.1:{port}"
+        finally:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(10)

@@ -2,9 +2,7 @@
 certificate and posts it, `openssl pkcs7` reads the answer, and the new certificate passes a mutual-TLS handshake
 with `openssl s_server` (which refuses the superseded one by the CRL)."""
 
-import os
 import shutil
-import signal
 import subprocess
 import sys
 from datetime import timedelta
@@ -18,9 +16,9 @@ from django.utils import timezone
 
 from naccs.pki import ca, issuance, revocation
 from naccs.terminals.models import Certificate
-from naccs.tests.helpers import free_port, wait_for_port
+from naccs.tests.helpers import free_port
 
-from .conftest import make_terminal
+from .conftest import make_terminal, tls_proxy
 from .est_helpers import PROXY_SECRET
 
 pytestmark = [
@@ -34,31 +32,8 @@ BASE_DIR = Path(django_settings.BASE_DIR)
 def nginx(live_server, session_ca_dir, tmp_path_factory):
     """nginx in front of the live server, started by scripts/serve-tls as `make serve` starts it."""
     base = tmp_path_factory.mktemp("nginx")
-    port = free_port()
-    env = {
-        **os.environ,
-        "HTTPS_HOST": "127.0.0.1",
-        "HTTPS_PORT": str(port),
-        "APP_ADDRESS": live_server.url.removeprefix("http://"),
-        "TLS_DIR": str(base / "tls"),
-        "NGINX_DIR": str(base / "nginx"),
-        "VAR_DIR": str(base / "var"),
-        "TLS_PROXY_SECRET": PROXY_SECRET,
-        "CA_DIR": str(session_ca_dir),
-        "CA_PASSPHRASE": django_settings.CA_PASSPHRASE,
-        "PYTHON": sys.executable,
-    }
-    log = (base / "serve-tls.log").open("w")
-    process = subprocess.Popen(
-        [str(BASE_DIR / "scripts/serve-tls")], env=env, cwd=BASE_DIR, stdout=log, stderr=log, start_new_session=True
-    )
-    try:
-        wait_for_port(port, process)
-        yield SimpleNamespace(url=f"https://127.0.0.1:{port}", tls_dir=base / "tls")
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(10)
-        log.close()
+    with tls_proxy(base, session_ca_dir, app_address=live_server.url.removeprefix("http://")) as url:
+        yield SimpleNamespace(url=url, tls_dir=base / "tls")
 
 
 @pytest.fixture(autouse=True)

@@ -156,7 +156,7 @@ def test_a_stored_response_of_another_ca_is_not_served(certificates, client):
 def fetch(url, data=None):
     request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/ocsp-request"})
     with urllib.request.urlopen(request, timeout=5) as response:
-        return response.read(), dict(response.headers)
+        return response.read(), response.headers  # names are case-insensitive (the responder sends them lowercase)
 
 
 def poll_until(predicate, *, seconds):

@@ -35,12 +35,13 @@ def get(url: str, data: bytes | None = None) -> bytes:
 
 
 @pytest.fixture
-def served(renewable, production_server, tmp_path):
-    """ca.pem / ca.der, old.pem (revoked) and new.pem (good) as the production server serves and issues them."""
+def served(renewable, production_server, tmp_path, client):
+    """ca.pem / ca.der as the portal publishes them, old.pem (revoked) and new.pem (good) as they are issued; the
+    production server that answers OCSP and the CRL."""
     old = Certificate.objects.get(terminal=renewable)
     new = acquire().certificate
-    (tmp_path / "ca.der").write_bytes(get(f"{production_server}/pki/ca"))
-    (tmp_path / "ca.pem").write_bytes(get(f"{production_server}/pki/ca.pem"))
+    (tmp_path / "ca.der").write_bytes(client.get("/pki/ca").content)
+    (tmp_path / "ca.pem").write_bytes(client.get("/pki/ca.pem").content)
     (tmp_path / "old.pem").write_text(old.pem)
     (tmp_path / "new.pem").write_text(new.pem)
     return production_server

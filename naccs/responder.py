@@ -1,0 +1,17 @@
+"""ASGI entry point of the revocation responder (`gunicorn -k asgi naccs.responder`): /pki/ocsp and /pki/crl only.
+
+Every TLS handshake that checks one of our certificates asks these paths, so production runs them in a server of
+their own next to the portal's (`gunicorn naccs.wsgi`), and the TLS proxy sends them there (deploy/nginx/,
+README.md). Both read the same stored answers: naccs.pki.published.
+"""
+
+import os
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "naccs.settings")
+django.setup(set_prefix=False)
+
+from naccs.pki.published import RevocationResponder  # noqa: E402 - needs the apps that django.setup loads
+
+application = RevocationResponder()
