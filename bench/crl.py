@@ -1,5 +1,6 @@
 """The CRL at scale (issue 17 #3): build and sign time and size at 10,000 and 100,000 revoked, unexpired certificates,
-and the fetch of the 100,000-entry CRL from the production server next to a static file of the same size.
+and the fetch of the 100,000-entry CRL from the revocation responder and from the portal, each next to a static
+file of the same size that the portal serves.
 
     uv run python bench/crl.py [--sizes 10000,100000] [--rounds 4] [--duration 2] [--connections 16]
 
@@ -18,11 +19,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.ocsp import PG_PORT, STATIC_NAME, compare
+from bench.ocsp import PG_PORT, RESPONDER_OPTIONS, STATIC_NAME, compare
 from bench.pages import ROOT, manage, prepared_environment, start_gunicorn
 from bench.postgres import ensure_postgres
 
-PORT = 8320
+PORT, RESPONDER_PORT = 8320, 8321  # the portal (and its static file), the revocation responder
 
 
 def measure(sizes: str, out_file: str) -> None:
@@ -93,16 +94,24 @@ def main() -> None:
         print(f"time an entry, {figures[-1]['entries']:,} vs {figures[0]['entries']:,}: {growth:.2f}x "
               f"(target <= 1.2)", flush=True)  # fmt: skip
         static_copy.write_bytes(os.urandom(figures[-1]["bytes"]))
-        server = start_gunicorn(env, PORT)
+        portal = start_gunicorn(env, PORT)
         try:
-            base = f"http://127.0.0.1:{PORT}"
-            print(f"{'':<26} {'crl/s':>9} {'p95 ms':>7} {'static/s':>9} {'p95 ms':>7} {'ratio':>6} {'range':>10} "
+            responder = start_gunicorn(env, RESPONDER_PORT, application="naccs.responder", options=RESPONDER_OPTIONS,
+                                       ready_path="/pki/crl")  # fmt: skip
+        except BaseException:
+            portal.terminate()
+            raise
+        try:
+            static = (f"http://127.0.0.1:{PORT}/static/{STATIC_NAME}", None)
+            print(f"{'':<34} {'crl/s':>9} {'p95 ms':>7} {'static/s':>9} {'p95 ms':>7} {'ratio':>6} {'range':>10} "
                   f"{'p95 ratio':>9} {'errors':>6}", flush=True)  # fmt: skip
-            print(compare(f"CRL {figures[-1]['entries']:,} vs static", (f"{base}/pki/crl", None),
-                          (f"{base}/static/{STATIC_NAME}", None), args), flush=True)  # fmt: skip
+            for label, port in (("responder", RESPONDER_PORT), ("portal", PORT)):
+                print(compare(f"CRL {figures[-1]['entries']:,} ({label}) vs static",
+                              (f"http://127.0.0.1:{port}/pki/crl", None), static, args), flush=True)  # fmt: skip
         finally:
-            server.terminate()
-            server.wait()
+            for server in (responder, portal):
+                server.terminate()
+                server.wait()
     finally:
         static_copy.unlink(missing_ok=True)
         shutil.rmtree(out.parent, ignore_errors=True)
