@@ -39,13 +39,13 @@ def http_response(answer: published.Answer) -> HttpResponse:
 
 
 @require_GET
-def crl(request, pem=False):
+def crl(request):
     return revocation_response(request)
 
 
 @csrf_exempt  # OCSP clients post DER, not forms; nothing here changes state
 @require_http_methods(["GET", "POST"])
-def ocsp_responder(request, encoded=None):
+def ocsp_responder(request, encoded=None):  # the request in the path (GET) is read by revocation_answer
     return revocation_response(request)
 
 

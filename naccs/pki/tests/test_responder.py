@@ -49,13 +49,15 @@ def test_one_connection_carries_many_answers(responder, renewable):
     der = request_for(renewable.certificates.get())
     address = urllib.parse.urlsplit(responder).netloc
     connection = http.client.HTTPConnection(address, timeout=5)
+    sockets = []
     try:
         for _ in range(3):
             connection.request("POST", "/pki/ocsp", body=der, headers={"Content-Type": "application/ocsp-request"})
             response = connection.getresponse()
             assert response.status == 200 and response.getheader("Content-Type") == "application/ocsp-response"
             assert ocsp.load_der_ocsp_response(response.read()).certificate_status == ocsp.OCSPCertStatus.GOOD
-        assert connection.sock is not None  # still the first connection: http.client would have opened another
+            sockets.append(connection.sock)  # None once the server closed it (http.client would open another)
+        assert sockets[0] is not None and sockets == [sockets[0]] * 3
     finally:
         connection.close()
 
