@@ -19,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.ocsp import PG_PORT, RESPONDER_OPTIONS, STATIC_NAME, compare
-from bench.pages import ROOT, manage, prepared_environment, start_gunicorn
+from bench.ocsp import PG_PORT, STATIC_NAME, compare, serving_responder
+from bench.pages import ROOT, manage, prepared_environment, serving
 from bench.postgres import ensure_postgres
 
 PORT, RESPONDER_PORT = 8320, 8321  # the portal (and its static file), the revocation responder
@@ -94,24 +94,13 @@ def main() -> None:
         print(f"time an entry, {figures[-1]['entries']:,} vs {figures[0]['entries']:,}: {growth:.2f}x "
               f"(target <= 1.2)", flush=True)  # fmt: skip
         static_copy.write_bytes(os.urandom(figures[-1]["bytes"]))
-        portal = start_gunicorn(env, PORT)
-        try:
-            responder = start_gunicorn(env, RESPONDER_PORT, application="naccs.responder", options=RESPONDER_OPTIONS,
-                                       ready_path="/pki/crl")  # fmt: skip
-        except BaseException:
-            portal.terminate()
-            raise
-        try:
-            static = (f"http://127.0.0.1:{PORT}/static/{STATIC_NAME}", None)
+        with serving(env, PORT) as portal, serving_responder(env, RESPONDER_PORT) as responder:
+            static = (f"{portal}/static/{STATIC_NAME}", None)
             print(f"{'':<34} {'crl/s':>9} {'p95 ms':>7} {'static/s':>9} {'p95 ms':>7} {'ratio':>6} {'range':>10} "
                   f"{'p95 ratio':>9} {'errors':>6}", flush=True)  # fmt: skip
-            for label, port in (("responder", RESPONDER_PORT), ("portal", PORT)):
-                print(compare(f"CRL {figures[-1]['entries']:,} ({label}) vs static",
-                              (f"http://127.0.0.1:{port}/pki/crl", None), static, args), flush=True)  # fmt: skip
-        finally:
-            for server in (responder, portal):
-                server.terminate()
-                server.wait()
+            for label, base in (("responder", responder), ("portal", portal)):
+                print(compare(f"CRL {figures[-1]['entries']:,} ({label}) vs static", (f"{base}/pki/crl", None),
+                              static, args), flush=True)  # fmt: skip
     finally:
         static_copy.unlink(missing_ok=True)
         shutil.rmtree(out.parent, ignore_errors=True)

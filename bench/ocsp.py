@@ -33,13 +33,11 @@ from statistics import median
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.pages import ROOT, manage, prepared_environment, run_wrk, start_gunicorn
+from bench.pages import ROOT, manage, prepared_environment, run_wrk, serving
 from bench.postgres import ensure_postgres
 
 OPENSSL_PORT, PORTAL_PORT = 8311, 8320  # OpenSSL's responder moves through 8311-8319
-# The revocation responder as production runs it (README.md): gunicorn's asyncio worker, keep-alive. With one
-# worker the server leaves a core to wrk on this 2-core machine, with two it takes both (bench/README.md).
-RESPONDER_OPTIONS = ("--worker-class", "asgi")
+# With one worker the responder leaves a core to wrk on this 2-core machine, with two it takes both (bench/README.md).
 RESPONDER_PORTS = {1: 8310, 2: 8330}  # workers: port
 PG_PORT = "54342"  # unless BENCH_PG_PORT says otherwise (bench/postgres.py)
 STATIC_NAME = "bench-crl-same-size.bin"
@@ -98,6 +96,12 @@ def index_line(certificate) -> str:
     revoked = f"{certificate.revoked_at:%y%m%d%H%M%SZ}" if certificate.revoked_at else ""
     status = "R" if certificate.revoked_at else "V"
     return f"{status}\t{certificate.not_after:%y%m%d%H%M%SZ}\t{revoked}\t{serial}\tunknown\t/CN={certificate.pk}\n"
+
+
+def serving_responder(env: dict, port: int, workers: int = 2):
+    """The revocation responder as production runs it (README.md): gunicorn's asyncio worker, keep-alive."""
+    return serving(env, port, application="naccs.responder", workers=workers, options=("--worker-class", "asgi"),
+                   ready_path="/pki/crl")  # fmt: skip
 
 
 def start_openssl(work: Path, port: int = OPENSSL_PORT) -> subprocess.Popen:
@@ -224,16 +228,9 @@ def main() -> None:
         with contextlib.ExitStack() as servers:
             ours = {}
             for workers, port in RESPONDER_PORTS.items():
-                server = start_gunicorn(env, port, application="naccs.responder", workers=workers,
-                                        options=RESPONDER_OPTIONS, ready_path="/pki/crl")  # fmt: skip
-                servers.callback(server.wait)
-                servers.callback(server.terminate)
-                ours[workers] = f"http://127.0.0.1:{port}"
+                ours[workers] = servers.enter_context(serving_responder(env, port, workers))
                 verify(work, f"{ours[workers]}/pki/ocsp")
-            portal_server = start_gunicorn(env, PORTAL_PORT)
-            servers.callback(portal_server.wait)
-            servers.callback(portal_server.terminate)
-            portal = f"http://127.0.0.1:{PORTAL_PORT}"
+            portal = servers.enter_context(serving(env, PORTAL_PORT))
             with openssl.running():
                 verify(work, openssl.url()())
             post_env = {"OCSP_REQUEST": str(work / "request.der"), "P95_LUA": str(ROOT / "bench" / "p95.lua")}

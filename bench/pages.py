@@ -12,6 +12,7 @@ under 10x the bare view's p95.
 """
 
 import argparse
+import contextlib
 import os
 import re
 import shutil
@@ -137,6 +138,17 @@ def start_gunicorn(env: dict, port: int, root: Path = ROOT, *, application: str 
         server.terminate()
         raise
     return server
+
+
+@contextlib.contextmanager
+def serving(env: dict, port: int, **options):
+    """start_gunicorn(env, port, **options) for the time of the block; its base URL."""
+    server = start_gunicorn(env, port, **options)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait()
 
 
 def wait_until_up(url: str) -> None:

@@ -40,7 +40,8 @@ CRL_MAX_AGE = 60  # HTTP caches ask again (a 304 when nothing changed) as often 
 
 @dataclass(frozen=True)
 class Answer:
-    """An HTTP answer; one that HTTP caches may keep also carries its validators (`etag`, `last_modified`)."""
+    """An HTTP answer; one that HTTP caches may keep also carries the validators a conditional request is compared
+    with: `etag`, and `last_modified` where If-Modified-Since counts (the CRL; OCSP GETs revalidate by ETag)."""
 
     status: int
     headers: list[tuple[str, str]]
@@ -48,7 +49,7 @@ class Answer:
     etag: str | None = None
     last_modified: datetime.datetime | None = None
 
-    def to(self, if_none_match: str | None, if_modified_since: str | None = None) -> "Answer":
+    def to(self, if_none_match: str | None, if_modified_since: str | None) -> "Answer":
         """This answer, or 304 Not Modified (its headers but the type) when the request's validators match it."""
         if self.etag is None or not not_modified(self.etag, self.last_modified, if_none_match, if_modified_since):
             return self
@@ -85,8 +86,7 @@ class Recent:
         self.entries.clear()
 
 
-recent_ocsp = Recent(size=10_000)
-recent_crl = Recent(size=2)
+recent = Recent(size=10_000)  # keyed by the question: (path, body)
 
 
 def validators(etag: str, last_modified, expires) -> list[tuple[str, str]]:
@@ -98,25 +98,15 @@ def validators(etag: str, last_modified, expires) -> list[tuple[str, str]]:
 
 
 def not_modified(etag: str, last_modified, if_none_match: str | None, if_modified_since: str | None) -> bool:
-    """RFC 9110 §13.1: If-None-Match decides when present, else If-Modified-Since."""
+    """RFC 9110 §13.1: If-None-Match decides when present, else If-Modified-Since (where `last_modified` is given)."""
     if if_none_match:
         tags = parse_etags(if_none_match)
         return "*" in tags or etag in tags
-    since = parse_http_date_safe(if_modified_since) if if_modified_since else None
+    since = parse_http_date_safe(if_modified_since) if if_modified_since and last_modified else None
     return since is not None and int(last_modified.timestamp()) <= since
 
 
-def ocsp_answer(
-    request_der: bytes, *, cacheable: bool, if_none_match: str | None = None, recent_only: bool = False
-) -> Answer | None:
-    """The OCSP response to a request; `recent_only`: None unless this process gave it within RECENT_SECONDS (no
-    database)."""
-    make = None if recent_only else lambda: full_ocsp_answer(ocsp.respond(request_der), cacheable=cacheable)
-    answer = recent_ocsp.get((request_der, cacheable), make)
-    return answer and answer.to(if_none_match)
-
-
-def full_ocsp_answer(signed: ocsp.Signed, *, cacheable: bool) -> Answer:
+def ocsp_answer(signed: ocsp.Signed, *, cacheable: bool) -> Answer:
     """A GET (`cacheable`) of a pre-produced response also tells HTTP caches how long they may keep it (RFC 5019
     §6.2: until its nextUpdate; less the time this process keeps the answer, so that no cache keeps it longer)."""
     headers = [("Content-Type", OCSP_TYPE)]
@@ -126,7 +116,7 @@ def full_ocsp_answer(signed: ocsp.Signed, *, cacheable: bool) -> Answer:
     etag = '"' + hashlib.sha256(signed.der).hexdigest()[:32] + '"'
     headers += [("Cache-Control", f"public, max-age={seconds}, no-transform, must-revalidate")]
     headers += validators(etag, signed.this_update, signed.next_update)
-    return Answer(200, headers, signed.der, etag, signed.this_update)
+    return Answer(200, headers, signed.der, etag)
 
 
 def ocsp_get_der(encoded: str) -> bytes:
@@ -137,16 +127,8 @@ def ocsp_get_der(encoded: str) -> bytes:
         return b""
 
 
-def crl_answer(
-    *, pem: bool, if_none_match: str | None, if_modified_since: str | None, recent_only: bool = False
-) -> Answer | None:
-    """The newest CRL (rebuilt first when it misses a revocation: revocation.current_crl), DER or PEM;
-    `recent_only`: None unless this process read it within RECENT_SECONDS."""
-    answer = recent_crl.get(pem, None if recent_only else lambda: full_crl_answer(current_crl(), pem=pem))
-    return answer and answer.to(if_none_match, if_modified_since)
-
-
-def full_crl_answer(crl, *, pem: bool) -> Answer:
+def crl_answer(crl, *, pem: bool) -> Answer:
+    """The newest CRL (revocation.current_crl rebuilds it first when it misses a revocation), DER or PEM."""
     der = bytes(crl.der)
     etag = f'"crl-{crl.number}-{int(crl.this_update.timestamp())}"'
     headers = [("Cache-Control", f"public, max-age={CRL_MAX_AGE}"), *validators(etag, crl.this_update, crl.next_update)]
@@ -169,14 +151,18 @@ def is_revocation_request(method: str, path: str) -> bool:
 
 def revocation_answer(method: str, path: str, body: bytes, header, *, recent_only: bool = False) -> Answer | None:
     """The answer to a revocation request (is_revocation_request); `header(name)` reads a request header.
-    `recent_only`: None unless the answer is one this process gave within RECENT_SECONDS."""
+    `recent_only`: None unless this process gave it within RECENT_SECONDS (no database)."""
+    answer = recent.get((path, body), None if recent_only else lambda: stored_answer(method, path, body))
+    return answer and answer.to(header("If-None-Match"), header("If-Modified-Since"))
+
+
+def stored_answer(method: str, path: str, body: bytes) -> Answer:
+    """The whole answer, read from the database (a stale CRL or OCSP response is signed and stored first)."""
     if path in CRL_PATHS:
-        return crl_answer(pem=CRL_PATHS[path], if_none_match=header("If-None-Match"),
-                          if_modified_since=header("If-Modified-Since"), recent_only=recent_only)  # fmt: skip
+        return crl_answer(current_crl(), pem=CRL_PATHS[path])
     if method == "POST":
-        return ocsp_answer(body, cacheable=False, recent_only=recent_only)
-    der = ocsp_get_der(path.removeprefix(OCSP_GET_PREFIX))
-    return ocsp_answer(der, cacheable=True, if_none_match=header("If-None-Match"), recent_only=recent_only)
+        return ocsp_answer(ocsp.respond(body), cacheable=False)
+    return ocsp_answer(ocsp.respond(ocsp_get_der(path.removeprefix(OCSP_GET_PREFIX))), cacheable=True)
 
 
 UNAVAILABLE = Answer(503, [("Content-Type", "text/plain; charset=utf-8"), ("Retry-After", "10")], b"unavailable\n")

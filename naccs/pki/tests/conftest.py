@@ -67,8 +67,7 @@ def answers_not_kept(monkeypatch):
     """Tests that fetch, revoke and fetch again see the revocation at once; the tests of the freshness promise use
     the production RECENT_SECONDS (`answers_kept`)."""
     monkeypatch.setattr(published, "RECENT_SECONDS", 0)
-    published.recent_ocsp.clear()
-    published.recent_crl.clear()
+    published.recent.clear()
 
 
 @pytest.fixture
@@ -105,18 +104,22 @@ def production_server(request, transactional_db, test_ca, tmp_path):
     """What production serves these paths with, on a local port; returns its base URL. "portal":
     naccs.wsgi.application (the WSGI fast path in front of Django) in this process; "responder": the revocation
     responder itself, `gunicorn -k asgi naccs.responder`, against this test's database."""
-    if request.param == "portal":
-        from naccs.wsgi import application
+    with portal_server() if request.param == "portal" else responder_server(test_ca, tmp_path) as url:
+        yield url
 
-        server = make_server("127.0.0.1", 0, application, server_class=ThreadingServer, handler_class=QuietHandler)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
+
+@contextlib.contextmanager
+def portal_server():
+    """naccs.wsgi.application, as gunicorn serves it, in a thread of this process; its base URL."""
+    from naccs.wsgi import application
+
+    server = make_server("127.0.0.1", 0, application, server_class=ThreadingServer, handler_class=QuietHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
         yield f"http://127.0.0.1:{server.server_port}"
+    finally:
         server.shutdown()
         server.server_close()
-        return
-    with responder_server(test_ca, tmp_path) as url:
-        yield url
 
 
 @contextlib.contextmanager

@@ -1,6 +1,8 @@
 """The CRL at /pki/crl is rebuilt at the fetch after a batch of revocations, not after each revocation."""
 
 import time
+import urllib.error
+import urllib.request
 from datetime import timedelta
 
 import pytest
@@ -203,8 +205,6 @@ def test_the_scheduler_enqueues_the_worker_every_minute():
 def test_a_revocation_is_in_the_crl_the_production_server_publishes_within_60_seconds(
     renewable, production_server, answers_kept
 ):
-    import urllib.request
-
     def served():
         with urllib.request.urlopen(f"{production_server}/pki/crl", timeout=5) as response:
             return x509.load_der_x509_crl(response.read())
@@ -216,3 +216,15 @@ def test_a_revocation_is_in_the_crl_the_production_server_publishes_within_60_se
     while listed(served(), previous) is None:
         assert time.monotonic() - started < 60
         time.sleep(0.2)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_production_server_answers_a_crl_revalidation_with_304(renewable, production_server):
+    """What HTTP caches in front of the responder and the portal send when the CRL's max-age has passed."""
+    url = f"{production_server}/pki/crl"
+    with urllib.request.urlopen(url, timeout=5) as response:
+        validators = {"If-None-Match": response.headers["ETag"], "If-Modified-Since": response.headers["Last-Modified"]}
+    for name, value in validators.items():
+        with pytest.raises(urllib.error.HTTPError) as revalidated:
+            urllib.request.urlopen(urllib.request.Request(url, headers={name: value}), timeout=5)
+        assert revalidated.value.code == 304 and revalidated.value.read() == b"", name

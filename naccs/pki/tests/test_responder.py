@@ -62,7 +62,7 @@ def test_one_connection_carries_many_answers(responder, renewable):
         connection.close()
 
 
-def test_the_crl_is_unavailable_with_a_reason_when_the_ca_cannot_be_read(renewable, tmp_path):
+def test_the_crl_is_unavailable_with_a_reason_when_the_ca_cannot_be_read(tmp_path):
     with responder_server(tmp_path / "no-ca", tmp_path) as url, pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(f"{url}/pki/crl", timeout=5)
     assert refused.value.code == 503 and refused.value.headers["Retry-After"] == "10"
