@@ -15,7 +15,7 @@ from cryptography.x509 import ocsp
 from naccs.pki import ocsp as responder
 from naccs.terminals.models import Certificate
 
-from .conftest import acquire, openssl
+from .conftest import acquire, openssl, responder_server
 
 BIN = Path(sys.executable).parent
 
@@ -34,17 +34,27 @@ def get(url: str, data: bytes | None = None) -> bytes:
         return response.read()
 
 
+@pytest.fixture(scope="module")
+def revocation_responder(django_db_setup, session_ca_dir, tmp_path_factory):
+    """The revocation responder, which answers OCSP and the CRL in production, started once for this module: every
+    test asks about certificates of its own (a CRL it gets may be the one of a test a second before, which passes
+    the same checks). The portal answers with the same bytes from the same functions; test_prepared and test_crl
+    fetch from both."""
+    with responder_server(session_ca_dir, tmp_path_factory.mktemp("responder")) as url:
+        yield url
+
+
 @pytest.fixture
-def served(renewable, production_server, tmp_path, client):
+def served(renewable, transactional_db, revocation_responder, tmp_path, client):
     """ca.pem / ca.der as the portal publishes them, old.pem (revoked) and new.pem (good) as they are issued; the
-    production server that answers OCSP and the CRL."""
+    responder's base URL."""
     old = Certificate.objects.get(terminal=renewable)
     new = acquire().certificate
     (tmp_path / "ca.der").write_bytes(client.get("/pki/ca").content)
     (tmp_path / "ca.pem").write_bytes(client.get("/pki/ca.pem").content)
     (tmp_path / "old.pem").write_text(old.pem)
     (tmp_path / "new.pem").write_text(new.pem)
-    return production_server
+    return revocation_responder
 
 
 @pytest.mark.django_db(transaction=True)
