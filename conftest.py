@@ -42,6 +42,47 @@ def test_ca(settings, session_ca_dir):
     return session_ca_dir
 
 
+class Clock:
+    """The test's "now": `clock.at("2027-03-01 10:00")` moves every clock of this process (Django's timezone.now,
+    datetime, time.time; not time.monotonic) to that moment in Tokyo. Child processes keep the real clock: to run a
+    whole suite at another date, use `make test-at` (Debian's faketime)."""
+
+    def __init__(self, traveller):
+        self.traveller = traveller
+
+    def at(self, moment: str, *, tick: bool = True):
+        """Move to `moment` (ISO, Tokyo time) and return it as an aware datetime; with tick=False time stands still."""
+        from datetime import datetime
+        from zoneinfo import ZoneInfo
+
+        destination = datetime.fromisoformat(moment).replace(tzinfo=ZoneInfo("Asia/Tokyo"))
+        self.traveller.move_to(destination, tick=tick)
+        return destination
+
+    def advance(self, **delta):
+        """Move forward by a timedelta's keywords (days=, hours=, minutes=, seconds=)."""
+        from datetime import timedelta
+
+        self.traveller.shift(timedelta(**delta))
+
+
+@pytest.fixture
+def clock(request, time_machine):
+    """The one way a test pins the clock (time-machine). A test marked `@pytest.mark.clock("2027-03-01T10:00")` starts
+    at that moment in Tokyo, before any other fixture runs, so that logins and rows are made then; a test may also
+    call `clock.at(...)` itself."""
+    pinned = Clock(time_machine)
+    if marker := request.node.get_closest_marker("clock"):
+        pinned.at(*marker.args, **marker.kwargs)
+    return pinned
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.get_closest_marker("clock"):
+            item.fixturenames.insert(0, "clock")
+
+
 @pytest.fixture(autouse=True)
 def empty_cache():
     """Each test starts with an empty cache: sessions of rows rolled back after one test must not reach the next."""

@@ -22,7 +22,7 @@ from naccs.lib.business_days import today
 from naccs.terminals.models import LogicalTerminal
 
 from .models import BillingAccount, Charge, Invoice, InvoiceLine, TariffItem
-from .months import due_date, first_of_month, month_end
+from .months import due_date, first_of_month, has_ended, month_end, not_ended_message
 from .numbering import next_number
 from .tax import invoice_totals
 
@@ -31,6 +31,10 @@ CHUNK_SIZE = 500
 
 class TariffMissing(Exception):
     """The tariff has no price for something the close must charge; the message names it."""
+
+
+class MonthNotEnded(Exception):
+    """The month asked for is not over yet in Tokyo; the message says from when it can be closed."""
 
 
 @dataclass(frozen=True)
@@ -121,10 +125,12 @@ def close_month(*, month: date, chunk_size: int = CHUNK_SIZE, staff=None, progre
 
     `progress`, when given, is called with the report after each chunk (the benchmark times the chunks)."""
     month = first_of_month(month)
+    issued_on = today()
+    if not has_ended(month, today=issued_on):
+        raise MonthNotEnded(not_ended_message(month))
     prices = tariff_for(month)
     check_tariff(prices)
     report = CloseReport(month)
-    issued_on = today()
     for ids in company_id_chunks(chunk_size):
         closed = set(
             Invoice.objects.filter(

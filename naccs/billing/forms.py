@@ -5,6 +5,10 @@ from datetime import date
 
 from django import forms
 
+from naccs.lib.business_days import today
+
+from .months import has_ended, not_ended_message
+
 MAX_CSV_BYTES = 5 * 1024 * 1024
 
 
@@ -16,7 +20,10 @@ class CloseForm(forms.Form):
         match = re.fullmatch(r"(\d{4})-(\d{1,2})", text)
         if not match or not 1 <= int(match[2]) <= 12 or int(match[1]) < 2000:
             raise forms.ValidationError("請求月はYYYY-MMの形式で入力してください（例: 2026-11）。")
-        return date(int(match[1]), int(match[2]), 1)
+        month = date(int(match[1]), int(match[2]), 1)
+        if not has_ended(month, today=today()):
+            raise forms.ValidationError(not_ended_message(month))
+        return month
 
 
 class BankCsvForm(forms.Form):

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from django.db import transaction
 
 from naccs.audit.services import record
+from naccs.lib.business_days import today
 
 from .models import Invoice, Payment
 from .services import BillingError
@@ -38,6 +39,16 @@ class PaymentRow:
     amount: int
 
 
+def check_paid_on(invoice: Invoice, paid_on: date, *, today: date) -> None:
+    """入金日: a payment has happened (not after today in Tokyo), and not before the invoice was issued (請求日)."""
+    if paid_on > today:
+        raise BillingError(f"入金日{paid_on:%Y/%m/%d}は未来の日付です（本日は{today:%Y/%m/%d}）。")
+    if paid_on < invoice.issued_on:
+        raise BillingError(
+            f"入金日{paid_on:%Y/%m/%d}は請求書{invoice.number}の請求日（{invoice.issued_on:%Y/%m/%d}）より前です。"
+        )
+
+
 def check_payable(invoice: Invoice, amount: int) -> None:
     if invoice.kind != Invoice.Kind.INVOICE or invoice.status not in (Invoice.Status.CONFIRMED, Invoice.Status.PAID):
         state = invoice.get_status_display()
@@ -60,6 +71,7 @@ def apply_payment(invoice: Invoice, *, amount: int, paid_on: date, staff, source
 def record_payment(*, invoice: Invoice, amount: int, paid_on: date, staff) -> Payment:
     invoice = Invoice.objects.select_for_update().select_related("company").get(pk=invoice.pk)
     check_payable(invoice, amount)
+    check_paid_on(invoice, paid_on, today=today())
     return apply_payment(invoice, amount=amount, paid_on=paid_on, staff=staff, source=Payment.Source.MANUAL)
 
 
@@ -140,6 +152,7 @@ def import_bank_csv(*, data: bytes, staff) -> list[Payment]:
         else:
             try:
                 check_payable(invoice, row.amount)
+                check_paid_on(invoice, row.paid_on, today=today())
             except BillingError as error:
                 problems.append(f"{row.line}行目: {error}")
         seen.setdefault(row.number, row.line)

@@ -22,7 +22,7 @@ from naccs.pki.pickups import close_stale_pickups
 from naccs.portal.models import NewsItem
 from naccs.portal.services import post_news
 from naccs.terminals.models import Certificate
-from naccs.terminals.renewal import renewal_window_opens_on, renewal_window_text
+from naccs.terminals.renewal import days_until_expiry, renewal_window_opens_on, renewal_window_text
 
 from .models import ExpiryNoticeOptIn, ExpiryReminder
 
@@ -59,7 +59,7 @@ def schedule_text() -> str:
 def due_reminder(not_after: datetime, now: datetime, schedule: list[Reminder]) -> Reminder | None:
     """The reminder a certificate expiring at `not_after` has reached at `now`: the nearest one, counted in calendar
     days in Tokyo (the day of expiry is day 0)."""
-    days_left = (timezone.localtime(not_after).date() - timezone.localtime(now).date()).days
+    days_left = days_until_expiry(not_after, now)
     expired = not_after <= now
     for reminder in schedule:
         if reminder.days < 0:

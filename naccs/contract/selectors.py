@@ -11,7 +11,7 @@ from naccs.applications.models import Application, ReissueLine
 from naccs.pki.models import CertificatePickup
 from naccs.terminals.listing import with_labels
 from naccs.terminals.models import Certificate, LogicalTerminal, ReplacedAuthCode, SettingItem, TerminalSetting
-from naccs.terminals.renewal import in_renewal_window
+from naccs.terminals.renewal import days_until_expiry, in_renewal_window
 
 VALID = "有効"
 RENEWABLE = "更新期間中"
@@ -67,7 +67,7 @@ def with_status(rows, *, now: datetime) -> list[dict]:
             {
                 **with_labels(row),
                 "status": status_of(row, now=now),
-                "days_left": (not_after - now).days if not_after and not_after > now else None,
+                "days_left": days_until_expiry(not_after, now) if not_after and not_after > now else None,
                 "code2_is_new": code2_is_new(row),
             }
         )

@@ -20,7 +20,14 @@ def expiring_before_for_window(now: datetime) -> datetime:
 
 
 def in_renewal_window(not_after: datetime, now: datetime) -> bool:
+    """Open from the window's first day until the certificate expires: after expiry a reissue is needed (manual ②)."""
     return now < not_after < expiring_before_for_window(now)
+
+
+def days_until_expiry(not_after: datetime, now: datetime) -> int:
+    """残り日数: calendar days in Tokyo from today to the expiry date, as the manual counts 「28日前」 (expiring today:
+    0, tomorrow: 1; negative once the expiry date has passed)."""
+    return (timezone.localtime(not_after).date() - timezone.localtime(now).date()).days
 
 
 def renewal_window_text() -> str:

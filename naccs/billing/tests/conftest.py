@@ -12,6 +12,10 @@ from naccs.mailer.tests.conftest import smtp_port, smtp_server  # noqa: F401  (t
 BASIC = {"netNACCS": 3000, "webNACCS": 1500, "package": 2000}
 REISSUE_FEE = 1000
 NOVEMBER = date(2026, 11, 1)
+# These tests live in late December 2026, after November was closed and before its invoices fall due (2026/12/31),
+# whatever the day the suite runs: a month not yet over cannot be closed, a payment cannot be dated in the future,
+# and what is 未入金 depends on the day.
+IN_DECEMBER_2026 = pytest.mark.clock("2026-12-25T10:00")
 
 
 @pytest.fixture

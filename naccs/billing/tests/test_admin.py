@@ -12,9 +12,9 @@ from naccs.billing.models import BillingAccount, Invoice
 from naccs.portal.models import NewsItem
 from naccs.tests.helpers import make_terminal
 
-from .conftest import NOVEMBER
+from .conftest import IN_DECEMBER_2026, NOVEMBER
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, IN_DECEMBER_2026]
 CHANGELIST = "/center/billing/invoice/"
 
 
@@ -75,6 +75,32 @@ def test_the_close_page_enqueues_the_task(staff_client):
     assert "2026年11月分の月次締めを開始しました。" in response.content.decode()
     (task,) = DBTaskResult.objects.all()
     assert task.args_kwargs["kwargs"] == {"month": "2026-11-01"}
+
+
+@pytest.mark.parametrize("month", ["2026-12", "2027-01"])
+def test_the_close_page_refuses_a_month_that_has_not_ended(staff_client, month):
+    response = staff_client.post(f"{CHANGELIST}close/", {"month": month})
+    assert response.status_code == 200
+    assert "分はまだ締められません。月次締めは月が終わった後" in response.content.decode()
+    assert not DBTaskResult.objects.exists()
+
+
+def test_a_payment_dated_in_the_future_is_refused_with_its_row(closed_invoice, staff_client):
+    text = f"請求番号,入金日,入金額\n{closed_invoice.number},2026/12/26,8250\n"
+    html = upload(staff_client, text).content.decode()
+    assert "2行目: 入金日2026/12/26は未来の日付です（本日は2026/12/25）。" in html
+    html = upload(staff_client, text.replace("2026/12/26", "9999/12/31")).content.decode()
+    assert "2行目: 入金日9999/12/31は未来の日付です" in html
+    closed_invoice.refresh_from_db()
+    assert closed_invoice.status == "confirmed"
+
+
+def test_a_payment_dated_before_the_invoice_is_refused_with_its_row(closed_invoice, staff_client):
+    text = f"請求番号,入金日,入金額\n{closed_invoice.number},2026/12/24,8250\n"
+    html = upload(staff_client, text).content.decode()
+    assert f"2行目: 入金日2026/12/24は請求書{closed_invoice.number}の請求日（2026/12/25）より前です。" in html
+    closed_invoice.refresh_from_db()
+    assert closed_invoice.status == "confirmed"
 
 
 def test_the_close_page_explains_a_bad_month(staff_client):

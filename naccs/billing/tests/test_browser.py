@@ -6,7 +6,9 @@ from pypdf import PdfReader
 from conftest import PASSWORD
 from naccs.tests.helpers import log_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+from .conftest import IN_DECEMBER_2026
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), IN_DECEMBER_2026]
 
 
 def test_from_the_news_item_to_the_invoice_pdf(page, closed_invoice, user, tmp_path):

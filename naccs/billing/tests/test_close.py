@@ -1,19 +1,20 @@
 """The monthly close: one draft invoice per company and month from the tariff, terminals, reissues and charges."""
 
+import re
 from datetime import date, datetime
 
 import pytest
 from django.utils import timezone
 
 from naccs.applications.models import Application, Reissue, ReissueLine
-from naccs.billing.close import TariffMissing, close_month
+from naccs.billing.close import MonthNotEnded, TariffMissing, close_month
 from naccs.billing.models import BillingAccount, Charge, Invoice, TariffItem
 from naccs.billing.tasks import monthly_close_task
 from naccs.tests.helpers import make_terminal
 
-from .conftest import NOVEMBER
+from .conftest import IN_DECEMBER_2026, NOVEMBER
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, IN_DECEMBER_2026]
 
 
 def terminals(company, *names, device="netNACCS", active=True):
@@ -139,3 +140,46 @@ def test_the_command_closes_a_month_and_explains_a_bad_one(tariff, company):
     assert out.getvalue().strip() == "2026/11: 作成 1件、作成済 0件、請求なし 0件"
     with pytest.raises(CommandError, match="請求月はYYYY-MMの形式で入力してください"):
         call_command("close_month", "--month", "11/2026")
+
+
+@pytest.mark.parametrize(
+    ("month", "message"),
+    [
+        (date(2026, 12, 1), "2026年12月分はまだ締められません。月次締めは月が終わった後（2027/01/01以降）に行えます。"),
+        (date(2027, 1, 1), "2027年1月分はまだ締められません。月次締めは月が終わった後（2027/02/01以降）に行えます。"),
+    ],
+)
+def test_a_month_that_has_not_ended_is_not_closed(tariff, company, month, message):
+    terminals(company, "11110A")
+    with pytest.raises(MonthNotEnded, match=re.escape(message)):
+        close_month(month=month)
+    assert not Invoice.objects.exists()
+
+
+def test_the_task_refuses_a_month_that_has_not_ended(tariff, company):
+    terminals(company, "11110A")
+    with pytest.raises(MonthNotEnded):
+        monthly_close_task.call(month="2026-12-01")
+    assert not Invoice.objects.exists()
+
+
+def test_the_command_refuses_a_month_that_has_not_ended(tariff, company):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="2026年12月分はまだ締められません"):
+        call_command("close_month", "--month", "2026-12")
+
+
+@pytest.mark.parametrize(
+    ("moment", "closes"),
+    [("2026-12-31T23:59", False), ("2027-01-01T00:00", True), ("2027-01-01T08:59", True)],
+)
+def test_a_month_ends_at_midnight_in_tokyo(tariff, company, clock, moment, closes):
+    """At 00:00 to 08:59 on the 1st in Tokyo it is still the last day of the month in UTC."""
+    terminals(company, "11110A")
+    clock.at(moment)
+    if closes:
+        assert close_month(month=date(2026, 12, 1)).made == 1
+    else:
+        with pytest.raises(MonthNotEnded):
+            close_month(month=date(2026, 12, 1))

@@ -10,10 +10,11 @@ from naccs.billing import close, numbering
 from naccs.billing.models import Invoice, InvoiceNumberCounter
 from naccs.tests.helpers import at_once, make_terminal
 
-from .conftest import NOVEMBER
+from .conftest import IN_DECEMBER_2026, NOVEMBER
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
+    IN_DECEMBER_2026,
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL"),
 ]
 COMPANIES = 6

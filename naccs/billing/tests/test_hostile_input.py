@@ -9,7 +9,9 @@ from hypothesis import strategies as st
 from naccs.billing.models import Invoice, Payment
 from naccs.tests.hostile import as_form_value, assert_escaped, hostile_text
 
-pytestmark = pytest.mark.django_db
+from .conftest import IN_DECEMBER_2026
+
+pytestmark = [pytest.mark.django_db, IN_DECEMBER_2026]
 FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 

@@ -12,7 +12,9 @@ from naccs.billing.close import close_month
 from naccs.billing.models import Invoice, InvoiceLine
 from naccs.tests.helpers import make_terminal
 
-pytestmark = pytest.mark.django_db
+from .conftest import IN_DECEMBER_2026
+
+pytestmark = [pytest.mark.django_db, IN_DECEMBER_2026]
 
 
 def pdf_text(response) -> str:

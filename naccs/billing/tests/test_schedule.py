@@ -8,7 +8,9 @@ from django_tasks_db.models import DBTaskResult
 
 from naccs.center import scheduler
 
-pytestmark = pytest.mark.django_db
+from .conftest import IN_DECEMBER_2026
+
+pytestmark = [pytest.mark.django_db, IN_DECEMBER_2026]
 TOKYO = ZoneInfo("Asia/Tokyo")
 
 

@@ -13,7 +13,9 @@ from naccs.billing.models import BillingAccount, ConfirmedInvoiceError, Invoice,
 from naccs.mailer.models import OutboundMail
 from naccs.portal.models import NewsItem
 
-pytestmark = pytest.mark.django_db
+from .conftest import IN_DECEMBER_2026
+
+pytestmark = [pytest.mark.django_db, IN_DECEMBER_2026]
 
 
 def test_the_notices_are_the_manuals_words():
@@ -120,9 +122,24 @@ def test_a_payment_of_another_amount_is_refused(closed_invoice, staff_user):
         payments.record_payment(invoice=closed_invoice, amount=8000, paid_on=date(2026, 12, 25), staff=staff_user)
 
 
-def test_overdue_is_a_confirmed_invoice_past_its_due_date(closed_invoice, staff_user):
+@pytest.mark.parametrize(
+    ("paid_on", "why"),
+    [
+        (date(2026, 12, 26), "未来の日付です（本日は2026/12/25）"),
+        (date(2026, 12, 24), "の請求日（2026/12/25）より前です"),
+    ],
+)
+def test_a_payment_must_be_dated_between_the_invoice_and_today(closed_invoice, staff_user, paid_on, why):
+    with pytest.raises(services.BillingError, match=why):
+        payments.record_payment(invoice=closed_invoice, amount=8250, paid_on=paid_on, staff=staff_user)
+    closed_invoice.refresh_from_db()
+    assert closed_invoice.status == "confirmed"
+
+
+def test_overdue_is_a_confirmed_invoice_past_its_due_date(closed_invoice, staff_user, clock):
     assert not Invoice.objects.overdue(date(2026, 12, 31)).exists()
     assert Invoice.objects.overdue(date(2027, 1, 1)).get() == closed_invoice
+    clock.at("2027-01-05T10:00")
     payments.record_payment(invoice=closed_invoice, amount=8250, paid_on=date(2027, 1, 5), staff=staff_user)
     assert not Invoice.objects.overdue(date(2027, 1, 6)).exists()
 

@@ -45,15 +45,24 @@ def test_it_counts_the_renewals_of_this_month(company):
     assert fleet_context()["fleet"]["renewed_this_month"] == 1
 
 
+@pytest.mark.clock("2027-03-15T10:00")
 def test_the_forecast_has_twelve_months_with_bars_in_proportion(fleet):
     bars = fleet_context()["fleet"]["bars"]
     assert len(bars) == 12
-    assert sum(bar.count for bar in bars) == 5
+    assert [bar.label for bar in bars][:2] == ["2027/03", "2027/04"] and bars[-1].label == "2028/02"
+    # This month counts what expires in it, also what has already expired: 03-10 and 03-18; then 04-04 and 04-29,
+    # 06-03 and, 200 days on, 10-01. The revoked one is not counted.
+    assert [bar.count for bar in bars] == [2, 2, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0]
     tallest = max(bars, key=lambda bar: bar.count)
     for bar in bars:
         assert bar.height * tallest.count == pytest.approx(tallest.height * bar.count, abs=tallest.count)
-    now = timezone.localtime(timezone.now())
-    assert bars[0].label == f"{now:%Y/%m}"
+
+
+@pytest.mark.clock("2027-03-03T10:00")
+def test_what_expired_last_month_is_not_in_the_forecast(fleet):
+    bars = fleet_context()["fleet"]["bars"]
+    assert bars[0].label == "2027/03" and bars[0].count == 2  # 03-06 and 03-23; the expired one is 02-26
+    assert sum(bar.count for bar in bars) == 5
 
 
 def test_the_dashboard_shows_the_block_and_the_chart(staff_client, fleet):

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from naccs.billing.close import TariffMissing, close_month
+from naccs.billing.close import MonthNotEnded, TariffMissing, close_month
 from naccs.billing.forms import CloseForm
 from naccs.billing.months import previous_month
 from naccs.lib.business_days import today
@@ -24,7 +24,7 @@ class Command(BaseCommand):
             billed = form.cleaned_data["month"]
         try:
             report = close_month(month=billed)
-        except TariffMissing as error:
+        except (TariffMissing, MonthNotEnded) as error:
             raise CommandError(str(error)) from error
         counts = f"作成 {report.made}件、作成済 {report.already_closed}件、請求なし {report.nothing_to_bill}件"
         self.stdout.write(f"{billed:%Y/%m}: {counts}")
