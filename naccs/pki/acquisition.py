@@ -96,21 +96,23 @@ def codes_match(terminal: LogicalTerminal, codes: tuple[str, str, str]) -> bool:
 
 
 def check_renewal_window(unrevoked: list[Certificate], now) -> None:
-    """Without an open pickup, 取得 renews the current certificate inside its renewal window; else refuse."""
+    """Without an open pickup, 取得 renews the current certificate inside its renewal window; else refuse, saying
+    whether it is too early or too late (after expiry a reissue is needed, manual ②)."""
     current = max(unrevoked, key=lambda certificate: certificate.not_after, default=None)
+    if current is not None and in_renewal_window(current.not_after, now):
+        return
     if current is None or current.not_after <= now:
         raise AcquisitionRefused(
             "デジタル証明書の有効期限が切れているため、取得できません。"
             "メニューの「デジタル証明書の再発行」から再発行の申込を行ってください。",
             why="not allowed",
         )
-    if not in_renewal_window(current.not_after, now):
-        raise AcquisitionRefused(
-            f"現在のデジタル証明書は有効です（有効期限 {timezone.localtime(current.not_after):%Y/%m/%d}）。"
-            f"更新のための取得は有効期限の{settings.RENEWAL_WINDOW_DAYS}日前"
-            f"（{renewal_window_opens_on(current.not_after):%Y/%m/%d}）から行えます。",
-            why="not allowed",
-        )
+    raise AcquisitionRefused(
+        f"現在のデジタル証明書は有効です（有効期限 {timezone.localtime(current.not_after):%Y/%m/%d}）。"
+        f"更新のための取得は有効期限の{settings.RENEWAL_WINDOW_DAYS}日前"
+        f"（{renewal_window_opens_on(current.not_after):%Y/%m/%d}）から行えます。",
+        why="not allowed",
+    )
 
 
 def acquire_certificate(*, terminal_name: str, auth_codes, password: str, client_address: str) -> Acquired:

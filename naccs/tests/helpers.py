@@ -1,6 +1,7 @@
 """Test helpers shared by the apps: a valid 申込担当者, a terminal with a certificate record, threads at once, the test
 database for a subprocess."""
 
+import os
 import socket
 import threading
 import time
@@ -108,3 +109,8 @@ def wait_for_port(port: int, process, seconds: float = 30) -> None:
                 return
         time.sleep(0.05)
     raise RuntimeError(f"nothing answers on port {port}")
+
+
+def real_clock_environment() -> dict:
+    """This environment without libfaketime (`make test-at`), for redis-server, which aborts under it."""
+    return {name: value for name, value in os.environ.items() if name not in ("LD_PRELOAD", "FAKETIME")}

@@ -17,7 +17,14 @@ import pytest
 from conftest import PASSWORD
 from naccs.accounts.models import User
 from naccs.portal.tests.factories import make_news
-from naccs.tests.helpers import APPLICANT, database_url, free_port, make_terminal, wait_for_port
+from naccs.tests.helpers import (
+    APPLICANT,
+    database_url,
+    free_port,
+    make_terminal,
+    real_clock_environment,
+    wait_for_port,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,6 +39,7 @@ def redis_url(tmp_path):
     process = subprocess.Popen(
         [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", tmp_path],
         stdout=subprocess.DEVNULL,
+        env=real_clock_environment(),
     )
     try:
         wait_for_port(port, process)

@@ -1,6 +1,10 @@
 """契約内容の確認: every terminal of the company with its certificate, its status and what can be done about it."""
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
+from django.utils import timezone
 
 from naccs.applications.models import Application
 from naccs.pki import pickups
@@ -35,7 +39,29 @@ def test_contract_page_shows_serial_and_dates(user_client, company):
     certificate = certify(terminal, age_days=10)
     html = user_client.get("/contract/").content.decode()
     assert certificate.serial in html
-    assert f"{certificate.not_after.astimezone():%Y/%m/%d}" in html
+    assert f"{timezone.localtime(certificate.not_after):%Y/%m/%d}" in html
+
+
+def days_left_of(html: str, name: str) -> str:
+    row = html.split(f"<td>{name}</td>")[1].split("</tr>")[0]
+    return row.split('<td class="days-left">')[1].split("</td>")[0]
+
+
+@pytest.mark.clock("2026-12-07T15:00")
+@pytest.mark.parametrize(
+    ("expires", "shown"),
+    [
+        ("2026-12-07T23:59", "0日"),  # expires later today
+        ("2026-12-08T00:00", "1日"),  # tomorrow, though less than a day away
+        ("2026-12-17T09:00", "10日"),  # calendar days, not whole 24-hour periods (was 「9日」)
+        ("2027-01-04T09:00", "28日"),  # the renewal window opens today
+        ("2027-12-07T15:00", "365日"),  # acquired today
+        ("2026-12-06T23:59", "—"),  # expired yesterday: 期限切れ
+    ],
+)
+def test_days_left_are_calendar_days_in_tokyo_to_the_expiry_date(user_client, company, expires, shown):
+    certify(make_terminal(company), expires_at=datetime.fromisoformat(expires).replace(tzinfo=ZoneInfo("Asia/Tokyo")))
+    assert days_left_of(user_client.get("/contract/").content.decode(), "11110A") == shown
 
 
 def test_contract_page_names_the_category_and_device_type_as_users_say_them(user_client, company):

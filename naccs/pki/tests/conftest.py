@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from django.conf import settings
 from django.utils import timezone
 
+from naccs.lib.periods import years_after
 from naccs.pki import acquisition, ca, issuance, published
 from naccs.pki.tests.est_helpers import PROXY_SECRET
 from naccs.terminals.models import LogicalTerminal
@@ -36,14 +37,18 @@ def make_terminal(company, name="11110A", codes=CODES):
     )
 
 
-def certify(terminal, *, age_days):
-    """A real certificate issued `age_days` ago, valid one year from then."""
-    issued = timezone.now() - timedelta(days=age_days)
+def certify(terminal, *, age_days=None, expires_at=None):
+    """A real certificate issued `age_days` ago and valid 1年間 from then, or one that expires at `expires_at`."""
+    if expires_at is None:
+        issued = timezone.now() - timedelta(days=age_days)
+        expires_at = issuance.certificate_expiry(issued)
+    else:
+        issued = years_after(expires_at, -issuance.VALIDITY_YEARS)
     return issuance.issue_certificate(
         terminal=terminal,
         public_key=ca.new_private_key("ec").public_key(),
         not_before=issued,
-        not_after=issued + timedelta(days=365),
+        not_after=expires_at,
     )
 
 

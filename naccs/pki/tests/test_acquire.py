@@ -1,3 +1,6 @@
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -46,8 +49,24 @@ def test_the_client_certificate_profile(renewable, settings):
     assert crl_point.full_name[0].value == "https://support.example.jp/pki/crl"
     access = certificate.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
     assert "https://support.example.jp/pki/ocsp" in [item.access_location.value for item in access]
-    lifetime = certificate.not_valid_after_utc - certificate.not_valid_before_utc
-    assert lifetime.days == 365
+
+
+@pytest.mark.parametrize(
+    ("acquired", "expires"),
+    [
+        ("2027-03-01T10:00", "2028-03-01T10:00"),  # the manual's 1年間, over the leap day 2028-02-29
+        ("2028-02-29T10:00", "2029-02-28T10:00"),  # from a leap day: the same date does not exist a year on
+        ("2027-03-01T08:30", "2028-03-01T08:30"),  # still 02-28 in UTC: the year is counted in Tokyo
+    ],
+)
+def test_a_certificate_is_valid_one_year_from_its_acquisition(clock, terminal, acquired, expires):
+    moment = clock.at(acquired, tick=False)
+    certify(terminal, age_days=350)
+    certificate = load(acquire()).cert.certificate
+    assert timezone.localtime(certificate.not_valid_before_utc) == moment
+    assert timezone.localtime(certificate.not_valid_after_utc) == datetime.fromisoformat(expires).replace(
+        tzinfo=ZoneInfo("Asia/Tokyo")
+    )
 
 
 def test_serials_are_random_and_large(terminal):
@@ -90,6 +109,14 @@ def test_a_valid_certificate_outside_the_window_is_refused_with_the_date(termina
     certify(terminal, age_days=30)
     with pytest.raises(acquisition.AcquisitionRefused, match=r"有効期限の28日前（.*）から行えます"):
         acquire()
+
+
+@pytest.mark.parametrize("expired_for", [timedelta(minutes=1), timedelta(days=1)])
+def test_a_certificate_that_has_just_expired_needs_a_reissue_application(terminal, expired_for):
+    certify(terminal, expires_at=timezone.now() - expired_for)
+    with pytest.raises(acquisition.AcquisitionRefused, match="有効期限が切れているため、取得できません"):
+        acquire()
+    assert Certificate.objects.filter(terminal=terminal).count() == 1
 
 
 def test_an_expired_certificate_needs_a_reissue_application(terminal):

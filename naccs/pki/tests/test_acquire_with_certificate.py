@@ -3,10 +3,12 @@
 
 import base64
 import re
+from datetime import timedelta
 
 import pytest
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
+from django.utils import timezone
 
 from naccs.audit.models import AuditEvent
 from naccs.pki import revocation
@@ -88,8 +90,19 @@ def test_a_header_not_from_the_proxy_is_offered_nothing(client, current):
     assert "更新する</button>" not in client.get(PAGE, **from_proxy(current.pem, secret="x")).content.decode()
 
 
+@pytest.mark.parametrize("expired_for", [timedelta(minutes=1), timedelta(days=1)])
+def test_a_certificate_that_has_just_expired_is_offered_nothing(client, terminal, expired_for):
+    """After expiry a reissue is needed (manual ②): no 「更新する」, and a POST of it renews nothing."""
+    expired = certify(terminal, expires_at=timezone.now() - expired_for)
+    assert "更新する</button>" not in client.get(PAGE, **from_proxy(expired.pem)).content.decode()
+    client.post(PAGE, RENEW, **from_proxy(expired.pem))
+    assert Certificate.objects.filter(terminal=terminal).count() == 1
+    expired.refresh_from_db()
+    assert expired.revoked_at is None
+
+
 @pytest.mark.parametrize(("days_left", "offered"), [(28, True), (29, False)])
 def test_it_is_offered_from_28_days_before_expiry(client, terminal, days_left, offered):
-    current = certify(terminal, age_days=365 - days_left)
+    current = certify(terminal, expires_at=timezone.now() + timedelta(days=days_left))
     page = client.get(PAGE, **from_proxy(current.pem)).content.decode()
     assert ("更新する</button>" in page) is offered

@@ -3,7 +3,7 @@
 import base64
 import email
 import subprocess
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from cryptography import x509
@@ -72,14 +72,15 @@ def test_csrattrs_asks_for_a_challenge_password_and_the_key_type(client, setting
     assert "sha256WithRSAEncryption" in parsed.stdout
 
 
+@pytest.mark.clock("2027-03-01T08:30")
 def test_it_renews_inside_the_window_with_the_new_key(client, current):
     key, response = reenroll(client, current.pem)
     assert response.status_code == 200, response.content
     [issued] = certificates_in(response)
     assert issued.public_key() == key.public_key()
     assert issued.subject.rfc4514_string().startswith("CN=11110A")
-    # valid one year from now (manual ②)
-    assert issued.not_valid_after_utc.date() == (timezone.now() + timedelta(days=365)).date()
+    # valid 1年間 from now (manual ②), counted in Tokyo: over the leap day to the same date a year on
+    assert timezone.localtime(issued.not_valid_after_utc).date() == date(2028, 3, 1)
     new_row = Certificate.objects.get(serial=f"{issued.serial_number:x}")
     current.refresh_from_db()
     assert current.revocation_reason == Certificate.RevocationReason.SUPERSEDED
@@ -123,6 +124,15 @@ def test_it_refuses_outside_the_window_with_the_date(client, terminal):
     assert response.status_code == 403
     opens = timezone.localtime(current.not_after).date() - timedelta(days=28)
     assert f"{opens:%Y/%m/%d}" in text_of(response)
+    assert Certificate.objects.filter(terminal=terminal).count() == 1
+
+
+@pytest.mark.parametrize("expired_for", [timedelta(minutes=1), timedelta(days=1)])
+def test_it_refuses_a_certificate_that_has_just_expired(client, terminal, expired_for):
+    expired = certify(terminal, expires_at=timezone.now() - expired_for)
+    _, response = reenroll(client, expired.pem)
+    assert response.status_code == 403
+    assert "有効期限が切れている" in text_of(response)
     assert Certificate.objects.filter(terminal=terminal).count() == 1
 
 
