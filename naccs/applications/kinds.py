@@ -55,6 +55,8 @@ class Kind:
     # change_links is set) and _done.html (what happens next, on the 登録完了 page).
     template_folder: str
     completed_label = "完了"  # the status of a completed 申込 as its users say it
+    # What carry_out reports to its `progress`, as the morning run's summary counts it: 「変更 1 件」.
+    work_unit = ("変更", "件")
     # 新着情報 per event; events without a text post nothing. The 申込受付番号 is added to each.
     news: dict[str, str] = {}
     news_categories: dict[str, str] = {}  # per event; 利用申込 otherwise

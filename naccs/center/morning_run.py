@@ -6,6 +6,7 @@ stuck (`run_health`).
 """
 
 import logging
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -37,6 +38,14 @@ class RunReport:
     applications: int = 0
     completed: int = 0
     failed: list[str] = field(default_factory=list)
+    units: Counter = field(default_factory=Counter)  # what each kind carried out (Kind.work_unit), by kind code
+
+    def units_text(self) -> str:
+        """「端末 2 台処理, 通関士 1 名処理」: what was carried out, in each kind's own words."""
+        return ", ".join(
+            f"{kind_of(kind).work_unit[0]} {count} {kind_of(kind).work_unit[1]}処理"
+            for kind, count in sorted(self.units.items())
+        )
 
 
 def run_time() -> time:
@@ -64,8 +73,13 @@ def process_day(*, day: date, actor=None, progress=None, alive=None) -> RunRepor
     report = RunReport(day=day, applications=len(due))
     carried_out = []
     for application_id, kind in due:
+
+        def counted(units: int, kind: str = kind) -> None:
+            report.units[kind] += units
+            step(units)
+
         try:
-            kind_of(kind).carry_out(application_id, actor=actor, progress=step)
+            kind_of(kind).carry_out(application_id, actor=actor, progress=counted)
         except Exception as error:  # one bad 申込 must not stop the others; it is tried again next run
             report.failed.append(str(application_id))
             record_failure(application_id, error)

@@ -23,6 +23,7 @@ class BrokerIdsKind(kinds.Kind):
     steps = (kinds.Step("通関士入力", "通関士の入力", "applications:broker_ids_brokers"),)
     template_folder = "applications/broker_ids"
     completed_label = "利用開始済"
+    work_unit = ("通関士", "名")
     # The manual's texts for the decision and the question; the 利用者コード and 申込受付番号 are added to each.
     news = {
         kinds.SUBMITTED: "通関士IDの追加申込を受け付けました。",

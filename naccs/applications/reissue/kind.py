@@ -24,6 +24,7 @@ class ReissueKind(kinds.Kind):
     steps = (kinds.Step("論理端末入力", "論理端末の入力", "applications:reissue_terminals"),)
     template_folder = "applications/reissue"
     completed_label = "再発行済"
+    work_unit = ("端末", "台")
     news = {
         kinds.SUBMITTED: "デジタル証明書の再発行申込を受け付けました。",
         kinds.RESUBMITTED: "デジタル証明書の再発行申込を修正して再送信しました。",

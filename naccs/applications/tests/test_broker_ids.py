@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.core.management import call_command
 from django.test import Client
 
 from conftest import PASSWORD
@@ -301,6 +302,15 @@ def test_the_morning_run_of_the_start_date_opens_the_logins_and_mails_each_a_lin
     # A second run of the same day does nothing again.
     process_day(day=application.desired_date)
     assert links.count() == 2
+
+
+def test_the_morning_run_command_counts_the_brokers_as_brokers(registered, staff_user, clock, capsys):
+    application = registered(numbers=("10001", "10002"))
+    approve(application, staff_user)
+    clock.at(f"{application.desired_date}T07:30")
+    call_command("process_reissues", "--date", application.desired_date.isoformat())
+    out = capsys.readouterr().out
+    assert "申込 1 件, 通関士 2 名処理, 完了 1 件" in out and "端末" not in out
 
 
 def test_the_new_broker_sets_a_password_once_and_logs_in(client, registered, staff_user):

@@ -179,8 +179,9 @@ def test_smtp_down_mail_is_kept_and_sent_later_once(approved, fake_pki, run_day,
     assert len(mailoutbox) == 1 and application.receipt_number in mailoutbox[0].subject
 
 
-def test_process_reissues_command(approved, fake_pki, run_day, capsys):
+def test_process_reissues_command(approved, fake_pki, run_day, capsys, clock):
     approved(count=2)
+    clock.at(f"{run_day}T07:30")
     call_command("process_reissues", "--date", run_day.isoformat())
     out, err = capsys.readouterr()
     assert "申込 1 件, 端末 2 台処理, 完了 1 件, 失敗 0 件" in out and "2/2" in err
@@ -188,6 +189,25 @@ def test_process_reissues_command(approved, fake_pki, run_day, capsys):
         call_command("process_reissues", "--date", "2026/13/01")
 
 
+def test_the_command_refuses_a_day_that_has_not_come(approved, fake_pki, run_day):
+    application = approved(count=2)
+    with pytest.raises(CommandError, match=f"{run_day} はまだ来ていません.*--before-the-day"):
+        call_command("process_reissues", "--date", run_day.isoformat())
+    application.refresh_from_db()
+    assert application.status == Status.APPROVED and fake_pki.pickups == []
+    assert not AuditEvent.objects.filter(action="morning_run.run_before_its_day").exists()
+
+
+def test_the_command_runs_a_day_before_it_comes_only_on_purpose_and_on_the_record(approved, fake_pki, run_day, capsys):
+    application = approved(count=2)
+    call_command("process_reissues", "--date", run_day.isoformat(), "--before-the-day")
+    application.refresh_from_db()
+    assert application.status == Status.COMPLETED
+    event = AuditEvent.objects.get(action="morning_run.run_before_its_day")
+    assert event.details["day"] == run_day.isoformat() and "process_reissues" in event.actor_label
+
+
+@pytest.mark.clock("2027-01-01T09:00")
 def test_the_command_says_when_the_day_is_not_a_business_day(capsys):
     call_command("process_reissues", "--date", "2027-01-01")
     out, err = capsys.readouterr()
