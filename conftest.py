@@ -49,6 +49,7 @@ class Clock:
 
     def __init__(self, traveller):
         self.traveller = traveller
+        self.ticking = True
 
     def at(self, moment: str, *, tick: bool = True):
         """Move to `moment` (ISO, Tokyo time) and return it as an aware datetime; with tick=False time stands still."""
@@ -57,13 +58,17 @@ class Clock:
 
         destination = datetime.fromisoformat(moment).replace(tzinfo=ZoneInfo("Asia/Tokyo"))
         self.traveller.move_to(destination, tick=tick)
+        self.ticking = tick
         return destination
 
     def advance(self, **delta):
-        """Move forward by a timedelta's keywords (days=, hours=, minutes=, seconds=)."""
+        """Move forward from now by a timedelta's keywords (days=, hours=, minutes=, seconds=)."""
         from datetime import timedelta
 
-        self.traveller.shift(timedelta(**delta))
+        from django.utils import timezone
+
+        # In Tokyo time: time-machine takes the local time zone from the destination's, and Django's is Tokyo.
+        self.traveller.move_to(timezone.localtime() + timedelta(**delta), tick=self.ticking)
 
 
 @pytest.fixture

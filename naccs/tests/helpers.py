@@ -10,6 +10,8 @@ from datetime import timedelta
 from django.db import connection, connections
 from django.utils import timezone
 
+from naccs.lib.periods import years_after
+from naccs.pki.issuance import VALIDITY_YEARS, certificate_expiry
 from naccs.terminals.models import Certificate, LogicalTerminal
 
 APPLICANT = {
@@ -34,8 +36,9 @@ def log_in(page, username, password):
     page.get_by_role("button", name="ログイン").click()
 
 
-def make_terminal(company, name, *, certificate_age_days=300):
-    """A terminal with a certificate record issued `certificate_age_days` ago (not signed: no CA needed)."""
+def make_terminal(company, name, *, certificate_age_days=300, expires_in: timedelta | None = None):
+    """A terminal with a certificate record (not signed: no CA needed) issued `certificate_age_days` ago and valid
+    1年間 from then, or expiring `expires_in` from now."""
     terminal = LogicalTerminal.objects.create(
         company=company,
         name=name,
@@ -45,13 +48,14 @@ def make_terminal(company, name, *, certificate_age_days=300):
         auth_code2="ABCDE00001",
         auth_code3="NACCS",
     )
-    issued = timezone.now() - timedelta(days=certificate_age_days)
+    if expires_in is None:
+        issued = timezone.now() - timedelta(days=certificate_age_days)
+        expires = certificate_expiry(issued)
+    else:
+        expires = timezone.now() + expires_in
+        issued = years_after(expires, -VALIDITY_YEARS)
     Certificate.objects.create(
-        terminal=terminal,
-        serial=f"{terminal.pk:032x}",
-        not_before=issued,
-        not_after=issued + timedelta(days=365),
-        issued_at=issued,
+        terminal=terminal, serial=f"{terminal.pk:032x}", not_before=issued, not_after=expires, issued_at=issued
     )
     return terminal
 

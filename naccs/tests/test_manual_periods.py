@@ -22,43 +22,39 @@ TOKYO = ZoneInfo("Asia/Tokyo")
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    """Set the time every part of the portal sees."""
-
-    def set_to(moment: datetime) -> datetime:
-        monkeypatch.setattr("django.utils.timezone.now", lambda: moment)
-        return moment
-
-    return set_to
-
-
-@pytest.fixture
 def terminal(company):
     return make_terminal(company)
 
 
 def expiring_in(terminal, days: int) -> Certificate:
     """The terminal's certificate, made to expire `days` days from now (at this time of day)."""
-    certificate = certify(terminal, age_days=100)
-    Certificate.objects.filter(pk=certificate.pk).update(not_after=timezone.now() + timedelta(days=days))
-    return certificate
+    return certify(terminal, expires_at=timezone.now() + timedelta(days=days))
 
 
 def test_a_certificate_acquired_on_2027_03_01_is_valid_until_2028_03_01(terminal, clock):
-    clock(datetime(2027, 2, 1, 7, 0, tzinfo=TOKYO))  # the morning run that opened the pickup
+    clock.at("2027-02-01T07:00", tick=False)  # the morning run that opened the pickup
     certify(terminal, age_days=0)
     pickups.open_pickup(terminal=terminal)
-    clock(datetime(2027, 3, 1, 10, 0, tzinfo=TOKYO))
+    clock.at("2027-03-01T10:00", tick=False)
     leaf = pkcs12.load_pkcs12(acquire().pkcs12, P12_PASSWORD.encode()).cert.certificate
     assert leaf.not_valid_before_utc == datetime(2027, 3, 1, 10, 0, tzinfo=TOKYO)
     assert leaf.not_valid_after_utc == datetime(2028, 3, 1, 10, 0, tzinfo=TOKYO)  # 366 days: 2028 is a leap year
 
 
-def test_a_certificate_acquired_on_a_29th_of_february_is_valid_until_the_28th_a_year_later(terminal, clock):
-    clock(datetime(2028, 2, 1, 7, 0, tzinfo=TOKYO))
+def test_the_year_is_counted_in_tokyo_where_it_is_already_the_next_day(terminal, clock):
+    clock.at("2027-02-01T07:00", tick=False)
     certify(terminal, age_days=0)
     pickups.open_pickup(terminal=terminal)
-    clock(datetime(2028, 2, 29, 9, 0, tzinfo=TOKYO))
+    clock.at("2027-03-01T08:30", tick=False)  # still 2027-02-28 in UTC
+    leaf = pkcs12.load_pkcs12(acquire().pkcs12, P12_PASSWORD.encode()).cert.certificate
+    assert leaf.not_valid_after_utc == datetime(2028, 3, 1, 8, 30, tzinfo=TOKYO)
+
+
+def test_a_certificate_acquired_on_a_29th_of_february_is_valid_until_the_28th_a_year_later(terminal, clock):
+    clock.at("2028-02-01T07:00", tick=False)
+    certify(terminal, age_days=0)
+    pickups.open_pickup(terminal=terminal)
+    clock.at("2028-02-29T09:00", tick=False)
     leaf = pkcs12.load_pkcs12(acquire().pkcs12, P12_PASSWORD.encode()).cert.certificate
     assert leaf.not_valid_after_utc == datetime(2029, 2, 28, 9, 0, tzinfo=TOKYO)
 
@@ -90,7 +86,7 @@ def test_the_renewal_window_reminder_comes_28_days_before_expiry(terminal, user,
 
 
 def test_a_pickup_opened_on_2027_01_15_is_open_on_2027_03_15_and_closed_on_2027_03_16(terminal, clock):
-    clock(datetime(2027, 1, 15, 7, 0, tzinfo=TOKYO))
+    clock.at("2027-01-15T07:00", tick=False)
     certify(terminal, age_days=0)
     pickup = pickups.open_pickup(terminal=terminal)
     last_moment = datetime(2027, 3, 15, 23, 59, 59, tzinfo=TOKYO)
@@ -102,17 +98,17 @@ def test_a_pickup_opened_on_2027_01_15_is_open_on_2027_03_15_and_closed_on_2027_
 
 
 def test_a_reissued_terminal_acquires_on_the_last_day_of_its_two_months(terminal, clock):
-    clock(datetime(2027, 1, 15, 7, 0, tzinfo=TOKYO))
+    clock.at("2027-01-15T07:00", tick=False)
     certify(terminal, age_days=0)
     pickups.open_pickup(terminal=terminal)
-    clock(datetime(2027, 3, 15, 17, 0, tzinfo=TOKYO))
+    clock.at("2027-03-15T17:00", tick=False)
     assert acquire(codes=CODES).certificate.terminal_id == terminal.pk
 
 
 def test_a_reissued_terminal_cannot_acquire_the_day_after_its_two_months(terminal, clock):
-    clock(datetime(2027, 1, 15, 7, 0, tzinfo=TOKYO))
+    clock.at("2027-01-15T07:00", tick=False)
     certify(terminal, age_days=0)
     pickups.open_pickup(terminal=terminal)
-    clock(datetime(2027, 3, 16, 9, 0, tzinfo=TOKYO))
+    clock.at("2027-03-16T09:00", tick=False)
     with pytest.raises(acquisition.AcquisitionRefused):
         acquire()

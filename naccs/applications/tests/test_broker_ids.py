@@ -1,11 +1,9 @@
 """通関士IDの追加 end to end through the test client: the wizard, the review, the logins and their first password."""
 
 import re
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
-from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.management import call_command
 from django.test import Client
 
@@ -135,9 +133,8 @@ def test_an_office_of_another_company_cannot_be_chosen(user_client, office, othe
         ("20261131", "利用開始希望日に存在しない日付が入力されています。"),
     ],
 )
-def test_the_start_date_follows_the_business_day_rules(user_client, office, monkeypatch, day, message):
-    # Tuesday 2026/12/01 in Tokyo: the next business day is 12/02, 12/05 a Saturday, 12/29 a closure day.
-    monkeypatch.setattr("django.utils.timezone.now", lambda: datetime(2026, 12, 1, 10, tzinfo=ZoneInfo("Asia/Tokyo")))
+@pytest.mark.clock("2026-12-01T10:00")  # a Tuesday: the next business day is 12/02, 12/05 a Saturday, 12/29 closed
+def test_the_start_date_follows_the_business_day_rules(user_client, office, day, message):
     pk = int(user_client.post("/applications/broker_ids/").url.split("/")[3])
     response = user_client.post(
         f"/applications/broker_ids/{pk}/brokers/", {"go": "confirm", "desired_date": day, **broker(office)}
@@ -331,12 +328,11 @@ def test_the_new_broker_sets_a_password_once_and_logs_in(client, registered, sta
 
 
 @pytest.mark.parametrize(("hours", "valid"), [(71.9, True), (72.1, False)])
-def test_the_link_is_valid_for_72_hours(registered, staff_user, monkeypatch, hours, valid):
+def test_the_link_is_valid_for_72_hours(registered, staff_user, clock, hours, valid):
     application = registered()
     start_use(application, staff_user)
     path = link_path(OutboundMail.objects.get(subject__contains="パスワード設定"))
-    later = datetime.now() + timedelta(hours=hours)
-    monkeypatch.setattr(PasswordResetTokenGenerator, "_now", lambda self: later)
+    clock.advance(hours=hours)
     html = Client().get(path, follow=True).content.decode()
     assert ("パスワードを設定してください" in html) is valid
 

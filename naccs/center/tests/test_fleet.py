@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from naccs.center.fleet import fleet_context
+from naccs.pki.issuance import certificate_expiry
 from naccs.terminals.models import Certificate
 from naccs.tests.helpers import make_terminal
 
@@ -14,9 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 def expiring_in(company, name, days):
-    terminal = make_terminal(company, name)
-    Certificate.objects.filter(terminal=terminal).update(not_after=timezone.now() + timedelta(days=days))
-    return terminal
+    return make_terminal(company, name, expires_in=timedelta(days=days))
 
 
 @pytest.fixture
@@ -39,7 +38,7 @@ def test_it_counts_the_renewals_of_this_month(company):
     Certificate.objects.filter(terminal=terminal).update(revoked_at=timezone.now())
     now = timezone.now()
     Certificate.objects.create(
-        terminal=terminal, serial="renewed01", not_before=now, not_after=now + timedelta(days=365), issued_at=now
+        terminal=terminal, serial="renewed01", not_before=now, not_after=certificate_expiry(now), issued_at=now
     )
     make_terminal(company, "A00002", certificate_age_days=0)  # a first certificate: not a renewal
     assert fleet_context()["fleet"]["renewed_this_month"] == 1

@@ -256,15 +256,14 @@ def test_a_bad_run_time_setting_is_refused_at_start():
 
 
 def test_an_approval_after_the_run_time_is_carried_out_by_the_next_tick(
-    make_application, staff_user, run_day, monkeypatch, django_capture_on_commit_callbacks
+    make_application, staff_user, run_day, clock, django_capture_on_commit_callbacks
 ):
     tokyo = ZoneInfo("Asia/Tokyo")
     application = make_application()
     with django_capture_on_commit_callbacks(execute=True):
         assert "morning_run" in scheduler.tick(datetime.combine(run_day, time(7, 0), tzinfo=tokyo))
         assert "morning_run" not in scheduler.tick(datetime.combine(run_day, time(9, 0), tzinfo=tokyo))
-        late = datetime.combine(run_day, time(9, 30), tzinfo=tokyo)
-        monkeypatch.setattr("django.utils.timezone.now", lambda: late)
+        clock.at(f"{run_day}T09:30", tick=False)
         lifecycle.approve(application=application, actor=staff_user)
         assert "morning_run" in scheduler.tick(datetime.combine(run_day, time(9, 31), tzinfo=tokyo))
         assert "morning_run" not in scheduler.tick(datetime.combine(run_day, time(9, 32), tzinfo=tokyo))

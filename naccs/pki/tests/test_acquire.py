@@ -1,5 +1,4 @@
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 from cryptography import x509
@@ -49,24 +48,6 @@ def test_the_client_certificate_profile(renewable, settings):
     assert crl_point.full_name[0].value == "https://support.example.jp/pki/crl"
     access = certificate.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
     assert "https://support.example.jp/pki/ocsp" in [item.access_location.value for item in access]
-
-
-@pytest.mark.parametrize(
-    ("acquired", "expires"),
-    [
-        ("2027-03-01T10:00", "2028-03-01T10:00"),  # the manual's 1年間, over the leap day 2028-02-29
-        ("2028-02-29T10:00", "2029-02-28T10:00"),  # from a leap day: the same date does not exist a year on
-        ("2027-03-01T08:30", "2028-03-01T08:30"),  # still 02-28 in UTC: the year is counted in Tokyo
-    ],
-)
-def test_a_certificate_is_valid_one_year_from_its_acquisition(clock, terminal, acquired, expires):
-    moment = clock.at(acquired, tick=False)
-    certify(terminal, age_days=350)
-    certificate = load(acquire()).cert.certificate
-    assert timezone.localtime(certificate.not_valid_before_utc) == moment
-    assert timezone.localtime(certificate.not_valid_after_utc) == datetime.fromisoformat(expires).replace(
-        tzinfo=ZoneInfo("Asia/Tokyo")
-    )
 
 
 def test_serials_are_random_and_large(terminal):
