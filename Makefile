@@ -6,7 +6,7 @@ PORT ?= 8000
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 RUN := $(UV) run --frozen
 
-.PHONY: serve test install system-test-deps lint pytest-sqlite pytest-postgres
+.PHONY: serve test test-at install system-test-deps lint pytest-sqlite pytest-postgres pytest-moments
 
 serve: install
 	$(RUN) python manage.py migrate --no-input -v0
@@ -14,7 +14,12 @@ serve: install
 	$(RUN) python manage.py load_demo_data
 	HOST=$(HOST) PORT=$(PORT) UV="$(UV)" scripts/serve
 
-test: install system-test-deps lint pytest-sqlite pytest-postgres
+test: install system-test-deps lint pytest-sqlite pytest-postgres pytest-moments
+
+# The whole suite on SQLite with the clock moved to DATE in Tokyo (Debian's faketime): make test-at DATE=2027-02-28T23:30
+test-at: install system-test-deps
+	@[ -n "$(DATE)" ] || { echo "usage: make test-at DATE=YYYY-MM-DDTHH:MM (Tokyo time)"; exit 2; }
+	scripts/at-moment $(DATE) $(RUN) pytest
 
 install:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -22,7 +27,8 @@ install:
 
 # Debian's Chromium and a Japanese font for the browser tests (without one a screenshot shows boxes) and for the
 # invoice PDFs that the tests read back (IPA Gothic, a TrueType font ReportLab embeds), PostgreSQL for the second
-# database run, redis-server for the test of several web hosts, nginx and curl for mutual TLS (EST); we run as root.
+# database run, redis-server for the test of several web hosts, nginx and curl for mutual TLS (EST), faketime for the
+# runs at other dates; we run as root.
 system-test-deps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
@@ -32,6 +38,7 @@ system-test-deps:
 	command -v openssl >/dev/null 2>&1 || missing="$$missing openssl"; \
 	command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing="$$missing nginx-light"; \
 	command -v curl >/dev/null 2>&1 || missing="$$missing curl"; \
+	command -v faketime >/dev/null 2>&1 || missing="$$missing faketime"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing:$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
@@ -46,3 +53,22 @@ pytest-sqlite:
 
 pytest-postgres:
 	scripts/with-test-postgres $(RUN) pytest
+
+# The date-sensitive part of the suite (renewal windows, expiry, pickups, 希望日, reminders, the morning run, 残り日数)
+# again at fixed moments in Tokyo, besides today: the last business day before the year-end closure and the turn
+# into it, the first business day after it while UTC is still on the day before, a month end into March with a leap
+# day in the year ahead, the eve of Golden Week, and just after midnight on a leap day.
+TEST_MOMENTS := 2026-12-28T23:59 2027-01-04T08:55 2027-02-28T23:59 2027-04-28T10:00 2028-02-29T00:01
+CALENDAR_TESTS := naccs/lib naccs/terminals naccs/contract naccs/tests/test_manual_periods.py \
+	naccs/pki/tests/test_acquire.py naccs/pki/tests/test_acquire_with_certificate.py naccs/pki/tests/test_est.py \
+	naccs/center/tests/test_reminders.py naccs/center/tests/test_morning_run.py naccs/center/tests/test_fleet.py \
+	naccs/center/tests/test_expiry_notices.py naccs/center/tests/test_resume.py naccs/center/tests/test_lifecycle.py \
+	naccs/applications/tests/test_wizard.py naccs/applications/tests/test_terminals_form.py \
+	naccs/applications/tests/test_terminal_pages.py naccs/applications/tests/test_broker_ids.py \
+	naccs/applications/tests/test_contract_change.py naccs/applications/tests/test_system_settings.py \
+	naccs/portal/tests/test_home.py naccs/accounts/tests/test_idle_timeout.py
+
+pytest-moments:
+	@for moment in $(TEST_MOMENTS); do \
+		scripts/at-moment $$moment $(RUN) pytest -q -m "not browser" $(CALENDAR_TESTS) || exit 1; \
+	done

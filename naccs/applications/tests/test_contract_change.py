@@ -1,6 +1,7 @@
 """契約内容の変更 end to end: the wizard, the review, the morning run of the 変更希望日 and 契約内容の確認."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -213,15 +214,15 @@ def test_the_removed_terminals_certificate_shows_revoked_on_the_crl_and_ocsp(app
     assert answer.revocation_reason == x509.ReasonFlags.cessation_of_operation
 
 
+@pytest.mark.clock("2026-12-31T10:00")
 def test_a_first_certificate_not_acquired_in_two_months_is_closed_like_a_reissue(approved_change, company):
     morning_run.process_day(day=approved_change.desired_date)
     pickup = CertificatePickup.objects.get(terminal__name="11110D")
-    opened = timezone.localtime(pickup.opened_at)
-    # Opened on a day D: still open on the same date two months later, closed the day after (the manual's 2か月).
-    still_open = opened.replace(month=opened.month + 2 if opened.month <= 10 else opened.month - 10,
-                                year=opened.year + (opened.month > 10), hour=23, minute=59)  # fmt: skip
-    assert pickups.close_stale_pickups(now=still_open) == 0
-    assert pickups.close_stale_pickups(now=still_open + timedelta(minutes=2)) == 1
+    assert f"{timezone.localtime(pickup.opened_at):%Y-%m-%d}" == "2026-12-31"
+    # The manual's 2か月 from 12/31 end with February's last day: open on 2027/02/28, closed from 03/01.
+    tokyo = ZoneInfo("Asia/Tokyo")
+    assert pickups.close_stale_pickups(now=datetime(2027, 2, 28, 23, 59, tzinfo=tokyo)) == 0
+    assert pickups.close_stale_pickups(now=datetime(2027, 3, 1, 0, 1, tzinfo=tokyo)) == 1
     notice = NewsItem.objects.latest("published_at").text
     assert notice.startswith("論理端末11110Dのデジタル証明書は、利用開始から2か月以内に取得されなかったため")
     assert "利用開始から2か月以内に取得されなかった" in OutboundMail.objects.latest("pk").body
