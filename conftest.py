@@ -61,6 +61,13 @@ class Clock:
         self.ticking = tick
         return destination
 
+    def stand_still(self):
+        """Stop the clock where it is, so that midnight cannot pass between working out a date and posting it."""
+        from django.utils import timezone
+
+        self.traveller.move_to(timezone.localtime(), tick=False)
+        self.ticking = False
+
     def advance(self, **delta):
         """Move forward from now by a timedelta's keywords (days=, hours=, minutes=, seconds=)."""
         from datetime import timedelta

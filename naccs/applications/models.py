@@ -69,6 +69,8 @@ class Application(models.Model):
 
     created_at = models.DateTimeField("作成日時", auto_now_add=True)
     updated_at = models.DateTimeField("更新日時", auto_now=True)
+    # Counts every change (lifecycle._transition): what a 確認画面 showed, whatever the clocks of the hosts say.
+    revision = models.PositiveIntegerField("版", default=0, editable=False)
     submitted_at = models.DateTimeField("申込受付日時", null=True, blank=True)
     decided_at = models.DateTimeField("審査日時", null=True, blank=True)
     completed_at = models.DateTimeField("完了日時", null=True, blank=True)

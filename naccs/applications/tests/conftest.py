@@ -17,7 +17,9 @@ def other_terminal(other_company):
 
 
 @pytest.fixture
-def desired():
+def desired(clock):
+    """The earliest 希望日 (YYYYMMDD) of a 申込 made now; the clock stands still, so that it stays the earliest."""
+    clock.stand_still()
     return earliest_desired_date().strftime("%Y%m%d")
 
 

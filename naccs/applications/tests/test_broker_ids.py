@@ -40,7 +40,8 @@ def broker(at, number="10001", **changes):
 
 
 @pytest.fixture
-def start_date():
+def start_date(clock):
+    clock.stand_still()  # so that it stays the earliest 利用開始希望日 while the test posts it
     return earliest_desired_date()
 
 

@@ -11,6 +11,12 @@ from naccs.tests.helpers import log_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.fixture(autouse=True)
+def clock_stands_still(clock):
+    """The tests type the earliest 希望日: it must still be the earliest when the form is posted."""
+    clock.stand_still()
+
+
 def test_the_wizard_survives_back_at_every_step_and_a_double_click(page):
     call_command("load_demo_data", stdout=StringIO())
     log_in(page, "demo", "demo-pass-2026")

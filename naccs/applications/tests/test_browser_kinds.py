@@ -14,6 +14,12 @@ from naccs.tests.helpers import log_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.fixture(autouse=True)
+def clock_stands_still(clock):
+    """The tests type the earliest 希望日: it must still be the earliest when the form is posted."""
+    clock.stand_still()
+
+
 @pytest.fixture
 def demo(page):
     call_command("load_demo_data", stdout=StringIO())

@@ -36,7 +36,8 @@ def openssl_verify(tmp_path, certificate_pem: bytes) -> subprocess.CompletedProc
     )
 
 
-def test_apply_approve_run_acquire_verify(tmp_path, settings, company, user_client, staff_user):
+def test_apply_approve_run_acquire_verify(tmp_path, settings, company, user_client, staff_user, clock):
+    clock.stand_still()  # the earliest 希望日 is worked out, then posted
     settings.CA_DIR = tmp_path / "ca"
     ca.create()
     terminal = LogicalTerminal.objects.create(
