@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class AuditEvent(models.Model):
@@ -32,4 +33,4 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["object_type", "object_id"])]
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y/%m/%d %H:%M} {self.action}"
+        return f"{timezone.localtime(self.created_at):%Y/%m/%d %H:%M} {self.action}"

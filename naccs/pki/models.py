@@ -1,6 +1,7 @@
 """Pickups (取得待ち) and the published CRL."""
 
 from django.db import models
+from django.utils import timezone
 
 
 class PickupQuerySet(models.QuerySet):
@@ -49,7 +50,7 @@ class CertificatePickup(models.Model):
         indexes = [models.Index(fields=["terminal", "acquired_at", "closed_at"])]
 
     def __str__(self) -> str:
-        return f"{self.terminal} {self.opened_at:%Y/%m/%d}"
+        return f"{self.terminal} {timezone.localtime(self.opened_at):%Y/%m/%d}"
 
 
 class CertificateRevocationList(models.Model):

@@ -4,6 +4,7 @@ import hashlib
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class LogicalTerminal(models.Model):
@@ -64,7 +65,7 @@ class ReplacedAuthCode(models.Model):
         indexes = [models.Index(fields=["terminal", "-replaced_at"], name="replaced_code_terminal_idx")]
 
     def __str__(self) -> str:
-        return f"{self.terminal} {self.replaced_at:%Y/%m/%d}"
+        return f"{self.terminal} {timezone.localtime(self.replaced_at):%Y/%m/%d}"
 
     @staticmethod
     def digest_of(terminal_id: int, code: str) -> str:

@@ -1,4 +1,5 @@
 from cryptography.hazmat.primitives import hashes
+from django.utils import timezone
 
 from naccs.pki import ca
 
@@ -10,7 +11,8 @@ def describe(authority) -> str:
         [
             f"  subject      {certificate.subject.rfc4514_string()}",
             f"  key          {type(key).__name__.replace('_', '')} {getattr(key, 'key_size', '')}",
-            f"  valid        {certificate.not_valid_before_utc:%Y/%m/%d} – {certificate.not_valid_after_utc:%Y/%m/%d}",
+            f"  valid        {timezone.localtime(certificate.not_valid_before_utc):%Y/%m/%d %H:%M} – "
+            f"{timezone.localtime(certificate.not_valid_after_utc):%Y/%m/%d %H:%M} (JST)",
             f"  SHA-256      {certificate.fingerprint(hashes.SHA256()).hex(':')}",
             f"  files        {ca.ca_dir()}",
         ]
