@@ -117,13 +117,12 @@ def test_two_schedulers_resuming_a_dead_run_at_once_enqueue_it_once(run_day, mon
 
 
 def test_two_schedulers_seeing_a_late_approval_at_once_enqueue_the_run_once(
-    make_application, staff_user, run_day, monkeypatch
+    make_application, staff_user, run_day, monkeypatch, clock
 ):
     tokyo = ZoneInfo("Asia/Tokyo")
     assert "morning_run" in scheduler.tick(datetime.combine(run_day, time(7, 0), tzinfo=tokyo))
-    with monkeypatch.context() as patch:  # decided after the run was enqueued
-        patch.setattr("django.utils.timezone.now", lambda: datetime.combine(run_day, time(8, 30), tzinfo=tokyo))
-        lifecycle.approve(application=make_application(), actor=staff_user)
+    clock.at(f"{run_day}T08:30", tick=False)  # decided after the run was enqueued
+    lifecycle.approve(application=make_application(), actor=staff_user)
     meet_before(monkeypatch, scheduler, "due_applications")
     later = datetime.combine(run_day, time(9, 0), tzinfo=tokyo)
     in_threads(lambda: scheduler.tick(later))
