@@ -69,6 +69,4 @@ CALENDAR_TESTS := naccs/lib naccs/terminals naccs/contract naccs/tests/test_manu
 	naccs/portal/tests/test_home.py naccs/accounts/tests/test_idle_timeout.py
 
 pytest-moments:
-	@for moment in $(TEST_MOMENTS); do \
-		scripts/at-moment $$moment $(RUN) pytest -q -m "not browser" $(CALENDAR_TESTS) || exit 1; \
-	done
+	scripts/test-moments "$(TEST_MOMENTS)" $(RUN) pytest -q -m "not browser" $(CALENDAR_TESTS)
