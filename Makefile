@@ -47,6 +47,7 @@ system-test-deps:
 lint:
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
+	$(RUN) lint-imports
 
 pytest-sqlite:
 	$(RUN) pytest

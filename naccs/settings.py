@@ -172,9 +172,9 @@ LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 # Nothing is correct only inside one process or one host: the signed-in user is read from the database on every
-# request, and sessions live in the database. With REDIS_URL (several web hosts, DESIGN §6) Redis is the cache every
-# host shares and sessions are read through it (cached_db writes both, so a logout on one host ends the session on
-# all); without it each process has a small local cache and sessions are read from the database.
+# request, and sessions live in the database. With REDIS_URL (several web hosts behind one load balancer) Redis is
+# the cache every host shares and sessions are read through it (cached_db writes both, so a logout on one host ends
+# the session on all); without it each process has a small local cache and sessions are read from the database.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
