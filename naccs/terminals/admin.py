@@ -62,3 +62,9 @@ class CertificateAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a CA never forgets what it issued or revoked, not even for a superuser

@@ -33,8 +33,9 @@ def log_in(page, username, password):
     page.get_by_role("button", name="ログイン").click()
 
 
-def make_terminal(company, name, *, certificate_age_days=300):
-    """A terminal with a certificate record issued `certificate_age_days` ago (not signed: no CA needed)."""
+def make_terminal(company, name, *, certificate_age_days=300, expires_at=None):
+    """A terminal with a certificate record issued `certificate_age_days` ago, or valid one year until `expires_at`
+    (not signed: no CA needed). Certificates never change once stored, so the dates are chosen here."""
     terminal = LogicalTerminal.objects.create(
         company=company,
         name=name,
@@ -45,6 +46,8 @@ def make_terminal(company, name, *, certificate_age_days=300):
         auth_code3="NACCS",
     )
     issued = timezone.now() - timedelta(days=certificate_age_days)
+    if expires_at is not None:
+        issued = expires_at - timedelta(days=365)
     Certificate.objects.create(
         terminal=terminal,
         serial=f"{terminal.pk:032x}",

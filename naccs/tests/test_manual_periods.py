@@ -39,9 +39,7 @@ def terminal(company):
 
 def expiring_in(terminal, days: int) -> Certificate:
     """The terminal's certificate, made to expire `days` days from now (at this time of day)."""
-    certificate = certify(terminal, age_days=100)
-    Certificate.objects.filter(pk=certificate.pk).update(not_after=timezone.now() + timedelta(days=days))
-    return certificate
+    return certify(terminal, age_days=100, expires_at=timezone.now() + timedelta(days=days))
 
 
 def test_a_certificate_acquired_on_2027_03_01_is_valid_until_2028_03_01(terminal, clock):

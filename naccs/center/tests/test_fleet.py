@@ -14,9 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 def expiring_in(company, name, days):
-    terminal = make_terminal(company, name)
-    Certificate.objects.filter(terminal=terminal).update(not_after=timezone.now() + timedelta(days=days))
-    return terminal
+    return make_terminal(company, name, expires_at=timezone.now() + timedelta(days=days))
 
 
 @pytest.fixture

@@ -36,14 +36,14 @@ def make_terminal(company, name="11110A", codes=CODES):
     )
 
 
-def certify(terminal, *, age_days):
-    """A real certificate issued `age_days` ago, valid one year from then."""
+def certify(terminal, *, age_days, expires_at=None):
+    """A real certificate issued `age_days` ago, valid one year from then (or until `expires_at`)."""
     issued = timezone.now() - timedelta(days=age_days)
     return issuance.issue_certificate(
         terminal=terminal,
         public_key=ca.new_private_key("ec").public_key(),
         not_before=issued,
-        not_after=issued + timedelta(days=365),
+        not_after=expires_at or issued + timedelta(days=365),
     )
 
 

@@ -13,9 +13,7 @@ PAGES = ["/", "/contract/"]
 
 
 def expiring_in(company, name, days):
-    terminal = make_terminal(company, name)
-    Certificate.objects.filter(terminal=terminal).update(not_after=timezone.now() + timedelta(days=days))
-    return terminal
+    return make_terminal(company, name, expires_at=timezone.now() + timedelta(days=days))
 
 
 @pytest.mark.parametrize("page", PAGES)
