@@ -36,6 +36,9 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
+# The demo (naccs.demo: known logins such as center / center-pass-2026) exists only where DJANGO_DEBUG=1. Decided
+# here from the environment, not read from DEBUG later: the test runner turns DEBUG off inside tests.
+DEMO_ENABLED = DEBUG
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
@@ -70,7 +73,7 @@ INSTALLED_APPS = [
     "naccs.contract",
     "naccs.billing",
     "naccs.center",
-    "naccs.demo",
+    *(["naccs.demo"] if DEMO_ENABLED else []),  # in production its commands do not even exist
 ]
 
 MIDDLEWARE = [

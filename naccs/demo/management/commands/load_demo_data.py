@@ -3,7 +3,8 @@
 import hashlib
 from datetime import timedelta
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
@@ -137,6 +138,9 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, **options):
+        if not settings.DEMO_ENABLED:
+            # Its logins and passwords are public (README): never in a database that serves real companies.
+            raise CommandError("デモデータは開発環境(DJANGO_DEBUG=1)でのみ読み込めます。")
         now = timezone.now()
         companies = {}
         offices = {}
