@@ -33,6 +33,18 @@ def log_in(page, username, password):
     page.get_by_role("button", name="ログイン").click()
 
 
+PROXY_SECRET_FOR_TESTS = "proxy-secret-for-tests"
+
+
+def behind_the_proxy(settings, address="10.0.0.5") -> dict:
+    """Settings of a portal behind one TLS proxy at `address`; returns what the proxy's requests carry (its address
+    and its secret), to which a test adds X-Forwarded-For."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    settings.TLS_PROXY_ADDRESSES = [address]
+    settings.TLS_PROXY_SECRET = PROXY_SECRET_FOR_TESTS
+    return {"REMOTE_ADDR": address, "HTTP_X_TLS_PROXY_SECRET": PROXY_SECRET_FOR_TESTS}
+
+
 def make_terminal(company, name, *, certificate_age_days=300, expires_at=None):
     """A terminal with a certificate record issued `certificate_age_days` ago, or valid one year until `expires_at`
     (not signed: no CA needed). Certificates never change once stored, so the dates are chosen here."""
