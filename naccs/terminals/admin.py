@@ -1,6 +1,9 @@
 from django.contrib import admin
 
-from .models import Certificate, LogicalTerminal, NotificationAddress, SettingItem, TerminalSetting
+from .models import Certificate, NotificationAddress, SettingItem, TerminalSetting
+
+# LogicalTerminal's admin lives in naccs/center/admin.py: showing its 認証コード is audited, and terminals sits below
+# audit (docs/architecture.md).
 
 
 class CertificateInline(admin.TabularInline):
@@ -39,16 +42,6 @@ class NotificationAddressAdmin(admin.ModelAdmin):
     list_select_related = ["company"]
     search_fields = ["email", "company__code", "company__name"]
     autocomplete_fields = ["company"]
-
-
-@admin.register(LogicalTerminal)
-class LogicalTerminalAdmin(admin.ModelAdmin):
-    list_display = ["name", "company", "category", "device_type", "auth_code1", "is_active"]
-    list_filter = ["category", "device_type", "is_active"]
-    list_select_related = ["company"]
-    search_fields = ["name", "company__code", "company__name"]
-    autocomplete_fields = ["company", "office"]
-    inlines = [CertificateInline, TerminalSettingInline]
 
 
 @admin.register(Certificate)

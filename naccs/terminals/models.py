@@ -40,9 +40,14 @@ class LogicalTerminal(models.Model):
     auth_code3 = models.CharField("認証コード3", max_length=16)
     is_active = models.BooleanField("利用中", default=True)
 
+    AUTH_CODE_FIELDS = ("auth_code1", "auth_code2", "auth_code3")
+
     class Meta:
         verbose_name = verbose_name_plural = "論理端末"
         ordering = ["company__code", "name"]
+        # The codes let anyone 取得 the terminal's certificate: seeing them in the back office is a permission of its
+        # own, and each showing is audited (issue 24 #3).
+        permissions = [("view_auth_codes", "認証コードを表示できる")]
         # A company's terminals in name order, a page at a time (論理端末 step, 契約内容の確認): read from the index
         # without sorting the company's thousands of terminals for each page.
         indexes = [models.Index(fields=["company", "name"], name="terminals_company_name_idx")]
