@@ -16,6 +16,7 @@ from naccs.accounts.models import Company, Office, User
 from naccs.applications.models import Application, BrokerLine
 from naccs.billing.models import BillingAccount, Charge, Invoice, TariffItem
 from naccs.terminals.models import LogicalTerminal, NotificationAddress, SettingItem
+from naccs.tests.urlmatrix import all_routes, is_staff_route
 
 pytestmark = pytest.mark.django_db
 ROLES = ["審査担当", "請求担当", "認証局管理", "閲覧のみ", "利用者管理"]
@@ -149,3 +150,16 @@ def test_no_role_manages_roles_or_staff(role, make_user, demo):
     assert response.status_code == 403
     assert group.permissions.exists()
     assert not admin.site.get_model_admin(User).has_change_permission(request_by(member), member)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_gets_an_answer_from_every_back_office_url(role, make_user, demo):
+    """Every URL of the back office without arguments (the model pages are above): a page, a redirect or a refusal."""
+    client = browser(member_of(role, make_user))
+    for route in all_routes():
+        if not is_staff_route(route) or route.converters or "(?P" in route.template or route.name == "admin:logout":
+            continue
+        status = client.get(route.fill({})).status_code
+        assert status in (200, 302, 403), f"{route.name} gave {status} to {role}"
+        if route.name.startswith("admin:auth_group"):
+            assert status == 403, route.name  # roles are a superuser's
