@@ -36,6 +36,9 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
+# The demo (naccs.demo: known logins such as center / center-pass-2026) exists only where DJANGO_DEBUG=1. Decided
+# here from the environment, not read from DEBUG later: the test runner turns DEBUG off inside tests.
+DEMO_ENABLED = DEBUG
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
@@ -70,7 +73,7 @@ INSTALLED_APPS = [
     "naccs.contract",
     "naccs.billing",
     "naccs.center",
-    "naccs.demo",
+    *(["naccs.demo"] if DEMO_ENABLED else []),  # in production its commands do not even exist
 ]
 
 MIDDLEWARE = [
@@ -197,7 +200,8 @@ CSRF_COOKIE_HTTPONLY = True
 CSRF_FAILURE_VIEW = "naccs.portal.views.csrf_failure"
 
 # The client's address (naccs/lib/client_address.py): how many proxies in front of the portal append to
-# X-Forwarded-For and are trusted to (0: none, the header is ignored; 1: the README's TLS proxy).
+# X-Forwarded-For and are trusted to (0: none, the header is ignored; 1: the README's TLS proxy). The header is
+# believed only on requests from the TLS proxy (TLS_PROXY_ADDRESSES and TLS_PROXY_SECRET, below).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 # django-axes: five wrong passwords lock a 利用者ID for 30 minutes from the address they came from (per user and
@@ -309,6 +313,10 @@ RENEWAL_WINDOW_DAYS = 28  # 取得 without an application from 28 days before ex
 # header is believed only from these addresses and with this secret (none set: never believed). docs/renewal.md.
 TLS_PROXY_ADDRESSES = env_list("TLS_PROXY_ADDRESSES", ["127.0.0.1", "::1"])
 TLS_PROXY_SECRET = os.environ.get("TLS_PROXY_SECRET", "")
+if TRUSTED_PROXY_COUNT > 0 and not TLS_PROXY_SECRET:
+    # Without the secret no request is known to come through the proxy: X-Forwarded-For would never be believed and
+    # every client would share the proxy's address in the limits. Refuse to start rather than run like that.
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT needs TLS_PROXY_SECRET (the proxy sends it with every request).")
 # Expiry reminders (center.reminders): days before expiry, negative for days after; besides the one when the renewal
 # window opens. Each goes out once per certificate.
 EXPIRY_REMINDER_DAYS = [int(days) for days in env_list("EXPIRY_REMINDER_DAYS", ["60", "30", "14", "7", "1", "-7"])]

@@ -20,6 +20,9 @@ urlpatterns = [
     path("pki/", include("naccs.pki.urls")),
     path(".well-known/est/", include("naccs.pki.est_urls")),
     path("center/dashboard/", center_views.dashboard, name="center_dashboard"),
+    # The back office has no login of its own: Django admin's form would skip naccs.accounts.guard (its limits, the
+    # lockout, the hashing cap). Every method is redirected, so a POST here checks no password (issue 24 #4).
+    path("center/login/", RedirectView.as_view(pattern_name="accounts:login", query_string=True)),
     path("notices/expiry/", center_views.expiry_notices, name="expiry_notices"),
     path("center/", admin.site.urls),
     # Last: with no prefix of its own, every request would otherwise try the portal's patterns first.

@@ -3,7 +3,9 @@
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+
+from .roles import sees_contract
 
 
 def company_user_required(view):
@@ -16,3 +18,16 @@ def company_user_required(view):
         return view(request, *args, **kwargs)
 
     return login_required(wrapper)
+
+
+def contract_user_required(view):
+    """Pages about the company's contract (申込, 契約内容, 取得, 請求, 通知メール): for a company login that
+    `sees_contract`; a 通関士 ID gets a page saying so (403)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not sees_contract(request.user):
+            return render(request, "accounts/not_for_this_login.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return company_user_required(wrapper)

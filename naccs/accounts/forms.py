@@ -1,5 +1,7 @@
 """Login and password-change forms with the portal's Japanese labels and messages."""
 
+import re
+
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
@@ -97,3 +99,28 @@ class PortalSetPasswordForm(PortalNewPasswordLabels, SetPasswordForm):
     """A first password, set through the link a new 通関士 is mailed: the same rules as a change."""
 
     error_messages = {**SetPasswordForm.error_messages, **PortalNewPasswordLabels.error_messages}
+
+
+class SetPasswordCodeForm(forms.Form):
+    """The part of a set-password link after "#": `<uidb64>/<token>`, posted by the landing page's script (or pasted
+    by hand where scripts do not run)."""
+
+    code = forms.CharField(
+        label="設定コード",
+        max_length=200,
+        error_messages={"required": "設定コードを入力してください。"},
+        help_text="メールに記載のURLの「#」より後ろの部分を貼り付けてください。",
+    )
+
+    def clean_code(self):
+        uidb64, slash, token = self.cleaned_data["code"].strip().removeprefix("#").partition("/")
+        token = token.removesuffix("/")
+        if (
+            not slash
+            or not re.fullmatch(r"[0-9A-Za-z_-]{1,20}", uidb64)
+            or not re.fullmatch(r"[0-9A-Za-z-]{1,100}", token)
+        ):
+            raise forms.ValidationError(
+                "設定コードが正しくありません。メールに記載のURLの「#」より後ろをそのまま貼り付けてください。"
+            )
+        return uidb64, token

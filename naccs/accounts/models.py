@@ -66,6 +66,9 @@ class User(AbstractUser):
 
     class Meta:
         verbose_name = verbose_name_plural = "ユーザー"
+        # Changing a user's details is not choosing their password: whoever sets another user's password can log
+        # in as them, so it is a permission of its own (issue 24 #2).
+        permissions = [("set_user_password", "他のユーザーのパスワードを設定できる")]
 
     def __str__(self) -> str:
         return self.username

@@ -9,9 +9,10 @@ from django.urls import reverse_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+from django.views.generic import FormView
 
 from . import guard
-from .forms import LoginForm, PortalPasswordChangeForm, PortalSetPasswordForm
+from .forms import LoginForm, PortalPasswordChangeForm, PortalSetPasswordForm, SetPasswordCodeForm
 
 
 class RefusedStatusMixin:
@@ -74,6 +75,21 @@ class SetPasswordView(auth_views.PasswordResetConfirmView):
     def get_user(self, uidb64):
         user = super().get_user(uidb64)
         return user if user is not None and user.is_active else None
+
+
+class SetPasswordStartView(FormView):
+    """Where a mailed set-password link lands (issue 24 #9). The token travels after "#", which browsers never
+    send, so no access log (nginx, gunicorn, a load balancer) ever holds it; the page's script posts it (and drops
+    it from the address bar). It then waits in the session, where Django's PasswordResetConfirmView keeps a token
+    it was given in its URL, and the form is served under a token-free URL."""
+
+    template_name = "accounts/set_password_start.html"
+    form_class = SetPasswordCodeForm
+
+    def form_valid(self, form):
+        uidb64, token = form.cleaned_data["code"]
+        self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN] = token
+        return redirect("accounts:set_password", uidb64=uidb64, token=SetPasswordView.reset_url_token)
 
 
 class SetPasswordDoneView(auth_views.PasswordResetCompleteView):

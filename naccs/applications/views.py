@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from naccs.accounts.decorators import company_user_required
+from naccs.accounts.decorators import contract_user_required
 
 from . import lifecycle
 from .applicant import ApplicantForm, applicant_is_complete, applicant_of, set_applicant
@@ -59,7 +59,7 @@ def first_step_url(kind: Kind, application: Application) -> str:
     return reverse(kind.steps[0].url_name, args=[application.pk])
 
 
-@company_user_required
+@contract_user_required
 @require_http_methods(["GET", "POST"])
 def applicant_step(request, kind, pk):
     kind = kind_of(kind)
@@ -82,7 +82,7 @@ def applicant_step(request, kind, pk):
     return render(request, "applications/applicant.html", wizard_context(kind, APPLICANT, application, form=form))
 
 
-@company_user_required
+@contract_user_required
 @require_http_methods(["GET", "POST"])
 def confirm_step(request, kind, pk):
     """申込内容確認 (manual ⑤): everything entered, a 「…の入力に戻る」 per section, and 「申込内容を登録する」."""
@@ -113,13 +113,13 @@ def confirm_step(request, kind, pk):
     return render(request, "applications/confirm.html", context)
 
 
-@company_user_required
+@contract_user_required
 def done(request, kind, pk):
     application = get_object_or_404(applications_for(request.user.company).filter(kind=kind), pk=pk)
     return render(request, "applications/done.html", wizard_context(kind_of(kind), DONE, application))
 
 
-@company_user_required
+@contract_user_required
 def application_list(request):
     """申込内容の確認: the company's 申込 of every kind, newest first, a page at a time; ?kind= shows one kind."""
     applications = applications_for(request.user.company).order_by("-submitted_at", "-pk")
@@ -147,7 +147,7 @@ def application_list(request):
     return render(request, "applications/list.html", context)
 
 
-@company_user_required
+@contract_user_required
 def application_detail(request, pk):
     kind_code = get_object_or_404(applications_for(request.user.company).values_list("kind", flat=True), pk=pk)
     kind = kind_of(kind_code)
@@ -156,7 +156,7 @@ def application_detail(request, pk):
     return render(request, "applications/detail.html", context)
 
 
-@company_user_required
+@contract_user_required
 @require_http_methods(["GET", "POST"])
 def withdraw(request, pk):
     application = get_object_or_404(applications_for(request.user.company), pk=pk)

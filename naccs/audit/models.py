@@ -4,8 +4,18 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from naccs.lib.permanent import PermanentQuerySet, PermanentRecord, PermanentRecordError
 
-class AuditEvent(models.Model):
+
+class AuditQuerySet(PermanentQuerySet):
+    def update(self, **fields):
+        raise PermanentRecordError("監査ログは変更できません。")
+
+
+class AuditEvent(PermanentRecord):
+    """What happened, by whom: written once, never changed or deleted (among others it records every issuance and
+    revocation, issue 24 #5)."""
+
     created_at = models.DateTimeField("日時", auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -27,6 +37,8 @@ class AuditEvent(models.Model):
     after = models.JSONField("変更後", default=dict, blank=True)
     details = models.JSONField("詳細", default=dict, blank=True)
 
+    objects = AuditQuerySet.as_manager()
+
     class Meta:
         verbose_name = verbose_name_plural = "監査ログ"
         ordering = ["-created_at", "-id"]
@@ -34,3 +46,8 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{timezone.localtime(self.created_at):%Y/%m/%d %H:%M} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk and AuditEvent.objects.filter(pk=self.pk).exists():
+            raise PermanentRecordError("監査ログは変更できません。")
+        super().save(*args, **kwargs)

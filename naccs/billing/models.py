@@ -6,10 +6,11 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from naccs.lib.permanent import PermanentQuerySet, PermanentRecord, PermanentRecordError
 from naccs.terminals.models import LogicalTerminal
 
 
-class ConfirmedInvoiceError(Exception):
+class ConfirmedInvoiceError(PermanentRecordError):
     """A 確定 invoice is never edited: a correction is a credit note plus a new invoice (services.correct)."""
 
 
@@ -115,7 +116,12 @@ class InvoiceNumberCounter(models.Model):
         return f"{self.year}: {self.last}"
 
 
-class InvoiceQuerySet(models.QuerySet):
+class InvoiceQuerySet(PermanentQuerySet):
+    def update(self, **fields):
+        # The same rule as `Invoice.save`, for every issued row the update would touch.
+        Invoice.check_change(fields, issued=self.exclude(status=Invoice.Status.DRAFT).exists())
+        return super().update(**fields)
+
     def shown_to_companies(self):
         """What a company sees: everything issued (確定 or later), never a draft under review."""
         return self.exclude(status=Invoice.Status.DRAFT)
@@ -125,8 +131,10 @@ class InvoiceQuerySet(models.QuerySet):
         return self.filter(kind=Invoice.Kind.INVOICE, status=Invoice.Status.CONFIRMED, due_date__lt=day)
 
 
-class Invoice(models.Model):
-    """請求書 (or 赤伝, a credit note) of one company for one month, a 適格請求書 of the center."""
+class Invoice(PermanentRecord):
+    """請求書 (or 赤伝, a credit note) of one company for one month, a 適格請求書 of the center.
+
+    Never deleted, not even a draft: numbers have no gaps (a wrong one is corrected, never removed)."""
 
     class Kind(models.TextChoices):
         INVOICE = "invoice", "請求書"
@@ -186,18 +194,23 @@ class Invoice(models.Model):
     def __str__(self) -> str:
         return f"{self.number} {self.company_name} {self.month:%Y/%m}"
 
+    @classmethod
+    def check_change(cls, fields: dict, *, issued: bool) -> None:
+        """The rule for an issued (確定 or later) invoice: it changes only how far it has got, never back to a draft
+        and never what it says."""
+        if issued and (not set(fields) <= cls.LIFECYCLE_FIELDS or fields.get("status") == cls.Status.DRAFT):
+            raise ConfirmedInvoiceError("確定した請求書は変更できません。")
+
     def save(self, *args, **kwargs):
         if self.pk and not self.is_draft_in_database():
-            changed = set(kwargs.get("update_fields") or ["*"])
-            if not changed <= self.LIFECYCLE_FIELDS:
-                raise ConfirmedInvoiceError(f"確定した請求書{self.number}は変更できません。")
+            names = kwargs.get("update_fields") or [field.attname for field in self._meta.concrete_fields]
+            self.check_change({name: getattr(self, name) for name in names}, issued=True)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("billing:detail", args=[self.pk])
 
     def delete(self, *args, **kwargs):
-        # Numbers have no gaps: not even a draft disappears (a wrong one is corrected, never removed).
         raise ConfirmedInvoiceError(f"請求書{self.number}は削除できません。")
 
     @property
@@ -213,6 +226,20 @@ class Invoice(models.Model):
         return Invoice.objects.filter(pk=self.pk, status=self.Status.DRAFT).exists()
 
 
+class InvoiceLineQuerySet(models.QuerySet):
+    def update(self, **fields):
+        self.check_invoices_are_drafts()
+        return super().update(**fields)
+
+    def delete(self):
+        self.check_invoices_are_drafts()
+        return super().delete()
+
+    def check_invoices_are_drafts(self):
+        if self.exclude(invoice__status=Invoice.Status.DRAFT).exists():
+            raise ConfirmedInvoiceError("確定した請求書の明細は変更できません。")
+
+
 class InvoiceLine(models.Model):
     """明細: one line of an invoice."""
 
@@ -223,6 +250,8 @@ class InvoiceLine(models.Model):
     unit_price = models.IntegerField("単価(円・税抜)")
     amount = models.IntegerField("金額(円・税抜)")
     tax_rate = models.PositiveSmallIntegerField("税率(%)")
+
+    objects = InvoiceLineQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "明細"

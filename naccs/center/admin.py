@@ -22,6 +22,10 @@ from naccs.applications.models import (
     SystemSettingsLine,
 )
 from naccs.audit.models import AuditEvent
+from naccs.audit.services import record
+from naccs.terminals.admin import CertificateInline, TerminalSettingInline
+from naccs.terminals.models import LogicalTerminal
+from naccs.terminals.provisioning import new_auth_code
 
 
 class ReissueInline(admin.StackedInline):
@@ -320,3 +324,43 @@ class BrokerLineAdmin(admin.ModelAdmin):
                     request, f"{line.user.username}は利用開始前か、パスワードを設定済みです。", messages.WARNING
                 )
         self.message_user(request, f"{sent}名にパスワード設定の案内を再送信しました。", messages.SUCCESS)
+
+
+def may_see_auth_codes(user) -> bool:
+    """The 認証コード let anyone 取得 the terminal's certificate: shown (or set) only with their own permission."""
+    return user.has_perm("terminals.view_auth_codes")
+
+
+@admin.register(LogicalTerminal)
+class LogicalTerminalAdmin(admin.ModelAdmin):
+    """論理端末. Its 認証コード are left out of the form (neither shown nor read from a POST) without
+    `terminals.view_auth_codes`; with it, each showing of the page is an audit event (issue 24 #3)."""
+
+    list_display = ["name", "company", "category", "device_type", "is_active"]
+    list_filter = ["category", "device_type", "is_active"]
+    list_select_related = ["company"]
+    search_fields = ["name", "company__code", "company__name"]
+    autocomplete_fields = ["company", "office"]
+    inlines = [CertificateInline, TerminalSettingInline]
+
+    def get_exclude(self, request, obj=None):
+        return [] if may_see_auth_codes(request.user) else list(LogicalTerminal.AUTH_CODE_FIELDS)
+
+    def save_model(self, request, obj, form, change):
+        for field in LogicalTerminal.AUTH_CODE_FIELDS:
+            if not getattr(obj, field):  # a terminal added by someone who may not see codes: new ones, unseen
+                setattr(obj, field, new_auth_code())
+        super().save_model(request, obj, form, change)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        shown = getattr(response, "context_data", {}).get("original")
+        if shown is not None and may_see_auth_codes(request.user) and response.status_code == 200:
+            record(
+                action="terminal.auth_codes_shown",
+                actor=request.user,
+                company=shown.company,
+                obj=shown,
+                terminal=shown.name,
+            )
+        return response

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from naccs.accounts.decorators import company_user_required
+from naccs.accounts.decorators import contract_user_required
 from naccs.applications.broker_ids.logins import send_set_password_link
 from naccs.applications.contract_change.kind import contract_details_of
 from naccs.applications.kinds import kind_of
@@ -34,7 +34,7 @@ from .selectors import (
 PAGE_SIZE = 50
 
 
-@company_user_required
+@contract_user_required
 def overview(request):
     now = timezone.now()
     name_filter = name_filter_of(request.GET.get("q", ""))
@@ -66,7 +66,7 @@ def overview(request):
     return render(request, "contract/overview.html", context)
 
 
-@company_user_required
+@contract_user_required
 @require_http_methods(["GET", "POST"])
 def acquire(request, name):
     """取得 for a terminal of the signed-in user's company: the file password alone (pki.acquisition.acquire_for_company
@@ -90,7 +90,7 @@ def acquire(request, name):
     return render(request, "contract/acquire.html", context)
 
 
-@company_user_required
+@contract_user_required
 def resend_set_password_link(request, pk):
     """A new 通関士's set-password link, sent again (the one before stops working): for a link that expired.
     Another company's user is not found whatever the method."""

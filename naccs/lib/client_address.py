@@ -1,20 +1,35 @@
-"""The client's address: the one answer that the audit log, django-axes and every rate limit use.
+"""The client's address: the one answer that the audit log, django-axes and every rate limit use; and the one rule
+for which peer is the trusted proxy.
 
 Without a proxy (TRUSTED_PROXY_COUNT = 0, the default) it is the peer of the connection, REMOTE_ADDR; X-Forwarded-For
 is then ignored, since any client can send it. Behind N trusted proxies, each appends the address it received the
 request from to X-Forwarded-For, so the N-th entry from the right is the address the outermost trusted proxy saw:
-the entries left of it are whatever the client sent and are never believed.
+the entries left of it are whatever the client sent and are never believed. And the header is believed only on a
+request that came through the proxy (`from_trusted_proxy`): a process that reaches the app directly, even from the
+proxy's host, is known by its own address (issue 24 #8).
 """
 
+import hmac
 import ipaddress
 
 from django.conf import settings
+
+SECRET_HEADER = "HTTP_X_TLS_PROXY_SECRET"  # nginx: proxy_set_header X-TLS-Proxy-Secret (deploy/nginx/)
+
+
+def from_trusted_proxy(request) -> bool:
+    """The request came through the TLS proxy: from one of TLS_PROXY_ADDRESSES *and* with the TLS_PROXY_SECRET only
+    the proxy knows (a local process can connect from 127.0.0.1 too). Without a secret configured, never."""
+    secret = settings.TLS_PROXY_SECRET
+    if not secret or request.META.get("REMOTE_ADDR") not in settings.TLS_PROXY_ADDRESSES:
+        return False
+    return hmac.compare_digest(request.META.get(SECRET_HEADER, "").encode(), secret.encode())
 
 
 def client_address(request) -> str:
     remote = request.META.get("REMOTE_ADDR", "")
     proxies = settings.TRUSTED_PROXY_COUNT
-    if proxies <= 0:
+    if proxies <= 0 or not from_trusted_proxy(request):
         return remote
     forwarded = [entry.strip() for entry in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
     forwarded = [entry for entry in forwarded if entry]

@@ -132,7 +132,22 @@ def get_authority() -> CertificateAuthority:
     return _load(str(path), passphrase(), path.stat().st_mtime)
 
 
-def create(*, key_type: str = "ec", common_name: str = "NACCS Support Demo Issuing CA") -> CertificateAuthority:
+DEMO_COMMON_NAME = "NACCS Support Demo Issuing CA"
+
+
+def common_name_or_default(common_name: str | None) -> str:
+    """The CA's name as asked for; the demo's name only where the demo is enabled (issue 24 #7): a production CA
+    is named by whoever runs it, or terminals would trust a "Demo" CA for a year."""
+    if common_name:
+        return common_name
+    if settings.DEMO_ENABLED:
+        return DEMO_COMMON_NAME
+    raise ValueError(
+        '本番環境では --common-name で認証局の名前を指定してください（例: "NACCS Support Issuing CA 2027"）。'
+    )
+
+
+def create(*, key_type: str = "ec", common_name: str = DEMO_COMMON_NAME) -> CertificateAuthority:
     """Make a new self-signed issuing CA and write it to CA_DIR (the key encrypted with CA_PASSPHRASE)."""
     key = new_private_key(key_type)
     name = x509.Name(

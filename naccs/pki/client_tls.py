@@ -2,27 +2,19 @@
 
 The app never sees the TLS connection: nginx ends it, checks the client certificate against our CA
 (`ssl_verify_client optional`) and sends the certificate URL-escaped in a header. A header is only believed when the
-request comes from a TLS_PROXY_ADDRESSES address *and* carries the TLS_PROXY_SECRET that only the proxy knows (a
-client can set any header, and a local process can connect from 127.0.0.1). Without a secret configured, no
-certificate header is believed at all.
+request came through the proxy (`naccs.lib.client_address.from_trusted_proxy`: a TLS_PROXY_ADDRESSES address *and*
+the TLS_PROXY_SECRET that only the proxy knows; a client can set any header, and a local process can connect from
+127.0.0.1). Without a secret configured, no certificate header is believed at all.
 """
 
-import hmac
 from urllib.parse import unquote
 
 from cryptography import x509
-from django.conf import settings
+
+from naccs.lib.client_address import from_trusted_proxy
 
 CERTIFICATE_HEADER = "HTTP_X_SSL_CLIENT_CERT"  # nginx: $ssl_client_escaped_cert
 VERIFY_HEADER = "HTTP_X_SSL_CLIENT_VERIFY"  # nginx: $ssl_client_verify (SUCCESS, FAILED:reason, NONE)
-SECRET_HEADER = "HTTP_X_TLS_PROXY_SECRET"
-
-
-def from_trusted_proxy(request) -> bool:
-    secret = settings.TLS_PROXY_SECRET
-    if not secret or request.META.get("REMOTE_ADDR") not in settings.TLS_PROXY_ADDRESSES:
-        return False
-    return hmac.compare_digest(request.META.get(SECRET_HEADER, "").encode(), secret.encode())
 
 
 def client_certificate(request) -> x509.Certificate | None:

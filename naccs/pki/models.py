@@ -3,8 +3,10 @@
 from django.db import models
 from django.utils import timezone
 
+from naccs.lib.permanent import PermanentQuerySet, PermanentRecord, PermanentRecordError
 
-class PickupQuerySet(models.QuerySet):
+
+class PickupQuerySet(PermanentQuerySet):
     """The home of the rule "an open pickup": neither acquired nor closed, and before its deadline."""
 
     def unused(self):
@@ -19,8 +21,10 @@ class PickupQuerySet(models.QuerySet):
         return self.unused().filter(expires_at__lte=now)
 
 
-class CertificatePickup(models.Model):
-    """A reissue opened by the morning run: the terminal may 取得 a new certificate until it expires (two months)."""
+class CertificatePickup(PermanentRecord):
+    """A reissue opened by the morning run: the terminal may 取得 a new certificate until it expires (two months).
+
+    Never deleted: it records which certificate a reissue issued (issue 24 #5)."""
 
     terminal = models.ForeignKey(
         "terminals.LogicalTerminal", on_delete=models.PROTECT, related_name="pickups", verbose_name="論理端末"
@@ -53,13 +57,21 @@ class CertificatePickup(models.Model):
         return f"{self.terminal} {timezone.localtime(self.opened_at):%Y/%m/%d}"
 
 
-class CertificateRevocationList(models.Model):
-    """Each CRL we published; the newest is served at /pki/crl."""
+class PublishedQuerySet(PermanentQuerySet):
+    def update(self, **fields):
+        raise PermanentRecordError("発行した失効リスト(CRL)は変更できません。")
+
+
+class CertificateRevocationList(PermanentRecord):
+    """Each CRL we published; the newest is served at /pki/crl. What was published stays as it was: never changed,
+    never deleted (issue 24 #5)."""
 
     number = models.PositiveBigIntegerField("CRL番号", unique=True)
     this_update = models.DateTimeField("発行日時")
     next_update = models.DateTimeField("次回更新予定")
     der = models.BinaryField("CRL(DER)")
+
+    objects = PublishedQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "失効リスト(CRL)"
@@ -68,18 +80,32 @@ class CertificateRevocationList(models.Model):
     def __str__(self) -> str:
         return f"CRL #{self.number}"
 
+    def save(self, *args, **kwargs):
+        if self.pk and CertificateRevocationList.objects.filter(pk=self.pk).exists():
+            raise PermanentRecordError("発行した失効リスト(CRL)は変更できません。")
+        super().save(*args, **kwargs)
 
-class PreparedOCSPResponse(models.Model):
+
+class PreparedResponseQuerySet(PermanentQuerySet):
+    def forget_expired(self, now) -> None:
+        """The one way answers are deleted: those of certificates expired by `now`, which OCSP no longer covers.
+        An answer of a valid certificate (above all a revoked one) stays until its certificate expires."""
+        models.QuerySet.delete(self.filter(certificate__not_after__lte=now))
+
+
+class PreparedOCSPResponse(PermanentRecord):
     """A signed OCSP response kept for one certificate and one CertID hash (RFC 6960 §2.5, RFC 5019): requests are
     answered with it, without signing, while it is fresh (see naccs.pki.ocsp.is_fresh)."""
 
-    certificate = models.ForeignKey("terminals.Certificate", on_delete=models.CASCADE, related_name="+")
+    certificate = models.ForeignKey("terminals.Certificate", on_delete=models.PROTECT, related_name="+")
     hash_algorithm = models.CharField("CertIDのハッシュ", max_length=16)
     issuer_key_hash = models.BinaryField("発行者の鍵のハッシュ")  # which CA signed it (a rotation makes it stale)
     revoked = models.BooleanField("失効を示す")
     this_update = models.DateTimeField("作成日時")
     next_update = models.DateTimeField("次回更新予定")
     der = models.BinaryField("OCSPレスポンス(DER)")
+
+    objects = PreparedResponseQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "事前署名済みOCSPレスポンス"

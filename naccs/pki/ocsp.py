@@ -384,7 +384,7 @@ def refresh_prepared(now=None, *, batch: int = 500, limit: int = 50_000) -> int:
     next run or request re-signs (fresh_responses compares it with the certificate's row)."""
     now = now or timezone.now()
     authority = ca.get_authority()
-    PreparedOCSPResponse.objects.filter(certificate__not_after__lte=now).delete()
+    PreparedOCSPResponse.objects.forget_expired(now)
     signed = 0
     for algorithm in PREPARED_HASHES:
         fresh = fresh_responses(now, authority).filter(hash_algorithm=algorithm).values("certificate_id")

@@ -108,44 +108,44 @@ def serials_listed_in(crl: CertificateRevocationList) -> frozenset[int]:
     return listed
 
 
-def rebuild_crl() -> CertificateRevocationList:
+def rebuild_crl(now=None) -> CertificateRevocationList:
     """Sign a CRL of every revoked certificate that has not expired; nextUpdate in CRL_NEXT_UPDATE_HOURS."""
-    return _publish_crl(always=True)
+    return _publish_crl(always=True, now=now)
 
 
-def current_crl() -> CertificateRevocationList:
+def current_crl(now=None) -> CertificateRevocationList:
     """The newest CRL, rebuilt first when there is none, its nextUpdate is near, or it misses a revocation.
 
     So the CRL is rebuilt once per batch of revocations, at the next fetch, instead of after each one.
     """
     latest = CertificateRevocationList.objects.first()
-    if latest is None or crl_is_stale(latest, timezone.now()):
-        latest = _publish_crl(always=False)
+    if latest is None or crl_is_stale(latest, now or timezone.now()):
+        latest = _publish_crl(always=False, now=now)
     return latest
 
 
-def _publish_crl(*, always: bool, attempts: int = 3) -> CertificateRevocationList:
+def _publish_crl(*, always: bool, now=None, attempts: int = 3) -> CertificateRevocationList:
     for _ in range(attempts - 1):
         try:
-            return _publish_crl_once(always=always)
+            return _publish_crl_once(always=always, now=now)
         except IntegrityError:
             # Another process published this number while we signed: decide again with its CRL.
             continue
-    return _publish_crl_once(always=always)
+    return _publish_crl_once(always=always, now=now)
 
 
-def _publish_crl_once(*, always: bool) -> CertificateRevocationList:
+def _publish_crl_once(*, always: bool, now=None) -> CertificateRevocationList:
     """Read, sign, then insert under the unique CRL number: no lock is held while the revocations are read and
     signed (100,000 of them take seconds), so neither a 取得 nor a revocation nor another fetch waits for it."""
     last = CertificateRevocationList.objects.defer("der").first()
-    if not always and last is not None and not crl_is_stale(last, timezone.now()):
+    if not always and last is not None and not crl_is_stale(last, now or timezone.now()):
         return last
-    return _sign_crl(number=(last.number + 1) if last else 1)
+    return _sign_crl(number=(last.number + 1) if last else 1, now=now)
 
 
-def _sign_crl(*, number: int) -> CertificateRevocationList:
+def _sign_crl(*, number: int, now=None) -> CertificateRevocationList:
     authority = ca.get_authority()
-    now = timezone.now()
+    now = now or timezone.now()
     next_update = now + datetime.timedelta(hours=settings.CRL_NEXT_UPDATE_HOURS)
     revoked = listed_revocations(now).values_list("serial", "revoked_at", "revocation_reason")
     entries = [revoked_entry(int(serial, 16), at, reason) for serial, at, reason in revoked.iterator(chunk_size=5000)]

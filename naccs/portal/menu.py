@@ -66,3 +66,16 @@ GLOBAL_NAV = (
     MenuEntry("請求内容参照", "billing:invoices"),
     MenuEntry("パスワード変更", "accounts:password_change"),
 )
+
+# What a login that does not see the company's contract (a 通関士 ID, naccs.accounts.roles) is offered: the pages
+# without contract_user_required. The rest would answer it with 403.
+EVERY_LOGIN = frozenset({"portal:home", "accounts:password_change"})
+
+
+def offered(entries, *, sees_contract: bool) -> list[MenuEntry]:
+    return list(entries) if sees_contract else [entry for entry in entries if entry.url_name in EVERY_LOGIN]
+
+
+def menu_groups_for(*, sees_contract: bool) -> list:
+    groups = [(label, offered(entries, sees_contract=sees_contract)) for label, entries in MENU_GROUPS]
+    return [(label, entries) for label, entries in groups if entries]

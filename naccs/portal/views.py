@@ -5,16 +5,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 
-from naccs.accounts.decorators import company_user_required
+from naccs.accounts.decorators import company_user_required, contract_user_required
+from naccs.accounts.roles import sees_contract
 
 from .context_processors import site_context
-from .menu import APPLY_ENTRIES, MENU_GROUPS
+from .menu import APPLY_ENTRIES, menu_groups_for
 from .selectors import latest_news, news_for
 
 
 @company_user_required
 def home(request):
-    return render(request, "portal/home.html", {"news": latest_news(request.user.company), "menu_groups": MENU_GROUPS})
+    groups = menu_groups_for(sees_contract=sees_contract(request.user))
+    return render(request, "portal/home.html", {"news": latest_news(request.user.company), "menu_groups": groups})
 
 
 @company_user_required
@@ -23,7 +25,7 @@ def news_detail(request, pk: int):
     return render(request, "portal/news_detail.html", {"item": item})
 
 
-@company_user_required
+@contract_user_required
 def apply_menu(request):
     return render(request, "portal/apply.html", {"entries": APPLY_ENTRIES})
 

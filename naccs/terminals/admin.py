@@ -1,6 +1,9 @@
 from django.contrib import admin
 
-from .models import Certificate, LogicalTerminal, NotificationAddress, SettingItem, TerminalSetting
+from .models import Certificate, NotificationAddress, SettingItem, TerminalSetting
+
+# LogicalTerminal's admin lives in naccs/center/admin.py: showing its 認証コード is audited, and terminals sits below
+# audit (docs/architecture.md).
 
 
 class CertificateInline(admin.TabularInline):
@@ -41,16 +44,6 @@ class NotificationAddressAdmin(admin.ModelAdmin):
     autocomplete_fields = ["company"]
 
 
-@admin.register(LogicalTerminal)
-class LogicalTerminalAdmin(admin.ModelAdmin):
-    list_display = ["name", "company", "category", "device_type", "auth_code1", "is_active"]
-    list_filter = ["category", "device_type", "is_active"]
-    list_select_related = ["company"]
-    search_fields = ["name", "company__code", "company__name"]
-    autocomplete_fields = ["company", "office"]
-    inlines = [CertificateInline, TerminalSettingInline]
-
-
 @admin.register(Certificate)
 class CertificateAdmin(admin.ModelAdmin):
     list_display = ["serial", "terminal", "not_before", "not_after", "revoked_at"]
@@ -62,3 +55,9 @@ class CertificateAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a CA never forgets what it issued or revoked, not even for a superuser

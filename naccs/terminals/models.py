@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from naccs.lib.permanent import PermanentQuerySet, PermanentRecord, PermanentRecordError
+
 
 class LogicalTerminal(models.Model):
     """論理端末: how a company connects to NACCS, e.g. 11110A; each holds one valid client certificate."""
@@ -39,9 +41,14 @@ class LogicalTerminal(models.Model):
     auth_code3 = models.CharField("認証コード3", max_length=16)
     is_active = models.BooleanField("利用中", default=True)
 
+    AUTH_CODE_FIELDS = ("auth_code1", "auth_code2", "auth_code3")
+
     class Meta:
         verbose_name = verbose_name_plural = "論理端末"
         ordering = ["company__code", "name"]
+        # The codes let anyone 取得 the terminal's certificate: seeing them in the back office is a permission of its
+        # own, and each showing is audited (issue 24 #3).
+        permissions = [("view_auth_codes", "認証コードを表示できる")]
         # A company's terminals in name order, a page at a time (論理端末 step, 契約内容の確認): read from the index
         # without sorting the company's thousands of terminals for each page.
         indexes = [models.Index(fields=["company", "name"], name="terminals_company_name_idx")]
@@ -72,8 +79,19 @@ class ReplacedAuthCode(models.Model):
         return hashlib.sha256(f"{terminal_id}:{code}".encode()).hexdigest()
 
 
-class Certificate(models.Model):
-    """デジタル証明書 issued to a terminal. Only the certificate is kept, never its private key."""
+class CertificateQuerySet(PermanentQuerySet):
+    def update(self, **fields):
+        # What `update()` may do is what `save()` may do: revoke certificates that are not revoked yet.
+        Certificate.check_change(fields, revoked_before=self.filter(revoked_at__isnull=False).exists())
+        return super().update(**fields)
+
+
+class Certificate(PermanentRecord):
+    """デジタル証明書 issued to a terminal. Only the certificate is kept, never its private key.
+
+    A CA never forgets what it issued or revoked (issue 24 #5): a row is never deleted, what it says about the
+    issuance never changes, and its revocation is written once and never undone (`check_change`).
+    """
 
     class RevocationReason(models.TextChoices):
         SUPERSEDED = "superseded", "新しい証明書の発行"
@@ -95,6 +113,10 @@ class Certificate(models.Model):
     revocation_reason = models.CharField("失効理由", max_length=32, choices=RevocationReason.choices, blank=True)
     pem = models.TextField("証明書(PEM)", blank=True)
 
+    REVOCATION_FIELDS = frozenset({"revoked_at", "revocation_reason"})
+
+    objects = CertificateQuerySet.as_manager()
+
     class Meta:
         verbose_name = verbose_name_plural = "デジタル証明書"
         ordering = ["-issued_at"]
@@ -106,6 +128,21 @@ class Certificate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.terminal.name} {self.serial}"
+
+    @classmethod
+    def check_change(cls, fields: dict, *, revoked_before: bool) -> None:
+        """The rule for a stored certificate: only its revocation may be written, once, and never cleared."""
+        if not set(fields) <= cls.REVOCATION_FIELDS:
+            raise PermanentRecordError("発行済みのデジタル証明書の内容は変更できません。")
+        if revoked_before or ("revoked_at" in fields and fields["revoked_at"] is None):
+            raise PermanentRecordError("デジタル証明書の失効は取り消せません。")
+
+    def save(self, *args, **kwargs):
+        stored = Certificate.objects.filter(pk=self.pk).values_list("revoked_at", flat=True) if self.pk else []
+        for revoked_at in stored:  # an insert has no stored row and nothing to check
+            names = kwargs.get("update_fields") or [field.attname for field in self._meta.concrete_fields]
+            self.check_change({name: getattr(self, name) for name in names}, revoked_before=revoked_at is not None)
+        super().save(*args, **kwargs)
 
 
 class ContractDetails(models.Model):

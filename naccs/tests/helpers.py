@@ -36,9 +36,22 @@ def log_in(page, username, password):
     page.get_by_role("button", name="ログイン").click()
 
 
-def make_terminal(company, name, *, certificate_age_days=300, expires_in: timedelta | None = None):
+PROXY_SECRET_FOR_TESTS = "proxy-secret-for-tests"
+
+
+def behind_the_proxy(settings, address="10.0.0.5") -> dict:
+    """Settings of a portal behind one TLS proxy at `address`; returns what the proxy's requests carry (its address
+    and its secret), to which a test adds X-Forwarded-For."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    settings.TLS_PROXY_ADDRESSES = [address]
+    settings.TLS_PROXY_SECRET = PROXY_SECRET_FOR_TESTS
+    return {"REMOTE_ADDR": address, "HTTP_X_TLS_PROXY_SECRET": PROXY_SECRET_FOR_TESTS}
+
+
+def make_terminal(company, name, *, certificate_age_days=300, expires_at=None):
     """A terminal with a certificate record (not signed: no CA needed) issued `certificate_age_days` ago and valid
-    1年間 from then, or expiring `expires_in` from now."""
+    1年間 from then, or valid 1年間 until `expires_at`. Certificates never change once stored, so the dates are
+    chosen here."""
     terminal = LogicalTerminal.objects.create(
         company=company,
         name=name,
@@ -48,14 +61,13 @@ def make_terminal(company, name, *, certificate_age_days=300, expires_in: timede
         auth_code2="ABCDE00001",
         auth_code3="NACCS",
     )
-    if expires_in is None:
+    if expires_at is None:
         issued = timezone.now() - timedelta(days=certificate_age_days)
-        expires = certificate_expiry(issued)
+        expires_at = certificate_expiry(issued)
     else:
-        expires = timezone.now() + expires_in
-        issued = years_after(expires, -VALIDITY_YEARS)
+        issued = years_after(expires_at, -VALIDITY_YEARS)
     Certificate.objects.create(
-        terminal=terminal, serial=f"{terminal.pk:032x}", not_before=issued, not_after=expires, issued_at=issued
+        terminal=terminal, serial=f"{terminal.pk:032x}", not_before=issued, not_after=expires_at, issued_at=issued
     )
     return terminal
 

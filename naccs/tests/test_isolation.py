@@ -152,6 +152,35 @@ def test_logged_out_clients_are_sent_to_login(demo_world):
             assert response.url.startswith("/accounts/login/"), f"GET {url} redirected to {response.url}"
 
 
+# Pages every company login may open, a 通関士 ID's too; every other company page is the contract's
+# (naccs.accounts.roles, issue 24 #10).
+OPEN_TO_EVERY_LOGIN = ("portal:home", "portal:news_detail", "accounts:password_change", "accounts:password_change_done")
+
+
+def test_a_customs_broker_id_reaches_no_page_of_the_contract(demo_world):
+    company_a, user_a, _ = demo_world
+    values = candidate_values(company_a)
+    broker = User.objects.create_user(
+        "12345678901", password=None, company=company_a, office=user_a.office, is_customs_broker=True
+    )
+    client = Client()
+    client.force_login(broker)
+    checked = 0
+    for route in company_routes():
+        if route.name in OPEN_TO_EVERY_LOGIN:
+            continue
+        urls = [route.fill(kwargs) for kwargs in argument_sets(route, values)] if route.converters else [route.fill({})]
+        for url in urls:
+            for method in ("get", "post"):
+                response = getattr(client, method)(url)
+                assert response.status_code == 403, f"{method.upper()} {url} gave {response.status_code} to a 通関士"
+                checked += 1
+    assert checked > 0
+    home = client.get("/").content.decode()
+    assert "パスワードの変更" in home and "契約内容の確認" not in home and "申込内容" not in home
+    assert client.get("/accounts/password/").status_code == 200
+
+
 def test_company_users_never_reach_staff_pages(demo_world):
     _, user_a, _ = demo_world
     client = Client()

@@ -11,6 +11,15 @@ document.addEventListener("DOMContentLoaded", () => {
   const again = document.querySelector("[data-replace-url]");
   if (again) history.replaceState(null, "", again.dataset.replaceUrl);
 
+  // A set-password link carries its token after "#" (never sent to a server, so never in an access log): post it,
+  // and drop it from the address bar and the history.
+  const start = document.querySelector("[data-code-from-fragment]");
+  if (start && location.hash.length > 1) {
+    start.querySelector("input[name=code]").value = decodeURIComponent(location.hash.slice(1));
+    history.replaceState(null, "", location.pathname);
+    start.submit();
+  }
+
   // Enter in a field that names its button (data-enter-presses) presses that button, not the form's first one:
   // Enter in 「論理端末名で絞り込み」 filters instead of going on to the 確認画面.
   for (const field of document.querySelectorAll("[data-enter-presses]")) {

@@ -12,7 +12,7 @@ from conftest import PASSWORD
 from naccs.accounts import guard, limits
 from naccs.accounts.hashers import PortalArgon2PasswordHasher
 from naccs.accounts.models import User
-from naccs.tests.helpers import at_once
+from naccs.tests.helpers import at_once, behind_the_proxy
 
 pytestmark = pytest.mark.django_db
 
@@ -58,12 +58,12 @@ def test_the_locked_page_tells_the_real_user_how_to_get_in(client, user):
 
 
 def test_behind_the_proxy_each_client_is_locked_alone(client, user, settings):
-    settings.TRUSTED_PROXY_COUNT = 1
+    proxy = behind_the_proxy(settings, PROXY)
     for _ in range(5):
-        log_in(client, password="wrong", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="203.0.113.66")
-    assert log_in(client, REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="203.0.113.66").status_code == 429
+        log_in(client, password="wrong", **proxy, HTTP_X_FORWARDED_FOR="203.0.113.66")
+    assert log_in(client, **proxy, HTTP_X_FORWARDED_FOR="203.0.113.66").status_code == 429
     # Another client through the same proxy, even one claiming the stranger's address first in the header.
-    other = log_in(Client(), REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="203.0.113.66, 192.0.2.10")
+    other = log_in(Client(), **proxy, HTTP_X_FORWARDED_FOR="203.0.113.66, 192.0.2.10")
     assert other.status_code == 302
 
 
@@ -72,6 +72,16 @@ def test_without_a_trusted_proxy_a_forged_header_does_not_escape_the_lock(client
     for number in range(5):
         log_in(client, password="wrong", HTTP_X_FORWARDED_FOR=f"192.0.2.{number}")
     assert log_in(client, HTTP_X_FORWARDED_FOR="192.0.2.200").status_code == 429
+
+
+def test_a_process_reaching_the_app_directly_cannot_lock_out_another_address(client, user, settings):
+    """Issue 24 #8: from the proxy's own host but without its secret, the header is the caller's claim."""
+    behind_the_proxy(settings, "127.0.0.1")
+    for _ in range(5):
+        log_in(client, password="wrong", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.66")
+    assert log_in(client, REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.77").status_code == 429
+    victim = log_in(Client(), **behind_the_proxy(settings, "127.0.0.1"), HTTP_X_FORWARDED_FOR="203.0.113.66")
+    assert victim.status_code == 302
 
 
 def test_a_flood_of_random_ids_from_one_address_stops_before_hashing(client, user, settings, hashings):

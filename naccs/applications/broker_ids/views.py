@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from naccs.accounts.decorators import company_user_required
+from naccs.accounts.decorators import contract_user_required
 from naccs.accounts.models import Office
 
 from .. import lifecycle
@@ -22,7 +22,7 @@ ADDED = "通関士を追加しました。続けて追加するか、「申込�
 NONE_ADDED = "追加する通関士を1名以上入力し、「この通関士を追加する」をクリックしてください。"
 
 
-@company_user_required
+@contract_user_required
 @require_http_methods(["GET", "POST"])
 def guidance(request):
     if request.method == "POST":
@@ -34,7 +34,7 @@ def guidance(request):
     return render(request, "applications/broker_ids/guidance.html", context)
 
 
-@company_user_required
+@contract_user_required
 @require_http_methods(["GET", "POST"])
 def brokers_step(request, pk):
     """The 通関士 already added, a form for one more, and the 利用開始希望日. Every button saves what is filled in:

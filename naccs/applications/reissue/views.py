@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from naccs.accounts.decorators import company_user_required
+from naccs.accounts.decorators import contract_user_required
 from naccs.pki.acquisition import rules_context
 from naccs.terminals.listing import name_filter_of, with_labels
 
@@ -27,13 +27,13 @@ CHOOSE_ALL_LISTED = "all"
 CHOOSE_NONE = "none"
 
 
-@company_user_required
+@contract_user_required
 @require_http_methods(["GET", "POST"])
 def guidance(request):
     return steps.guidance_page(request, REISSUE, "applications/reissue/guidance.html", **rules_context())
 
 
-@company_user_required
+@contract_user_required
 @require_http_methods(["GET", "POST"])
 def terminals_step(request, pk):
     """Manual ④. A company may have thousands of terminals, so the list comes a page at a time with a name filter;

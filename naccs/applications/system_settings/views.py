@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from naccs.accounts.decorators import company_user_required
+from naccs.accounts.decorators import contract_user_required
 
 from .. import steps
 from ..desired_date import as_typed
@@ -18,13 +18,13 @@ SYSTEM_SETTINGS = Application.Kind.SYSTEM_SETTINGS
 NOTHING_TO_SET = "設定する論理端末を1台以上追加するか、通知先E-mailアドレスを入力してください。"
 
 
-@company_user_required
+@contract_user_required
 @require_http_methods(["GET", "POST"])
 def guidance(request):
     return steps.guidance_page(request, SYSTEM_SETTINGS, "applications/system_settings/guidance.html")
 
 
-@company_user_required
+@contract_user_required
 @require_http_methods(["GET", "POST"])
 def details_step(request, pk):
     application = wizard_application(request, SYSTEM_SETTINGS, pk, related=("system_settings",))
@@ -45,7 +45,7 @@ def details_step(request, pk):
     return render(request, "applications/system_settings/details.html", context)
 
 
-@company_user_required
+@contract_user_required
 @require_http_methods(["GET", "POST"])
 def terminals_step(request, pk):
     """Each terminal's settings, one terminal at a time: 「この論理端末の設定を追加する」 adds (or replaces) a terminal,

@@ -272,9 +272,15 @@ def test_rejection_and_withdrawal_make_no_login(user_client, registered, staff_u
     assert OutboundMail.objects.filter(subject__contains="却下").exists()
 
 
-def link_path(mail) -> str:
-    """The path of the set-password link in a mail (after the site's address)."""
-    return re.search(r"https?://[^/\s]+(/accounts/set-password/\S+/)", mail.body).group(1)
+def link_code(mail) -> str:
+    """The part of a mailed set-password link after "#": the token, which no request ever carries in its URL."""
+    return re.search(r"https?://[^/\s]+/accounts/set-password/#(\S+)", mail.body).group(1)
+
+
+def open_link(client, code):
+    """Open the link as a browser does: the landing page, then what its script posts, then the redirect."""
+    client.get("/accounts/set-password/")
+    return client.post("/accounts/set-password/", {"code": code}, follow=True)
 
 
 def start_use(application, staff_user):
@@ -314,8 +320,8 @@ def test_the_morning_run_command_counts_the_brokers_as_brokers(registered, staff
 def test_the_new_broker_sets_a_password_once_and_logs_in(client, registered, staff_user):
     application = registered()
     start_use(application, staff_user)
-    path = link_path(OutboundMail.objects.get(subject__contains="パスワード設定"))
-    opened = client.get(path, follow=True)
+    code = link_code(OutboundMail.objects.get(subject__contains="パスワード設定"))
+    opened = open_link(client, code)
     assert "利用者ID「12345678001」のパスワードを設定してください。" in opened.content.decode()
     form_url = opened.redirect_chain[-1][0]
     weak = client.post(form_url, {"new_password1": "12345678", "new_password2": "12345678"})
@@ -324,24 +330,49 @@ def test_the_new_broker_sets_a_password_once_and_logs_in(client, registered, sta
     assert done.url == "/accounts/set-password/done/"
     assert Client().post("/accounts/login/", {"username": "12345678001", "password": NEW_PASSWORD}).url == "/"
     # Single use: the same link opens nothing once the password is set.
-    again = Client().get(path, follow=True).content.decode()
+    again = open_link(Client(), code).content.decode()
     assert "有効期限が切れているか、既に使用されています" in again
+
+
+def test_the_token_never_travels_in_a_url(client, registered, staff_user):
+    """Issue 24 #9: access logs hold URLs. The mailed link keeps the token after "#" (browsers never send it); it
+    is posted, kept in the session, and every page is served under a URL without it."""
+    application = registered()
+    start_use(application, staff_user)
+    mail = OutboundMail.objects.get(subject__contains="パスワード設定")
+    code = link_code(mail)
+    token = code.split("/")[1]
+    url = re.search(r"https?://\S+", mail.body).group(0)
+    assert url.split("#")[0].endswith("/accounts/set-password/") and token not in url.split("#")[0]
+    opened = open_link(client, code)
+    form_url = opened.redirect_chain[-1][0]
+    assert "パスワードを設定してください" in opened.content.decode()
+    done = client.post(form_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    for seen in ("/accounts/set-password/", form_url, done.url):
+        assert token not in seen
+    assert User.objects.get(username="12345678001").check_password(NEW_PASSWORD)
+
+
+def test_a_mangled_code_is_told_beside_its_field(client):
+    for code in ("", "no-slash", "MTA/bad token!", "#" + "x" * 300):
+        response = client.post("/accounts/set-password/", {"code": code})
+        assert response.status_code == 200 and "field-error" in response.content.decode(), code
 
 
 @pytest.mark.parametrize(("hours", "valid"), [(71.9, True), (72.1, False)])
 def test_the_link_is_valid_for_72_hours(registered, staff_user, clock, hours, valid):
     application = registered()
     start_use(application, staff_user)
-    path = link_path(OutboundMail.objects.get(subject__contains="パスワード設定"))
+    code = link_code(OutboundMail.objects.get(subject__contains="パスワード設定"))
     clock.advance(hours=hours)
-    html = Client().get(path, follow=True).content.decode()
+    html = open_link(Client(), code).content.decode()
     assert ("パスワードを設定してください" in html) is valid
 
 
 def test_an_expired_link_is_sent_again_from_the_contract_page(user_client, other_client, registered, staff_user):
     application = registered()
     start_use(application, staff_user)
-    first = link_path(OutboundMail.objects.get(subject__contains="パスワード設定"))
+    first = link_code(OutboundMail.objects.get(subject__contains="パスワード設定"))
     new_user = User.objects.get(username="12345678001")
     contract = user_client.get("/contract/").content.decode()
     assert "12345678001" in contract and "パスワード未設定" in contract and "案内を再送信" in contract
@@ -349,10 +380,10 @@ def test_an_expired_link_is_sent_again_from_the_contract_page(user_client, other
     user_client.post(f"/contract/users/{new_user.pk}/set-password-link/")
     mails = OutboundMail.objects.filter(subject__contains="パスワード設定").order_by("pk")
     assert mails.count() == 2
-    second = link_path(mails.last())
+    second = link_code(mails.last())
     # The new link works; the one before it is spent.
-    assert "有効期限が切れているか" in Client().get(first, follow=True).content.decode()
-    assert "パスワードを設定してください" in Client().get(second, follow=True).content.decode()
+    assert "有効期限が切れているか" in open_link(Client(), first).content.decode()
+    assert "パスワードを設定してください" in open_link(Client(), second).content.decode()
     assert AuditEvent.objects.filter(action="broker_ids.set_password_link_sent").count() == 2
 
 

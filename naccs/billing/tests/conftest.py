@@ -26,9 +26,8 @@ def tariff(db):
 
 
 @pytest.fixture
-def closed_invoice(tariff, company, user, staff_user):
-    """通関商事's November invoice, 確定: two netNACCS terminals and one webNACCS (7,500円 + 750円 tax)."""
-    from naccs.billing import services
+def draft_invoice(tariff, company, user):
+    """通関商事's November invoice as the close makes it (下書き): two netNACCS terminals and one webNACCS."""
     from naccs.billing.close import close_month
     from naccs.billing.models import Invoice
     from naccs.tests.helpers import make_terminal
@@ -39,4 +38,23 @@ def closed_invoice(tariff, company, user, staff_user):
     web.device_type = "webNACCS"
     web.save()
     close_month(month=NOVEMBER)
-    return services.confirm(invoice=Invoice.objects.get(company=company, month=NOVEMBER), staff=staff_user)
+    return Invoice.objects.get(company=company, month=NOVEMBER)
+
+
+@pytest.fixture
+def closed_invoice(draft_invoice, staff_user):
+    """The November invoice, 確定 (7,500円 + 750円 tax)."""
+    from naccs.billing import services
+
+    return services.confirm(invoice=draft_invoice, staff=staff_user)
+
+
+@pytest.fixture
+def overdue_invoice(draft_invoice, staff_user):
+    """The November invoice, 確定 with a 支払期日 long past (set while it was a draft: an issued one never changes)."""
+    from naccs.billing import services
+    from naccs.billing.models import Invoice
+
+    Invoice.objects.filter(pk=draft_invoice.pk).update(due_date=date(2020, 1, 31))
+    draft_invoice.refresh_from_db()
+    return services.confirm(invoice=draft_invoice, staff=staff_user)

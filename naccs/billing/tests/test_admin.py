@@ -157,11 +157,10 @@ def test_the_send_form_action_posts_the_manuals_news(company, staff_client):
     assert NewsItem.objects.get(company=company).text.startswith("口座振替申込専用紙を送付しました。")
 
 
-def test_the_dashboard_lists_overdue_invoices(closed_invoice, staff_client):
-    Invoice.objects.filter(pk=closed_invoice.pk).update(due_date=date(2020, 1, 31))
+def test_the_dashboard_lists_overdue_invoices(overdue_invoice, staff_client):
     html = staff_client.get("/center/dashboard/").content.decode()
     assert "支払期日を過ぎた未入金の請求書（1件、8250円）" in html
-    assert closed_invoice.number in html
+    assert overdue_invoice.number in html
 
 
 def test_a_draft_credit_note_is_neither_edited_nor_confirmed_on_its_own(closed_invoice, staff_client):

@@ -49,8 +49,7 @@ def test_the_list_does_not_show_drafts(tariff, company, user_client):
     assert user_client.get(f"/billing/{Invoice.objects.get().pk}/").status_code == 404
 
 
-def test_an_unpaid_invoice_past_its_due_date_reads_unpaid(closed_invoice, user_client):
-    Invoice.objects.filter(pk=closed_invoice.pk).update(due_date=date(2020, 1, 31))
+def test_an_unpaid_invoice_past_its_due_date_reads_unpaid(overdue_invoice, user_client):
     html = user_client.get("/billing/").content.decode()
     assert '<span class="status">未入金</span>' in html
 

@@ -10,6 +10,7 @@ from django.core.management import call_command
 from naccs.audit.models import AuditEvent
 from naccs.billing import payments, services
 from naccs.billing.models import BillingAccount, ConfirmedInvoiceError, Invoice, InvoiceLine
+from naccs.lib.permanent import PermanentRecordError
 from naccs.mailer.models import OutboundMail
 from naccs.portal.models import NewsItem
 
@@ -76,6 +77,36 @@ def test_a_confirmed_invoice_is_never_edited(closed_invoice):
 def test_no_invoice_is_ever_deleted(closed_invoice):
     with pytest.raises(ConfirmedInvoiceError):
         closed_invoice.delete()
+
+
+def test_a_confirmed_invoice_is_not_changed_or_deleted_in_bulk_either(closed_invoice):
+    with pytest.raises(PermanentRecordError):
+        Invoice.objects.filter(pk=closed_invoice.pk).delete()
+    with pytest.raises(ConfirmedInvoiceError):
+        Invoice.objects.filter(pk=closed_invoice.pk).update(total=1)
+    with pytest.raises(ConfirmedInvoiceError):
+        Invoice.objects.update(due_date=date(2020, 1, 31))
+    with pytest.raises(ConfirmedInvoiceError):
+        closed_invoice.lines.update(unit_price=1)
+    with pytest.raises(ConfirmedInvoiceError):
+        InvoiceLine.objects.filter(invoice=closed_invoice).delete()
+    closed_invoice.refresh_from_db()
+    assert (closed_invoice.total, closed_invoice.lines.count()) == (8250, 2)
+
+
+def test_a_confirmed_invoice_never_becomes_a_draft_again(closed_invoice):
+    with pytest.raises(ConfirmedInvoiceError):
+        Invoice.objects.filter(pk=closed_invoice.pk).update(status=Invoice.Status.DRAFT)
+    closed_invoice.status = Invoice.Status.DRAFT
+    with pytest.raises(ConfirmedInvoiceError):
+        closed_invoice.save(update_fields=["status"])
+    assert Invoice.objects.get(pk=closed_invoice.pk).status == Invoice.Status.CONFIRMED
+
+
+def test_a_draft_may_still_change_in_bulk(draft_invoice):
+    Invoice.objects.filter(pk=draft_invoice.pk).update(due_date=date(2027, 1, 29))
+    draft_invoice.lines.update(unit_price=2000)
+    assert Invoice.objects.get(pk=draft_invoice.pk).due_date == date(2027, 1, 29)
 
 
 def test_a_correction_is_a_credit_note_and_a_new_invoice(closed_invoice, staff_user, company):

@@ -133,7 +133,7 @@ def test_two_schedulers_seeing_a_late_approval_at_once_enqueue_the_run_once(
 def test_two_reminder_runs_at_once_remind_each_certificate_once(user, company, monkeypatch):
     """Both list the same due certificates; the certificates' row locks let the second see the first's reminders."""
     for name in ("R00001", "R00002"):
-        make_terminal(company, name, expires_in=timedelta(days=20))  # inside the 28 days
+        make_terminal(company, name, expires_at=timezone.now() + timedelta(days=20))  # inside the 28 days
     meet_before(monkeypatch, reminders, "remind_company")
     assert sorted(in_threads(reminders.send_expiry_reminders)) == [0, 2]
     assert ExpiryReminder.objects.filter(kind=ExpiryReminder.Kind.WINDOW_OPENS).count() == 2

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 def expiring_in(company, name, days):
-    return make_terminal(company, name, expires_in=timedelta(days=days))
+    return make_terminal(company, name, expires_at=timezone.now() + timedelta(days=days))
 
 
 @pytest.fixture

@@ -18,9 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 def expiring_in(company, name, days, *, now=None):
-    terminal = make_terminal(company, name)
-    Certificate.objects.filter(terminal=terminal).update(not_after=(now or timezone.now()) + timedelta(days=days))
-    return terminal
+    return make_terminal(company, name, expires_at=(now or timezone.now()) + timedelta(days=days))
 
 
 def kinds_sent(name):

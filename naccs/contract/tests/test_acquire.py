@@ -9,6 +9,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from naccs.audit.models import AuditEvent
 from naccs.pki import acquisition
 from naccs.pki.tests.conftest import CODES, P12_PASSWORD, acquire, certify, make_terminal
+from naccs.tests.helpers import behind_the_proxy
 
 pytestmark = pytest.mark.django_db
 URL = "/contract/acquire/11110A/"
@@ -55,8 +56,8 @@ def test_the_owner_acquires_while_the_anonymous_page_is_stopped_for_the_terminal
 
 
 def test_behind_the_proxy_the_audit_names_the_real_client(user_client, renewable, settings):
-    settings.TRUSTED_PROXY_COUNT = 1
-    user_client.post(URL, FORM, REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="192.0.2.1, 203.0.113.9")
+    proxy = behind_the_proxy(settings)
+    user_client.post(URL, FORM, **proxy, HTTP_X_FORWARDED_FOR="192.0.2.1, 203.0.113.9")
     assert AuditEvent.objects.get(action="certificate.issued", details__via="取得").details["address"] == "203.0.113.9"
 
 

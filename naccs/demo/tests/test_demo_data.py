@@ -1,8 +1,12 @@
+import os
+import subprocess
+import sys
 from datetime import timedelta
 from io import StringIO
+from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from naccs.accounts.models import Company, User
@@ -12,8 +16,38 @@ from naccs.terminals.models import Certificate, LogicalTerminal
 pytestmark = pytest.mark.django_db
 
 
+ROOT = Path(__file__).resolve().parents[3]
+
+
 def load():
     call_command("load_demo_data", stdout=StringIO())
+
+
+def test_it_is_refused_where_the_demo_is_disabled(settings):
+    settings.DEMO_ENABLED = False
+    with pytest.raises(CommandError, match="開発環境"):
+        load()
+    assert not User.objects.exists()
+
+
+def test_production_has_neither_the_demo_app_nor_its_commands(tmp_path):
+    env = {
+        **os.environ,
+        "DJANGO_DEBUG": "0",
+        "SECRET_KEY": "a-real-production-secret-key-" + "x" * 40,
+        "CA_PASSPHRASE": "a-real-ca-passphrase",
+        "VAR_DIR": str(tmp_path),
+    }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    code = "import django; django.setup(); from django.conf import settings; print(settings.INSTALLED_APPS)"
+    apps = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert apps.returncode == 0, apps.stderr
+    assert "naccs.center" in apps.stdout and "naccs.demo" not in apps.stdout
+    for command in ("load_demo_data", "demo_terminal_certificate"):
+        result = subprocess.run(
+            [sys.executable, "manage.py", command], cwd=ROOT, env=env, capture_output=True, text=True
+        )
+        assert result.returncode != 0 and "Unknown command" in result.stderr, result.stderr
 
 
 def test_it_is_safe_to_run_twice():

@@ -6,11 +6,9 @@ from io import StringIO
 import pytest
 from cryptography.hazmat.primitives import serialization
 from django.core.management import CommandError, call_command
-from django.utils import timezone
 
 from naccs.audit.models import AuditEvent
 from naccs.pki import ca, checks, revocation
-from naccs.pki.models import CertificateRevocationList
 
 
 @pytest.fixture
@@ -122,5 +120,18 @@ def test_ca_rotate_replaces_the_ca_and_keeps_the_old_files(empty_ca_dir):
 def test_the_crl_is_rebuilt_when_its_next_update_has_passed():
     first = revocation.current_crl()
     assert revocation.current_crl() == first
-    CertificateRevocationList.objects.filter(pk=first.pk).update(next_update=timezone.now() - timedelta(minutes=1))
-    assert revocation.current_crl().number == first.number + 1
+    assert revocation.current_crl(now=first.next_update + timedelta(minutes=1)).number == first.number + 1
+
+
+@pytest.mark.django_db
+def test_in_production_the_ca_is_named_by_whoever_creates_it(empty_ca_dir, settings):
+    settings.DEMO_ENABLED = False
+    with pytest.raises(CommandError, match="--common-name"):
+        run("ca_create")
+    assert not ca.exists()
+    run("ca_create", "--common-name", "NACCS Support Issuing CA 2027")
+    assert "NACCS Support Issuing CA 2027" in ca.get_authority().certificate.subject.rfc4514_string()
+    with pytest.raises(CommandError, match="--common-name"):
+        run("ca_rotate")
+    run("ca_rotate", "--common-name", "NACCS Support Issuing CA 2028")
+    assert "Demo" not in ca.get_authority().certificate.subject.rfc4514_string()

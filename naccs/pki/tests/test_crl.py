@@ -105,11 +105,11 @@ def test_a_crl_number_taken_meanwhile_is_tried_again(renewable, monkeypatch):
     sign = revocation._sign_crl
     calls = []
 
-    def taken_once(*, number):
+    def taken_once(*, number, now):
         calls.append(number)
         if len(calls) == 1:
             raise IntegrityError("duplicate key value violates unique constraint")
-        return sign(number=number)
+        return sign(number=number, now=now)
 
     monkeypatch.setattr(revocation, "_sign_crl", taken_once)
     assert revocation.current_crl().number == first.number + 1
@@ -122,9 +122,9 @@ def test_simultaneous_fetches_after_a_revocation_publish_one_crl(renewable, monk
     acquire()
     sign = revocation._sign_crl
 
-    def slow_sign(*, number):
+    def slow_sign(*, number, now):
         time.sleep(0.2)  # the others reach the lock while the first one signs
-        return sign(number=number)
+        return sign(number=number, now=now)
 
     monkeypatch.setattr(revocation, "_sign_crl", slow_sign)
     results, errors = at_once(revocation.current_crl, count=4)
@@ -151,8 +151,8 @@ def test_expired_certificates_leave_the_crl(renewable, client):
     previous = Certificate.objects.get(terminal=renewable)
     acquire()
     assert listed(fetch(client), previous) is not None
-    Certificate.objects.filter(pk=previous.pk).update(not_after=timezone.now() - timedelta(seconds=1))
-    assert listed(x509.load_der_x509_crl(bytes(revocation.rebuild_crl().der)), previous) is None
+    after_expiry = previous.not_after + timedelta(seconds=1)
+    assert listed(x509.load_der_x509_crl(bytes(revocation.rebuild_crl(after_expiry).der)), previous) is None
 
 
 @pytest.mark.django_db(transaction=True)

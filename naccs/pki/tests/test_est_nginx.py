@@ -45,12 +45,24 @@ def run(*args, cwd, input_bytes=None):
     return subprocess.run(list(args), cwd=cwd, capture_output=True, input=input_bytes, timeout=60)
 
 
+def test_the_proxy_secret_is_only_in_files_no_other_user_can_read(nginx):
+    """Issue 24 #1: with the secret, any local user could pass a victim's certificate to the app and renew it."""
+    nginx_dir = nginx.tls_dir.parent / "nginx"
+    config, secret = nginx_dir / "nginx.conf", nginx_dir / "proxy-secret.conf"
+    assert PROXY_SECRET not in config.read_text()
+    assert f"include {secret};" in config.read_text()
+    assert PROXY_SECRET in secret.read_text()
+    for path in (nginx_dir, config, secret, nginx_dir / "access.log", nginx.tls_dir / "server-key.pem"):
+        assert path.stat().st_mode & 0o077 == 0, f"{path}: {path.stat().st_mode:o}"
+
+
 def holding(terminal, directory: Path, *, age_days: int, name="current") -> Certificate:
-    """A terminal's real certificate issued `age_days` ago, with its key in `directory` (name.pem, name.key)."""
+    """A terminal's real certificate issued `age_days` ago and valid 1年間, with its key in `directory` (name.pem,
+    name.key)."""
     key = ca.new_private_key("ec")
     issued = timezone.now() - timedelta(days=age_days)
     certificate = issuance.issue_certificate(
-        terminal=terminal, public_key=key.public_key(), not_before=issued, not_after=issued + timedelta(days=365)
+        terminal=terminal, public_key=key.public_key(), not_before=issued, not_after=issuance.certificate_expiry(issued)
     )
     (directory / f"{name}.pem").write_text(certificate.pem)
     (directory / f"{name}.key").write_bytes(

@@ -98,7 +98,10 @@ def test_ocsp_answers_unknown_for_a_serial_we_never_issued_and_accepts_get(issue
     good = ocsp.load_der_ocsp_response(client.get("/pki/ocsp/" + base64.b64encode(der).decode()).content)
     assert good.certificate_status == ocsp.OCSPCertStatus.GOOD
 
-    Certificate.objects.filter(pk=issued.certificate.pk).update(serial="ffff")
+    never_issued = ocsp.OCSPRequestBuilder().add_certificate_by_hash(
+        request.issuer_name_hash, request.issuer_key_hash, 0xFFFF, hashes.SHA1()
+    )
+    der = never_issued.build().public_bytes(serialization.Encoding.DER)
     unknown = ocsp.load_der_ocsp_response(
         client.post("/pki/ocsp", der, content_type="application/ocsp-request").content
     )

@@ -8,6 +8,7 @@ from django.utils import timezone
 from naccs.accounts.models import FailureCount
 from naccs.audit.models import AuditEvent
 from naccs.terminals.models import Certificate
+from naccs.tests.helpers import behind_the_proxy
 
 from .conftest import CODES, P12_PASSWORD, certify
 
@@ -103,11 +104,21 @@ def test_revocation_data_is_served_over_plain_http_when_the_rest_redirects_to_ht
         assert client.get("/pki/acquire/").status_code == 301  # a form with passwords: https only
 
 
+def test_a_caller_reaching_the_app_directly_cannot_choose_its_address(client, renewable, settings):
+    """Issue 24 #8: eight wrong 取得 straight to the app from the proxy's host, a different X-Forwarded-For each
+    time, are counted against the caller's own address and refused after the limit."""
+    behind_the_proxy(settings, "127.0.0.1")
+    for number in range(settings.ACQUIRE_ATTEMPT_LIMIT):
+        client.post("/pki/acquire/", {**FORM, "auth_code1": "WRONG"}, HTTP_X_FORWARDED_FOR=f"203.0.113.{number}")
+    stopped = client.post("/pki/acquire/", FORM, HTTP_X_FORWARDED_FOR="203.0.113.99")
+    assert "一時的に受付を停止しています" in stopped.content.decode()
+    assert not FailureCount.objects.filter(key__contains="203.0.113.").exists()
+
+
 def test_behind_the_proxy_one_clients_typos_do_not_stop_the_others(client, renewable, settings):
     """Issue 13 item 1: behind the TLS proxy every request comes from its address; the limits, and the audit, must
     see the client that the proxy appended to X-Forwarded-For."""
-    settings.TRUSTED_PROXY_COUNT = 1
-    through_proxy = {"REMOTE_ADDR": "10.0.0.5"}
+    through_proxy = behind_the_proxy(settings)
     for _ in range(5):
         client.post(
             "/pki/acquire/", {**FORM, "auth_code1": "WRONG"}, **through_proxy, HTTP_X_FORWARDED_FOR="203.0.113.66"

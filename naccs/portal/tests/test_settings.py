@@ -55,6 +55,18 @@ def test_production_refuses_to_start_with_a_short_ca_passphrase(tmp_path):
         assert (result.returncode != 0) is refused
 
 
+def test_a_trusted_proxy_without_its_secret_refuses_to_start(tmp_path):
+    """Issue 24 #8: X-Forwarded-For is believed only with the proxy's secret; without one it could never be."""
+    env = {**os.environ, "TRUSTED_PROXY_COUNT": "1", "VAR_DIR": str(tmp_path)}
+    env.pop("TLS_PROXY_SECRET", None)
+    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "TRUSTED_PROXY_COUNT needs TLS_PROXY_SECRET" in result.stderr
+    env["TLS_PROXY_SECRET"] = "a-proxy-secret"
+    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
 def site_url_with(**variables) -> str:
     env = {key: value for key, value in os.environ.items() if key not in ("SITE_URL", "HOST", "PORT")} | variables
     code = "import django; django.setup(); from django.conf import settings; print(settings.SITE_URL)"

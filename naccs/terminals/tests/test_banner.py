@@ -13,7 +13,7 @@ PAGES = ["/", "/contract/"]
 
 
 def expiring_in(company, name, days):
-    return make_terminal(company, name, expires_in=timedelta(days=days))
+    return make_terminal(company, name, expires_at=timezone.now() + timedelta(days=days))
 
 
 @pytest.mark.parametrize("page", PAGES)

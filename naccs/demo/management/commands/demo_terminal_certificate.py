@@ -21,7 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("--out", type=Path, default=Path("."))
 
     def handle(self, *args, terminal, out, **options):
-        if not settings.DEBUG:
+        if not settings.DEMO_ENABLED:
             raise CommandError("Only for the demo (DJANGO_DEBUG=1).")
         found = LogicalTerminal.objects.filter(name=terminal).first()
         current = Certificate.objects.filter(terminal=found, revoked_at__isnull=True).order_by("-not_after").first()

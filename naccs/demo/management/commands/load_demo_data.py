@@ -3,7 +3,8 @@
 import hashlib
 from datetime import timedelta
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
@@ -137,6 +138,9 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, **options):
+        if not settings.DEMO_ENABLED:
+            # Its logins and passwords are public (README): never in a database that serves real companies.
+            raise CommandError("デモデータは開発環境(DJANGO_DEBUG=1)でのみ読み込めます。")
         now = timezone.now()
         companies = {}
         offices = {}
@@ -172,6 +176,7 @@ class Command(BaseCommand):
             center.set_password("center-pass-2026")
             center.save()
 
+        pending_certificates = []
         for code, terminals in DEMO_TERMINALS.items():
             for name, category, device_type, age_days in terminals:
                 terminal, _ = LogicalTerminal.objects.get_or_create(
@@ -188,6 +193,9 @@ class Command(BaseCommand):
                 )
                 if not terminal.certificates.exists():
                     issued = now - timedelta(days=age_days)
+                    if ca.exists():  # a real certificate, issued after the rest of the demo (see below)
+                        pending_certificates.append((terminal, issued))
+                        continue
                     Certificate.objects.create(
                         terminal=terminal,
                         serial=demo_serial(name),
@@ -201,7 +209,7 @@ class Command(BaseCommand):
         self.demo_broker_application(User.objects.get(username="demo"), now)
         self.demo_contract(companies["12345678"])
         self.demo_contract_change_and_settings(User.objects.get(username="demo"), now)
-        self.make_certificates_real()
+        self.issue_real_certificates(pending_certificates)
 
         for code, category, text, days_ago in DEMO_NEWS:
             NewsItem.objects.get_or_create(
@@ -325,15 +333,12 @@ class Command(BaseCommand):
         for invoice in oldest:
             payments.record_payment(invoice=invoice, amount=invoice.total, paid_on=invoice.issued_on, staff=center)
 
-    def make_certificates_real(self):
-        """Replace each placeholder record by a real certificate from the demo CA, with the same dates."""
-        if not ca.exists():
-            return
+    def issue_real_certificates(self, pending):
+        """Real certificates from the demo CA, with the dates a placeholder would have had. Certificates are never
+        deleted (a CA never forgets what it issued), so no placeholder is made when the CA is there."""
         # In name order, so that each company's certificates (and their audit events) come together.
-        for placeholder in Certificate.objects.filter(pem="").select_related("terminal").order_by("terminal__name"):
-            not_before, not_after = placeholder.not_before, placeholder.not_after
-            placeholder.delete()
+        for terminal, issued in sorted(pending, key=lambda each: each[0].name):
             key = ca.new_private_key("ec")  # the demo never hands out these keys; EC keeps the set-up quick
             issue_certificate(
-                terminal=placeholder.terminal, public_key=key.public_key(), not_before=not_before, not_after=not_after
+                terminal=terminal, public_key=key.public_key(), not_before=issued, not_after=certificate_expiry(issued)
             )

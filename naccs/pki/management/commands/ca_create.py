@@ -11,7 +11,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--key-type", choices=["ec", "rsa"], default=settings.CA_KEY_TYPE)
-        parser.add_argument("--common-name", default="NACCS Support Demo Issuing CA")
+        parser.add_argument("--common-name", help="the CA's name; required in production (DJANGO_DEBUG=0)")
         parser.add_argument("--if-missing", action="store_true", help="do nothing when a CA exists (make serve)")
 
     def handle(self, *args, key_type, common_name, if_missing, **options):
@@ -19,6 +19,10 @@ class Command(BaseCommand):
             if if_missing:
                 return
             raise CommandError(f"A CA exists in {ca.ca_dir()}; use ca_rotate to replace it.")
+        try:
+            common_name = ca.common_name_or_default(common_name)
+        except ValueError as error:
+            raise CommandError(str(error)) from error
         authority = ca.create(key_type=key_type, common_name=common_name)
         self.stdout.write(self.style.SUCCESS("認証局を作成しました。"))
         self.stdout.write(describe(authority))

@@ -15,11 +15,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--key-type", choices=["ec", "rsa"], default=settings.CA_KEY_TYPE)
-        parser.add_argument("--common-name", default="NACCS Support Demo Issuing CA")
+        parser.add_argument("--common-name", help="the CA's name; required in production (DJANGO_DEBUG=0)")
 
     def handle(self, *args, key_type, common_name, **options):
         if not ca.exists():
             raise CommandError("There is no CA to rotate; use ca_create.")
+        try:
+            common_name = ca.common_name_or_default(common_name)
+        except ValueError as error:
+            raise CommandError(str(error)) from error
         old = ca.get_authority().certificate
         retired = ca.retire_current()
         authority = ca.create(key_type=key_type, common_name=common_name)
