@@ -6,7 +6,7 @@ import base64
 import binascii
 import shutil
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from cryptography import x509
@@ -17,6 +17,8 @@ from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 from cryptography.x509.oid import NameOID
 
 from .timing import replace_file
+
+CLOCK_SKEW = timedelta(hours=1)
 
 
 class BundleError(Exception):
@@ -119,7 +121,8 @@ def checked_certificate(answer: list, *, key, terminal_name: str, cas: list, now
             f"新しい証明書の論理端末名が違います（{common_name(certificate.subject)}）"
             f" / the new certificate names another terminal"
         )
-    if not certificate.not_valid_before_utc <= now < certificate.not_valid_after_utc:
+    # The portal's clock starts the new certificate; a terminal's clock a little behind it must not reject it.
+    if not certificate.not_valid_before_utc - CLOCK_SKEW <= now < certificate.not_valid_after_utc:
         raise AnswerRejected("新しい証明書の有効期間が現在を含みません / the new certificate is not valid now")
     issuer = next((ca for ca in cas if issued_by(certificate, ca)), None)
     if issuer is None:

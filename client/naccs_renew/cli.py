@@ -78,7 +78,10 @@ def parser() -> argparse.ArgumentParser:
         secret.add_argument("--password-credential", metavar="TARGET", help="Windows credential store generic target")
         if name == "status":
             continue
-        command.add_argument("--server", required=True, help="portal base URL, e.g. https://support.example.jp")
+        server = os.environ.get("NACCS_RENEW_SERVER")
+        command.add_argument(
+            "--server", default=server, required=not server, help="portal URL (default $NACCS_RENEW_SERVER)"
+        )
         command.add_argument("--key-type", choices=("rsa", "ec"), default="rsa", help="new key: RSA-2048 or EC P-256")
         command.add_argument("--exec", dest="exec_command", metavar="COMMAND", help="run after a renewal")
     return top
@@ -150,7 +153,9 @@ def renew(args, bundle: Bundle, password: str, now: datetime) -> int:
         cas = read_certs_only(portal.cacerts())
         key = new_key(args.key_type)
         answer = read_certs_only(portal.simplereenroll(signing_request(key, bundle.terminal_name)))
-        certificate, ca = checked_certificate(answer, key=key, terminal_name=bundle.terminal_name, cas=cas, now=now)
+        certificate, ca = checked_certificate(
+            answer, key=key, terminal_name=bundle.terminal_name, cas=cas, now=datetime.now(timezone.utc)
+        )
     except ValueError as error:
         complain(str(error))
         return EXIT_CONFIGURATION
