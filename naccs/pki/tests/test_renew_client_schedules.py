@@ -70,6 +70,7 @@ def test_the_windows_task_runs_the_client_with_options_it_accepts_and_the_docume
     parsed = parser().parse_args(shlex.split(arguments))
     assert parsed.command == "run" and parsed.password_credential == "naccs-renew/11110A"
     # The --exec line operators copy from the README is the one the task runs.
-    assert f'--exec "{parsed.exec_command}"' in (CLIENT / "README.md").read_text()
+    for readme in (CLIENT / "README.md", CLIENT.parent / "docs" / "renewal.md"):
+        assert f'--exec "{parsed.exec_command}"' in readme.read_text(), readme
     assert parsed.exec_command.startswith("powershell.exe -NoProfile -NonInteractive -Command Import-PfxCertificate")
     assert r"-CertStoreLocation Cert:\CurrentUser\My" in parsed.exec_command
