@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import shutil
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -132,19 +133,35 @@ def checked_certificate(answer: list, *, key, terminal_name: str, cas: list, now
     return certificate, issuer
 
 
-def write_bundle(path: Path, *, key, certificate, ca, terminal_name: str, password: str) -> Path:
-    """The new PKCS#12 under the same password, written atomically; the file it replaces is kept as FILE.prev
-    (copied first, so that FILE exists at every moment). Returns the path of FILE.prev."""
-    content = pkcs12.serialize_key_and_certificates(
+def pkcs12_bytes(*, key, certificate, ca, terminal_name: str, password: str) -> bytes:
+    """The new file as 取得 gives it: the key and certificate with the issuing CA, under the password."""
+    return pkcs12.serialize_key_and_certificates(
         name=terminal_name.encode("utf-8"),
         key=key,
         cert=certificate,
         cas=[ca],
         encryption_algorithm=serialization.BestAvailableEncryption(password.encode("utf-8")),
     )
+
+
+def write_bundle(path: Path, content: bytes) -> Path:
+    """The new PKCS#12 written atomically over `path`; the file it replaces is kept as FILE.prev (copied first, so
+    that FILE exists at every moment). Returns the path of FILE.prev."""
     previous = path.with_name(path.name + ".prev")
     staged = path.with_name(f".{path.name}.prev.tmp")
     shutil.copy2(path, staged)
     staged.replace(previous)
     replace_file(path, content, mode_from=path)
     return previous
+
+
+def save_aside(path: Path, content: bytes) -> Path:
+    """Where the new file goes when `path` cannot be written (locked, read-only): the renewal has already superseded
+    the old certificate, so the new key must not be lost. FILE.new, or else the temporary folder."""
+    for aside in (path.with_name(path.name + ".new"), Path(tempfile.gettempdir()) / (path.name + ".new")):
+        try:
+            replace_file(aside, content)
+        except OSError:
+            continue
+        return aside
+    raise OSError(f"{path.name}.new を保存できません / cannot save {path.name}.new")

@@ -19,8 +19,10 @@ from .bundle import (
     BundleError,
     checked_certificate,
     new_key,
+    pkcs12_bytes,
     read_bundle,
     read_certs_only,
+    save_aside,
     signing_request,
     write_bundle,
 )
@@ -35,6 +37,7 @@ EXIT_REFUSED = 4  # the portal refused the renewal (its reason is printed)
 EXIT_EXPIRED = 5  # the certificate has expired: only a reissue 申込 helps
 EXIT_BAD_ANSWER = 6  # the portal's answer failed the checks; nothing was written
 EXIT_EXEC_FAILED = 7  # renewed and written, but the --exec command failed
+EXIT_NOT_WRITTEN = 8  # renewed, but FILE could not be replaced: the new file is saved aside for a person to move
 
 EXPIRED = (
     "証明書の有効期限（{expiry}）が過ぎているため更新できません。NACCSサポートシステムのメニュー"
@@ -168,9 +171,13 @@ def renew(args, bundle: Bundle, password: str, now: datetime) -> int:
     except AnswerRejected as error:
         complain(f"ポータルの応答を受け付けません（ファイルは変更なし）/ answer rejected, nothing written: {error}")
         return EXIT_BAD_ANSWER
-    previous = write_bundle(
-        args.p12, key=key, certificate=certificate, ca=ca, terminal_name=bundle.terminal_name, password=password
+    content = pkcs12_bytes(
+        key=key, certificate=certificate, ca=ca, terminal_name=bundle.terminal_name, password=password
     )
+    try:
+        previous = write_bundle(args.p12, content)
+    except OSError as error:
+        return not_written(args.p12, content, error)
     clear_state(args.p12)
     say(
         f"更新しました: 論理端末 {bundle.terminal_name}、新しい有効期限 {jst(certificate.not_valid_after_utc)}"
@@ -181,6 +188,20 @@ def renew(args, bundle: Bundle, password: str, now: datetime) -> int:
     if args.exec_command:
         return run_exec(args.exec_command, p12=args.p12, terminal_name=bundle.terminal_name, password=password)
     return EXIT_OK
+
+
+def not_written(p12: Path, content: bytes, error: OSError) -> int:
+    try:
+        aside = str(save_aside(p12, content))
+    except OSError:
+        aside = "（保存できませんでした / could not be saved）"
+    complain(
+        f"更新しましたが {p12} を書き換えられません（{error}）。新しいファイルを {aside} に保存しました。"
+        f"以前の証明書は失効しているので、このファイルで {p12} を置き換えてください。\n"
+        f"Renewed, but {p12} could not be replaced ({error}). The new file is saved as {aside}; the previous "
+        f"certificate is revoked, so put it in place of {p12}."
+    )
+    return EXIT_NOT_WRITTEN
 
 
 def run_exec(command: str, *, p12: Path, terminal_name: str, password: str) -> int:

@@ -197,6 +197,21 @@ def test_exec_runs_after_the_renewal_with_the_new_file(naccs_renew, nginx, compa
     assert p12.with_name("11110A.p12.seen").read_text() == f"11110A {P12_PASSWORD}"
 
 
+def test_a_file_that_cannot_be_replaced_keeps_the_new_certificate_aside(naccs_renew, nginx, company, p12):
+    holding_p12(make_terminal(company), p12, expires_at=timezone.now() + timedelta(days=3))
+    before = p12.read_bytes()
+    p12.with_name("11110A.p12.prev").mkdir()  # FILE.prev cannot be written: the renewal must not lose the new key
+    done = client(naccs_renew, "renew", "--p12", str(p12), "--server", nginx.url)
+    assert done.returncode == 8
+    assert "新しいファイルを" in done.stderr and "11110A.p12.new に保存しました" in done.stderr
+    assert p12.read_bytes() == before
+    key, certificate, _ = pkcs12.load_key_and_certificates(
+        p12.with_name("11110A.p12.new").read_bytes(), P12_PASSWORD.encode()
+    )
+    assert f"{certificate.serial_number:x}" == Certificate.objects.get(revoked_at__isnull=True).serial
+    assert certificate.public_key() == key.public_key()
+
+
 @contextlib.contextmanager
 def portal_on(port: int):
     """The portal (naccs.wsgi, as gunicorn serves it) on a fixed port, so that it can be stopped and started again
