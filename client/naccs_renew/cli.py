@@ -120,8 +120,9 @@ def main(argv: list[str] | None = None) -> int:
 def status(bundle: Bundle, now: datetime) -> int:
     issuer = bundle.issuer_certificate()
     if issuer is not None:
-        # The key identifier tells the CA's generations apart (a rotated CA keeps its name, not its key).
-        key_id = issuer.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest.hex(":")
+        # The key identifier (RFC 5280 method 1, as our CA sets it) tells the CA's generations apart: a rotated CA may
+        # keep its name, never its key.
+        key_id = x509.SubjectKeyIdentifier.from_public_key(issuer.public_key()).digest.hex(":")
         ca_text = (
             f"{issuer.subject.rfc4514_string()} (鍵識別子 / key id {key_id}, "
             f"有効期限 / until {jst(issuer.not_valid_after_utc)})"
