@@ -71,7 +71,8 @@ def parser() -> argparse.ArgumentParser:
         ("renew", "更新期間内なら今すぐ更新 / renew now if inside the window"),
         ("run", "スケジューラ用: 時期が来ていれば更新、そうでなければ何もせず終了コード0 / for schedulers"),
     ):
-        command = commands.add_parser(name, help=text, description=text)
+        # No abbreviations: `--password SECRET` must never be taken for `--password-file SECRET`.
+        command = commands.add_parser(name, help=text, description=text, allow_abbrev=False)
         command.add_argument("--p12", required=True, type=Path, help="PKCS#12 file (.p12/.pfx)")
         secret = command.add_mutually_exclusive_group()
         secret.add_argument("--password-file", metavar="FILE", help="file holding the PKCS#12 password")

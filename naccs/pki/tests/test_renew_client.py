@@ -286,3 +286,7 @@ def test_a_wrong_password_or_none_is_a_configuration_error(naccs_renew, company,
     assert right.returncode == 0
     none = client(naccs_renew, "status", "--p12", str(p12), "--password-env", "NO_SUCH_VARIABLE_29")
     assert none.returncode == 2 and "パスワードがありません" in none.stderr
+    store = client(naccs_renew, "status", "--p12", str(p12), "--password-credential", "naccs-renew/11110A")
+    assert store.returncode == 2 and "Windows でのみ使えます" in store.stderr  # this test runs on Linux
+    typed = client(naccs_renew, "status", "--p12", str(p12), "--password", P12_PASSWORD)
+    assert typed.returncode == 2 and "--password" in typed.stderr  # no option takes the password itself
