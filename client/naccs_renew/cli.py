@@ -92,6 +92,11 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Output redirected to a log on a Windows without Japanese (cp1252) cannot encode the Japanese half of a message:
+    # it becomes "?" instead of a crash, and the English half stays readable.
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
     args = parser().parse_args(argv)
     now = datetime.now(timezone.utc)
     try:

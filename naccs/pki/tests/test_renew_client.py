@@ -276,6 +276,14 @@ def test_status_names_the_terminal_the_ca_and_the_expiry_in_tokyo(naccs_renew, c
     assert "まだ開いていません" in done.stdout
 
 
+def test_output_that_cannot_encode_japanese_still_reads_in_english(naccs_renew, company, p12, monkeypatch):
+    holding_p12(make_terminal(company), p12, expires_at=timezone.now() + timedelta(days=40))
+    monkeypatch.setenv("PYTHONIOENCODING", "cp1252")  # a log file on an English Windows
+    done = client(naccs_renew, "status", "--p12", str(p12))
+    assert done.returncode == 0, done.stderr
+    assert "?? / terminal: 11110A" in done.stdout and "not open yet: opens" in done.stdout
+
+
 def test_a_wrong_password_or_none_is_a_configuration_error(naccs_renew, company, p12, tmp_path):
     holding_p12(make_terminal(company), p12, expires_at=timezone.now() + timedelta(days=40))
     (tmp_path / "wrong").write_text("not-the-password\n")
