@@ -4,7 +4,7 @@ import re
 
 from django import forms
 
-from naccs.lib.forms import required
+from naccs.lib.forms import RowChoiceField, required
 from naccs.lib.text import digits_only
 
 from ..applicant import check_email_confirmed, fullwidth_name, kana_name
@@ -30,17 +30,11 @@ class StartDateForm(forms.Form):
         return clean_desired_date(self.cleaned_data["desired_date"], now=self.now, label=START_DATE)
 
 
-class OfficeChoiceField(forms.ModelChoiceField):
+class OfficeChoiceField(RowChoiceField):
     default_error_messages = {"invalid_choice": "所属事業所を一覧から選択してください。"}
 
     def label_from_instance(self, office):
         return office.name
-
-    def to_python(self, value):
-        # An id beyond a 64-bit integer would crash the database driver instead of being "not a choice".
-        if value not in self.empty_values and not re.fullmatch(r"\d{1,18}", str(value)):
-            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
-        return super().to_python(value)
 
 
 class BrokerForm(forms.Form):

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_http_methods
 
 from naccs.accounts.decorators import company_user_required
 from naccs.accounts.models import Office
+from naccs.lib.ids import parse_id
 
 from .. import lifecycle
 from ..kinds import kind_of
@@ -51,7 +52,7 @@ def brokers_step(request, pk):
             request.POST, offices=offices, taken_numbers=lines.values_list("registration_number", flat=True)
         )
         adding = going == ADD or (going == CONFIRM and not broker_form.is_blank())
-        removing = going.removeprefix(REMOVE) if going.startswith(REMOVE) else ""
+        removing = parse_id(going.removeprefix(REMOVE)) if going.startswith(REMOVE) else None
         if date_form.is_valid() and (not adding or broker_form.is_valid()):
 
             def change(locked):
@@ -59,8 +60,8 @@ def brokers_step(request, pk):
                     locked.desired_date = date_form.cleaned_data["desired_date"]
                 if adding:
                     add_broker(locked, broker_form.cleaned_data)
-                if removing.isdigit() and len(removing) <= 18:
-                    remove_broker(locked, int(removing))
+                if removing:
+                    remove_broker(locked, removing)
 
             try:
                 lifecycle.save_step(application=application, user=request.user, change=change)
