@@ -25,13 +25,6 @@ def open_offices(company):
     return Office.objects.filter(company=company, closure__isnull=True).order_by("name")
 
 
-def pending_removals():
-    """Lines of registered, not yet ended 契約内容の変更 that remove a terminal: no other 申込 may name it."""
-    return ContractChangeLine.objects.filter(
-        action=Action.REMOVE_TERMINAL, application__status__in=Application.OPEN_STATUSES
-    )
-
-
 class ContractChangeKind(kinds.Kind):
     code = Application.Kind.CONTRACT_CHANGE
     label = "契約内容の変更"
@@ -125,7 +118,10 @@ def check_lines(company, lines, *, exclude_application=None) -> None:
             if not terminal.is_active or terminal.company_id != company.pk:
                 raise TransitionRefused(f"論理端末{terminal.name}は既に利用されていません。")
             others = Q(terminal=terminal) & ~Q(application=exclude_application)
-            if ReissueLine.objects.busy().filter(others).exists() or pending_removals().filter(others).exists():
+            if (
+                ReissueLine.objects.busy().filter(others).exists()
+                or ContractChangeLine.objects.removing().filter(others).exists()
+            ):
                 raise TransitionRefused(
                     f"論理端末{terminal.name}は他の申込で申込中です。事業所・論理端末の入力に戻って選択し直してください。"
                 )
