@@ -210,6 +210,17 @@ def withdraw(*, application, user) -> Outcome:
     return _transition(application, WITHDRAW, actor=user)
 
 
+def why_not_withdrawable(application: Application) -> str:
+    """Why 取り下げ cannot succeed now, in the user's words; "" when it can."""
+    if application.can_be_withdrawn:
+        return ""
+    if application.status == WITHDRAW.to:
+        return f"申込（申込受付番号：{application.receipt_number}）は取り下げ済みです。"
+    if application.status == Status.DRAFT:
+        return "登録前の申込は取り下げできません。"
+    return WITHDRAW.refusal
+
+
 # --- the center's side ------------------------------------------------------------------------------------------
 
 

@@ -92,6 +92,11 @@ class Application(models.Model):
     def is_editable(self) -> bool:
         return self.status in self.EDITABLE_STATUSES
 
+    @property
+    def can_be_withdrawn(self) -> bool:
+        """取り下げ can succeed (the lifecycle's WITHDRAW starts from these states): only then is it offered."""
+        return self.status in self.UNDECIDED_STATUSES
+
 
 class Reissue(models.Model):
     """What a デジタル証明書の再発行 申込 adds: its reason (manual ④); the terminals are its ReissueLine rows."""
