@@ -19,20 +19,21 @@ class BrokerIdsKind(kinds.Kind):
     code = Application.Kind.BROKER_IDS
     label = "通関士IDの追加"
     title = "通関士ID追加申込"
+    noun = "通関士IDの追加申込"
     guidance_url_name = "applications:broker_ids_guidance"
     steps = (kinds.Step("通関士入力", "通関士の入力", "applications:broker_ids_brokers"),)
     template_folder = "applications/broker_ids"
     completed_label = "利用開始済"
     # The manual's texts for the decision and the question; the 利用者コード and 申込受付番号 are added to each.
     news = {
-        kinds.SUBMITTED: "通関士IDの追加申込を受け付けました。",
-        kinds.RESUBMITTED: "通関士IDの追加申込を修正して再送信しました。",
-        kinds.WITHDRAWN: "通関士IDの追加申込を取り下げました。",
-        kinds.APPROVED: "通関士IDの追加申込の審査を終了しました。追加した利用者を確認してください。",
+        kinds.SUBMITTED: f"{noun}を受け付けました。",
+        kinds.RESUBMITTED: f"{noun}を修正して再送信しました。",
+        kinds.WITHDRAWN: f"{noun}を取り下げました。",
+        kinds.APPROVED: f"{noun}の審査を終了しました。追加した利用者を確認してください。",
         kinds.INFO_REQUESTED: (
-            "通関士IDの追加申込に確認事項があります。通知内容をご確認の上、申込内容の修正、または取り下げを行ってください。"
+            f"{noun}に確認事項があります。通知内容をご確認の上、申込内容の修正、または取り下げを行ってください。"
         ),
-        kinds.REJECTED: "通関士IDの追加申込を却下しました。",
+        kinds.REJECTED: f"{noun}を却下しました。",
         kinds.COMPLETED: "追加した通関士の利用を開始しました。各通関士にパスワード設定の案内をお送りしました。",
     }
 

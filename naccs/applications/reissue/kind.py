@@ -23,17 +23,18 @@ class ReissueKind(kinds.Kind):
     code = Application.Kind.REISSUE
     label = "デジタル証明書の再発行"
     title = "デジタル証明書再発行申込"
+    noun = "デジタル証明書の再発行申込"
     guidance_url_name = "applications:reissue_guidance"
     steps = (kinds.Step("論理端末入力", "論理端末の入力", "applications:reissue_terminals"),)
     template_folder = "applications/reissue"
     completed_label = "再発行済"
     news = {
-        kinds.SUBMITTED: "デジタル証明書の再発行申込を受け付けました。",
-        kinds.RESUBMITTED: "デジタル証明書の再発行申込を修正して再送信しました。",
-        kinds.WITHDRAWN: "デジタル証明書の再発行申込を取り下げました。",
-        kinds.APPROVED: "デジタル証明書の再発行申込の審査が終了しました。",
-        kinds.INFO_REQUESTED: "デジタル証明書の再発行申込について確認事項があります。",
-        kinds.REJECTED: "デジタル証明書の再発行申込を却下しました。",
+        kinds.SUBMITTED: f"{noun}を受け付けました。",
+        kinds.RESUBMITTED: f"{noun}を修正して再送信しました。",
+        kinds.WITHDRAWN: f"{noun}を取り下げました。",
+        kinds.APPROVED: f"{noun}の審査が終了しました。",
+        kinds.INFO_REQUESTED: f"{noun}について確認事項があります。",
+        kinds.REJECTED: f"{noun}を却下しました。",
         kinds.COMPLETED: "デジタル証明書を再発行しました。",
     }
     NAMES_IN_NOTICE = 5
