@@ -48,9 +48,7 @@ def brokers_step(request, pk):
     lines = application.broker_lines.select_related("office").order_by("pk")
     if request.method == "POST":
         date_form = StartDateForm(request.POST, proceeding=going == CONFIRM)
-        broker_form = BrokerForm(
-            request.POST, offices=offices, taken_numbers=lines.values_list("registration_number", flat=True)
-        )
+        broker_form = BrokerForm(request.POST, offices=offices, application=application)
         adding = going == ADD or (going == CONFIRM and not broker_form.is_blank())
         removing = parse_id(going.removeprefix(REMOVE)) if going.startswith(REMOVE) else None
         if date_form.is_valid() and (not adding or broker_form.is_valid()):
