@@ -13,6 +13,12 @@ def terminals_for(company) -> QuerySet[LogicalTerminal]:
     return LogicalTerminal.objects.filter(company=company, is_active=True).order_by("name")
 
 
+def open_reissue_lines(company) -> QuerySet[ReissueLine]:
+    """The company's terminals named in a reissue 申込 registered and not yet ended (what the renewal banner says is
+    under way)."""
+    return ReissueLine.objects.busy().filter(application__company=company)
+
+
 def terminal_choices(company, application, *, name_filter: str = "") -> QuerySet[LogicalTerminal]:
     """The 論理端末 step's list: each terminal with its newest certificate's 発行日, whether another open 申込 names it
     (busy), whether an open 契約内容の変更 removes it (removing) and whether this draft has chosen it, so that one page
