@@ -1,7 +1,9 @@
 """demo_terminal_certificate: a demo terminal's certificate with its key, for docs/renewal.md's EST commands."""
 
+import re
 from datetime import datetime, time, timedelta
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -56,3 +58,18 @@ def test_it_refuses_a_certificate_outside_its_window_and_issues_nothing(demo, co
     assert Certificate.objects.count() == count
     assert Certificate.objects.get(pk=fresh.pk).revoked_at is None
     assert not (tmp_path / "current.pem").exists()
+
+
+def test_the_renewal_guide_uses_the_addresses_make_serve_printed_and_the_real_script_path():
+    """Followed word for word after `PORT=8150 make serve`, the guide must reach that server and find est-split."""
+    root = Path(__file__).resolve().parents[3]
+    guide = (root / "docs" / "renewal.md").read_text()
+    trying = guide[guide.index("## Try it against `make serve`") : guide.index("## How the certificate reaches")]
+    commands = "\n".join(re.findall(r"```sh\n(.*?)```", trying, re.S))
+    assert "/path/to" not in commands
+    assert "SITE=$(cat var/site-url)" in commands
+    assert not re.search(r"127\.0\.0\.1:8000", commands)
+    assert all("$EST" in line for line in commands.splitlines() if "/.well-known/est/" in line)
+    for script in re.findall(r'python3 "\$PORTAL/([^"]+)"', commands):
+        assert (root / script).is_file(), script
+    assert 'python3 "$PORTAL/scripts/est-split"' in commands
