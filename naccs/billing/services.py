@@ -8,6 +8,7 @@ from django.utils import timezone
 from naccs.accounts.models import User
 from naccs.audit.services import record
 from naccs.lib.business_days import today
+from naccs.lib.formats import billing_month, yen
 from naccs.mailer.services import queue_mail
 from naccs.portal.models import NewsItem
 from naccs.portal.services import post_news
@@ -71,7 +72,13 @@ def confirm(*, invoice: Invoice, staff, mail: bool = True) -> Invoice:
         queue_mail(
             to=address,
             template="billing/confirmed",
-            context={"invoice": invoice, "company": invoice.company, "corrected": bool(invoice.corrects_id)},
+            context={
+                "invoice": invoice,
+                "company": invoice.company,
+                "corrected": bool(invoice.corrects_id),
+                "month": billing_month(invoice.month),
+                "total": yen(invoice.total),
+            },
             company=invoice.company,
         )
     return invoice
