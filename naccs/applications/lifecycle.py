@@ -22,6 +22,7 @@ from naccs.accounts.models import User
 from naccs.audit.services import record
 from naccs.mailer.services import queue_mail
 from naccs.portal.services import post_news
+from naccs.terminals.notices import notice_recipients
 
 from . import kinds
 from .applicant import applicant_defaults, applicant_is_complete
@@ -125,18 +126,16 @@ def _announce(application: Application, event: str, *, message: str = "") -> Non
             body=message,
             link=link,
         )
-    queue_mail(
-        to=application.applicant_email,
-        template=kind.mail_templates(event),
-        context={
-            "application": application,
-            "kind": kind,
-            "message": message,
-            "resubmitted": event == kinds.RESUBMITTED,
-            **kind.mail_context(application),
-        },
-        company=application.company,
-    )
+    context = {
+        "application": application,
+        "kind": kind,
+        "message": message,
+        "resubmitted": event == kinds.RESUBMITTED,
+        **kind.mail_context(application),
+    }
+    # The applicant, and the company's 通知先 (a copy of the same notice).
+    for address in notice_recipients(application.company, [application.applicant_email]):
+        queue_mail(to=address, template=kind.mail_templates(event), context=context, company=application.company)
 
 
 # --- the company's side -----------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from naccs.lib.formats import billing_month, yen
 from naccs.mailer.services import queue_mail
 from naccs.portal.models import NewsItem
 from naccs.portal.services import post_news
+from naccs.terminals.notices import notice_recipients
 
 from . import notices
 from .models import BillingAccount, Invoice, InvoiceLine
@@ -68,7 +69,7 @@ def confirm(*, invoice: Invoice, staff, mail: bool = True) -> Invoice:
         original.save(update_fields=["status"])
     record(action="billing.confirmed", actor=staff, company=invoice.company, obj=invoice, total=invoice.total)
     post_news(company=invoice.company, category=NewsItem.Category.FEES, text=text, link=invoice.get_absolute_url())
-    for address in contacts_of(invoice.company) if mail else []:
+    for address in notice_recipients(invoice.company, contacts_of(invoice.company)) if mail else []:
         queue_mail(
             to=address,
             template="billing/confirmed",
