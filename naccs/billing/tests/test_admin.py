@@ -166,3 +166,10 @@ def test_the_invoice_list_links_to_the_close_and_the_bank_csv_import(staff_clien
     html = staff_client.get(CHANGELIST).content.decode()
     assert '<a href="/center/billing/invoice/close/">月次締め</a>' in html
     assert '<a href="/center/billing/invoice/import-payments/">銀行入金CSVの取込</a>' in html
+
+
+def test_the_header_gives_a_staff_members_name_and_id(staff_client, staff_user):
+    staff_user.last_name = "センター"
+    staff_user.save()
+    header = staff_client.get(CHANGELIST).content.decode().split('id="user-tools"', 1)[1].split("</div>", 1)[0]
+    assert f"ログイン中：<strong>センター（{staff_user.username}）</strong>" in header
