@@ -43,11 +43,12 @@ def lock(invoice: Invoice) -> Invoice:
 
 
 @transaction.atomic
-def confirm(*, invoice: Invoice, staff, mail: bool = True) -> Invoice:
+def confirm(*, invoice: Invoice, staff, mail: bool = True, now=None) -> Invoice:
     """確定: the company may see the invoice; 新着情報 with a link to it and a mail to each of its contacts.
 
     A replacement made by a correction is confirmed together with its 赤伝, and the invoice they correct becomes
-    訂正済. Confirming twice is harmless. `mail=False` only for the demo data's past months (no mail about history)."""
+    訂正済. Confirming twice is harmless. `mail=False` and `now` (when it was confirmed) only for the demo data's
+    past months (no mail about history)."""
     invoice = lock(invoice)
     if invoice.status == Invoice.Status.CONFIRMED:
         return invoice
@@ -55,7 +56,7 @@ def confirm(*, invoice: Invoice, staff, mail: bool = True) -> Invoice:
         raise BillingError(f"赤伝{invoice.number}は訂正後の請求書を確定すると一緒に確定されます。")
     if invoice.status != Invoice.Status.DRAFT:
         raise BillingError(f"請求書{invoice.number}は下書きではないため確定できません。")
-    now = timezone.now()
+    now = now or timezone.now()
     invoice.status, invoice.confirmed_at = Invoice.Status.CONFIRMED, now
     invoice.save(update_fields=["status", "confirmed_at"])
     text = notices.INVOICE_CONFIRMED
@@ -68,7 +69,9 @@ def confirm(*, invoice: Invoice, staff, mail: bool = True) -> Invoice:
         original.status = Invoice.Status.CORRECTED
         original.save(update_fields=["status"])
     record(action="billing.confirmed", actor=staff, company=invoice.company, obj=invoice, total=invoice.total)
-    post_news(company=invoice.company, category=NewsItem.Category.FEES, text=text, link=invoice.get_absolute_url())
+    post_news(
+        company=invoice.company, category=NewsItem.Category.FEES, text=text, link=invoice.get_absolute_url(), now=now
+    )
     for address in notice_recipients(invoice.company, contacts_of(invoice.company)) if mail else []:
         queue_mail(
             to=address,
