@@ -134,7 +134,7 @@ def test_the_send_form_action_posts_the_manuals_news(company, staff_client):
 def test_the_dashboard_lists_overdue_invoices(closed_invoice, staff_client):
     Invoice.objects.filter(pk=closed_invoice.pk).update(due_date=date(2020, 1, 31))
     html = staff_client.get("/center/dashboard/").content.decode()
-    assert "支払期日を過ぎた未入金の請求書（1件、8250円）" in html
+    assert "支払期日を過ぎた未入金の請求書（1件、8,250円）" in html and "2026年11月分" in html
     assert closed_invoice.number in html
 
 
