@@ -57,6 +57,7 @@ def test_terminals_step_survives_hostile_input(draft_client, terminals, desired_
         "reason": as_form_value(reason),
         "reason_text": as_form_value(reason_text),
         "terminals": [as_form_value(terminal)],
+        "shown": [as_form_value(terminal)],
     }
     response = client.post(f"/applications/reissue/{draft.pk}/terminals/", data)
     assert response.status_code in (200, 302)
