@@ -76,3 +76,24 @@ def test_no_page_scrolls_sideways(demo, width):
     for path in PAGES:
         demo.goto(path)
         assert page_overflow(demo) == 0, f"{path} scrolls sideways at {width} px"
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_a_company_with_2000_terminals_fits_too(page, width):
+    """The 2,000-terminal company of the query budgets: its list, 50 a page, lays out like the demo's."""
+    from conftest import PASSWORD
+    from naccs.terminals.catalogue import seed_catalogue
+    from naccs.tests.test_query_budgets import LARGE, build_company
+
+    seed_catalogue(SettingItem)  # as the migration seeded it (a transactional test flushed the tables since)
+    user, _, _ = build_company("77777777", "大量端末株式会社", **LARGE)
+    user.set_password(PASSWORD)
+    user.save()
+    log_in(page, user.username, PASSWORD)
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto("/contract/")
+    assert "2000台中 1〜50台目" in page.content()
+    assert page_overflow(page) == 0
+    if width == 1280:
+        fits = "t => t.scrollWidth <= t.parentElement.clientWidth"
+        assert page.locator("table[aria-labelledby=terminals-title]").evaluate(fits)
