@@ -108,7 +108,11 @@ class Walker:
         return self.request("POST", terminals, form, expect=(302,))[0]
 
     def walk_broker_ids(self, brokers: str) -> str:
-        form = {**BROKER, "office": self.office_id, "desired_date": self.desired, "go": "confirm"}
+        # Another person each walk: the same 通関士 twice in one company is refused (issue 27 #9).
+        number = 10001 + self.walks_by_kind["broker_ids"]
+        person = {"registration_number": str(number), "email": f"broker{number}@example.jp"}
+        person["email_confirm"] = person["email"]
+        form = {**BROKER, **person, "office": self.office_id, "desired_date": self.desired, "go": "confirm"}
         return self.request("POST", brokers, form, expect=(302,))[0]
 
     def walk_contract_change(self, details: str) -> str:

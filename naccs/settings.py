@@ -268,11 +268,20 @@ TASKS = {
     }
 }
 
-# The public address of this portal, used in mails and in certificates (CRL and OCSP URLs). By default the address
-# `make serve` listens on (HOST, PORT), so that links work on a local machine whatever port was chosen.
+# The public address of this portal, used in mails and in certificates (CRL and OCSP URLs). Unless SITE_URL is set,
+# the address `make serve` listens on, so that links work on a local machine whatever port was chosen: from HOST and
+# PORT in the processes it starts, and, in any other process (a command such as process_reissues run beside it), from
+# what it recorded in SITE_URL_FILE (`manage.py record_site_url`), so that every mail links to the same server.
+SITE_URL_FILE = VAR_DIR / "site-url"
 _local_host = os.environ.get("HOST", "127.0.0.1")
 _local_host = "127.0.0.1" if _local_host in ("0.0.0.0", "::", "") else _local_host  # noqa: S104 - a name, not a bind
-SITE_URL = (os.environ.get("SITE_URL") or f"http://{_local_host}:{os.environ.get('PORT', '8000')}").rstrip("/")
+_listening_on = f"http://{_local_host}:{os.environ.get('PORT', '8000')}"
+if os.environ.get("SITE_URL"):
+    SITE_URL = os.environ["SITE_URL"].rstrip("/")
+elif "HOST" not in os.environ and "PORT" not in os.environ and SITE_URL_FILE.is_file():
+    SITE_URL = SITE_URL_FILE.read_text().strip().rstrip("/") or _listening_on
+else:
+    SITE_URL = _listening_on
 
 # Shown on every page (manual screen ①) and in lockout messages.
 HELPDESK_NAME = os.environ.get("HELPDESK_NAME", "ヘルプデスク")

@@ -47,6 +47,9 @@ class Kind:
 
     code: str  # an Application.Kind value
     label: str  # 申込種別: 「デジタル証明書の再発行」
+    # The 申込 named as a noun, in every mail and 新着情報 text that names it: 「デジタル証明書の再発行申込」. Texts are
+    # built from it, never from `label` + 「申込」 (a label may end in 申込 already: 「システム設定の申込」).
+    noun: str
     title: str  # the wizard's headings: 「デジタル証明書再発行申込」
     # The first page, which starts a draft; the menu and 申込実施 link to it under `label` (apps.py).
     guidance_url_name: str

@@ -22,6 +22,7 @@ from naccs.accounts.models import User
 from naccs.audit.services import record
 from naccs.mailer.services import queue_mail
 from naccs.portal.services import post_news
+from naccs.terminals.notices import notice_recipients
 
 from . import kinds
 from .applicant import applicant_defaults, applicant_is_complete
@@ -126,18 +127,16 @@ def _announce(application: Application, event: str, *, message: str = "") -> Non
             body=message,
             link=link,
         )
-    queue_mail(
-        to=application.applicant_email,
-        template=kind.mail_templates(event),
-        context={
-            "application": application,
-            "kind": kind,
-            "message": message,
-            "resubmitted": event == kinds.RESUBMITTED,
-            **kind.mail_context(application),
-        },
-        company=application.company,
-    )
+    context = {
+        "application": application,
+        "kind": kind,
+        "message": message,
+        "resubmitted": event == kinds.RESUBMITTED,
+        **kind.mail_context(application),
+    }
+    # The applicant, and the company's 通知先 (a copy of the same notice).
+    for address in notice_recipients(application.company, [application.applicant_email]):
+        queue_mail(to=address, template=kind.mail_templates(event), context=context, company=application.company)
 
 
 # --- the company's side -----------------------------------------------------------------------------------------
@@ -210,6 +209,17 @@ def submit(*, application, user, shown_version: str | None = None) -> Outcome:
 def withdraw(*, application, user) -> Outcome:
     """取り下げる: only while the center has not decided (受付済 or 確認事項あり)."""
     return _transition(application, WITHDRAW, actor=user)
+
+
+def why_not_withdrawable(application: Application) -> str:
+    """Why 取り下げ cannot succeed now, in the user's words; "" when it can."""
+    if application.can_be_withdrawn:
+        return ""
+    if application.status == WITHDRAW.to:
+        return f"申込（申込受付番号：{application.receipt_number}）は取り下げ済みです。"
+    if application.status == Status.DRAFT:
+        return "登録前の申込は取り下げできません。"
+    return WITHDRAW.refusal
 
 
 # --- the center's side ------------------------------------------------------------------------------------------

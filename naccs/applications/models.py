@@ -94,6 +94,11 @@ class Application(models.Model):
     def is_editable(self) -> bool:
         return self.status in self.EDITABLE_STATUSES
 
+    @property
+    def can_be_withdrawn(self) -> bool:
+        """取り下げ can succeed (the lifecycle's WITHDRAW starts from these states): only then is it offered."""
+        return self.status in self.UNDECIDED_STATUSES
+
 
 class Reissue(models.Model):
     """What a デジタル証明書の再発行 申込 adds: its reason (manual ④); the terminals are its ReissueLine rows."""
@@ -212,6 +217,15 @@ class ContractChange(models.Model):
         return any(getattr(self, name) for name in self.DETAIL_FIELDS)
 
 
+class ContractChangeLineQuerySet(models.QuerySet):
+    def removing(self):
+        """The home of the rule "a terminal an open 契約内容の変更 removes": lines of a registered 申込 that has not
+        ended remove a terminal that no other 申込 may name (neither another change nor a reissue)."""
+        return self.filter(
+            action=ContractChangeLine.Action.REMOVE_TERMINAL, application__status__in=Application.OPEN_STATUSES
+        )
+
+
 class ContractChangeLine(models.Model):
     """One 事業所 or 論理端末 that a 契約内容の変更 adds or removes."""
 
@@ -243,6 +257,8 @@ class ContractChangeLine(models.Model):
     device_type = models.CharField(
         "利用機器区分", max_length=16, blank=True, choices=LogicalTerminal.DeviceType.choices
     )
+
+    objects = ContractChangeLineQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "追加・削除する事業所と論理端末"

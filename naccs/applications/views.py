@@ -167,4 +167,8 @@ def withdraw(request, pk):
         else:
             messages.success(request, f"申込（申込受付番号：{application.receipt_number}）を取り下げました。")
         return redirect(application)
+    # The confirmation is shown only where its button can succeed (a finished 申込 goes back to its detail).
+    if refusal := lifecycle.why_not_withdrawable(application):
+        messages.error(request, refusal)
+        return redirect(application)
     return render(request, "applications/withdraw.html", {"application": application})

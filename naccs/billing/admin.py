@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 
 from naccs.lib.business_days import today
+from naccs.lib.formats import billing_month, yen
 
 from . import payments, services
 from .forms import BankCsvForm, CloseForm
@@ -17,15 +18,42 @@ from .models import BillingAccount, Charge, Invoice, InvoiceLine, Payment, Tarif
 from .tasks import monthly_close_task
 
 
+def yen_column(name: str, description: str):
+    """A column of yen with separators (「17,578円」), sorted by the field."""
+
+    @admin.display(description=description, ordering=name)
+    def column(obj):
+        value = getattr(obj, name)
+        return "" if value is None else yen(value)
+
+    column.__name__ = f"{name}_yen"
+    return column
+
+
+def month_column(name: str, description: str):
+    """A billing month as 「2026年11月分」, not as its first day."""
+
+    @admin.display(description=description, ordering=name)
+    def column(obj):
+        value = getattr(obj, name)
+        return "" if value is None else billing_month(value)
+
+    column.__name__ = f"{name}_label"
+    return column
+
+
 @admin.register(TariffItem)
 class TariffItemAdmin(admin.ModelAdmin):
-    list_display = ["item", "device_type", "unit_price", "tax_rate", "valid_from"]
+    list_display = ["item", "device_type", yen_column("unit_price", "単価(税抜)"), "tax_rate", "valid_from"]
     list_filter = ["item", "device_type"]
 
 
 @admin.register(Charge)
 class ChargeAdmin(admin.ModelAdmin):
-    list_display = ["company", "month", "description", "quantity", "unit_price", "tax_rate"]
+    list_display = [
+        "company", month_column("month", "請求月"), "description", "quantity", yen_column("unit_price", "単価(税抜)"),
+        "tax_rate",
+    ]  # fmt: skip
     list_select_related = ["company"]
     list_filter = ["month"]
     search_fields = ["company__code", "company__name", "description"]
@@ -64,8 +92,9 @@ class BillingAccountAdmin(admin.ModelAdmin):
 
 class InvoiceLineInline(admin.TabularInline):
     model = InvoiceLine
-    fields = ["position", "item", "quantity", "unit_price", "amount", "tax_rate"]
-    readonly_fields = ["amount"]
+    fields = ["position", "item", "quantity", "unit_price", "amount_yen", "tax_rate"]
+    readonly_fields = ["amount_yen"]
+    amount_yen = staticmethod(yen_column("amount", "金額(税抜)"))
     extra = 0
 
     def has_change_permission(self, request, obj=None):
@@ -80,8 +109,9 @@ class InvoiceLineInline(admin.TabularInline):
 
 class PaymentInline(admin.TabularInline):
     model = Payment
-    fields = ["paid_on", "amount", "source", "recorded_by", "recorded_at"]
+    fields = ["paid_on", "amount_yen", "source", "recorded_by", "recorded_at"]
     readonly_fields = fields
+    amount_yen = staticmethod(yen_column("amount", "入金額"))
     extra = 0
     can_delete = False
 
@@ -91,7 +121,9 @@ class PaymentInline(admin.TabularInline):
 
 @admin.register(Invoice)
 class InvoiceAdmin(admin.ModelAdmin):
-    list_display = ["number", "company_name", "month", "kind", "status", "total", "due_date", "payment_method"]
+    list_display = [
+        "number", "company_name", "month_label", "kind", "status", "total_yen", "due_date", "payment_method",
+    ]  # fmt: skip
     list_select_related = ["company"]
     list_filter = ["status", "kind", "month", "payment_method"]
     search_fields = ["number", "company__code", "company_name"]
@@ -100,12 +132,16 @@ class InvoiceAdmin(admin.ModelAdmin):
     change_list_template = "admin/billing/invoice/change_list.html"
     actions = ["confirm_selected", "correct_selected", "record_payment_selected"]
     fields = [
-        ("number", "kind", "status"), ("company", "company_name"), ("postal_code", "address"), "month",
-        ("issued_on", "due_date", "payment_method"), ("subtotal", "tax", "total"), "corrects",
+        ("number", "kind", "status"), ("company", "company_name"), ("postal_code", "address"), "month_label",
+        ("issued_on", "due_date", "payment_method"), ("subtotal_yen", "tax_yen", "total_yen"), "corrects",
         ("confirmed_at", "paid_on"),
     ]  # fmt: skip
     # The header comes from the close and never changes; a draft's lines may, and its totals follow them.
     readonly_fields = [name for entry in fields for name in (entry if isinstance(entry, tuple) else (entry,))]
+    month_label = staticmethod(month_column("month", "請求月"))
+    subtotal_yen = staticmethod(yen_column("subtotal", "小計(税抜)"))
+    tax_yen = staticmethod(yen_column("tax", "消費税"))
+    total_yen = staticmethod(yen_column("total", "請求金額(税込)"))
 
     def has_add_permission(self, request):
         return False  # invoices come from the monthly close (or a correction)
@@ -119,6 +155,11 @@ class InvoiceAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         services.recompute_totals(form.instance)
+
+    def changelist_view(self, request, extra_context=None):
+        # The list's links to 月次締め and 銀行入金CSVの取込: Django's list context has no change permission of its own.
+        extra_context = {**(extra_context or {}), "can_close_and_import": self.has_change_permission(request)}
+        return super().changelist_view(request, extra_context)
 
     def get_urls(self):
         view = self.admin_site.admin_view

@@ -120,13 +120,16 @@ def lines_of_chunk(ids: list[int], month: date, prices: dict) -> dict[int, list[
     return lines
 
 
-def close_month(*, month: date, chunk_size: int = CHUNK_SIZE, staff=None, progress=None) -> CloseReport:
+def close_month(
+    *, month: date, chunk_size: int = CHUNK_SIZE, staff=None, progress=None, day: date | None = None
+) -> CloseReport:
     """Make every company's invoice (a draft, for staff to review and 確定) for `month`; repeat at will.
 
-    `progress`, when given, is called with the report after each chunk (the benchmark times the chunks)."""
+    `progress`, when given, is called with the report after each chunk (the benchmark times the chunks). `day`: the
+    day of the close, its invoices' 請求日 (today by default; the demo data closes its past months on their day)."""
     month = first_of_month(month)
-    issued_on = today()
-    if not has_ended(month, today=issued_on):
+    issued_on = day or today()
+    if not has_ended(month, today=min(issued_on, today())):
         raise MonthNotEnded(not_ended_message(month))
     prices = tariff_for(month)
     check_tariff(prices)

@@ -3,6 +3,7 @@
 from django.db.models import Count, Sum
 
 from naccs.lib.business_days import today
+from naccs.lib.formats import billing_month, yen
 
 from .models import Invoice
 
@@ -13,8 +14,12 @@ def overdue_block() -> dict:
     """The context of templates/billing/_dashboard_overdue.html: the oldest overdue invoices, their count and sum."""
     overdue = Invoice.objects.overdue(today())
     summary = overdue.aggregate(total=Sum("total"), count=Count("pk"))  # one query for both
+    invoices = list(overdue.order_by("due_date", "number")[:SHOWN])
     return {
-        "overdue_invoices": list(overdue.order_by("due_date", "number")[:SHOWN]),
+        "overdue_invoices": [
+            {"invoice": invoice, "month": billing_month(invoice.month), "total": yen(invoice.total)}
+            for invoice in invoices
+        ],
         "overdue_count": summary["count"],
-        "overdue_total": summary["total"] or 0,
+        "overdue_total": yen(summary["total"] or 0),
     }

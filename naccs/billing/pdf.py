@@ -22,6 +22,8 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from naccs.lib.formats import billing_month, yen
+
 from .models import Invoice
 from .selectors import InvoiceDocument
 
@@ -47,10 +49,6 @@ def font_named(path: str | None) -> str:
         return BUILT_IN_FONT
     pdfmetrics.registerFont(TTFont(EMBEDDED_FONT, path))
     return EMBEDDED_FONT
-
-
-def yen(amount: int) -> str:
-    return f"{amount:,}円"
 
 
 def ymd(day) -> str:
@@ -86,7 +84,7 @@ def render(document: InvoiceDocument) -> bytes:
     lead = "下記のとおり訂正（返還）いたします。" if is_credit_note else "下記のとおりご請求申し上げます。"
     summary = Table(
         [
-            ["請求月", f"{invoice.month:%Y年%m月}分"],
+            ["請求月", billing_month(invoice.month)],
             ["ご請求金額（税込）", yen(invoice.total)],
             ["支払期日", ymd(invoice.due_date)],
             ["お支払方法", invoice.get_payment_method_display()],

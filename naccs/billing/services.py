@@ -8,9 +8,11 @@ from django.utils import timezone
 from naccs.accounts.models import User
 from naccs.audit.services import record
 from naccs.lib.business_days import today
+from naccs.lib.formats import billing_month, yen
 from naccs.mailer.services import queue_mail
 from naccs.portal.models import NewsItem
 from naccs.portal.services import post_news
+from naccs.terminals.notices import notice_recipients
 
 from . import notices
 from .models import BillingAccount, Invoice, InvoiceLine
@@ -41,11 +43,12 @@ def lock(invoice: Invoice) -> Invoice:
 
 
 @transaction.atomic
-def confirm(*, invoice: Invoice, staff, mail: bool = True) -> Invoice:
+def confirm(*, invoice: Invoice, staff, mail: bool = True, now=None) -> Invoice:
     """確定: the company may see the invoice; 新着情報 with a link to it and a mail to each of its contacts.
 
     A replacement made by a correction is confirmed together with its 赤伝, and the invoice they correct becomes
-    訂正済. Confirming twice is harmless. `mail=False` only for the demo data's past months (no mail about history)."""
+    訂正済. Confirming twice is harmless. `mail=False` and `now` (when it was confirmed) only for the demo data's
+    past months (no mail about history)."""
     invoice = lock(invoice)
     if invoice.status == Invoice.Status.CONFIRMED:
         return invoice
@@ -53,7 +56,7 @@ def confirm(*, invoice: Invoice, staff, mail: bool = True) -> Invoice:
         raise BillingError(f"赤伝{invoice.number}は訂正後の請求書を確定すると一緒に確定されます。")
     if invoice.status != Invoice.Status.DRAFT:
         raise BillingError(f"請求書{invoice.number}は下書きではないため確定できません。")
-    now = timezone.now()
+    now = now or timezone.now()
     invoice.status, invoice.confirmed_at = Invoice.Status.CONFIRMED, now
     invoice.save(update_fields=["status", "confirmed_at"])
     text = notices.INVOICE_CONFIRMED
@@ -66,12 +69,20 @@ def confirm(*, invoice: Invoice, staff, mail: bool = True) -> Invoice:
         original.status = Invoice.Status.CORRECTED
         original.save(update_fields=["status"])
     record(action="billing.confirmed", actor=staff, company=invoice.company, obj=invoice, total=invoice.total)
-    post_news(company=invoice.company, category=NewsItem.Category.FEES, text=text, link=invoice.get_absolute_url())
-    for address in contacts_of(invoice.company) if mail else []:
+    post_news(
+        company=invoice.company, category=NewsItem.Category.FEES, text=text, link=invoice.get_absolute_url(), now=now
+    )
+    for address in notice_recipients(invoice.company, contacts_of(invoice.company)) if mail else []:
         queue_mail(
             to=address,
             template="billing/confirmed",
-            context={"invoice": invoice, "company": invoice.company, "corrected": bool(invoice.corrects_id)},
+            context={
+                "invoice": invoice,
+                "company": invoice.company,
+                "corrected": bool(invoice.corrects_id),
+                "month": billing_month(invoice.month),
+                "total": yen(invoice.total),
+            },
             company=invoice.company,
         )
     return invoice

@@ -21,11 +21,12 @@ from naccs.applications.models import (
     SystemSettings,
     SystemSettingsLine,
 )
-from naccs.audit.models import AuditEvent
 from naccs.audit.services import record
 from naccs.terminals.admin import CertificateInline, TerminalSettingInline
 from naccs.terminals.models import LogicalTerminal
 from naccs.terminals.provisioning import new_auth_code
+
+from .history import application_history
 
 
 class ReissueInline(admin.StackedInline):
@@ -238,9 +239,7 @@ class ApplicationAdmin(admin.ModelAdmin):
         }
         obj = self.get_object(request, object_id)
         if obj is not None:
-            extra_context["history_events"] = AuditEvent.objects.filter(
-                object_type=Application._meta.label, object_id=str(obj.pk)
-            ).select_related("actor")
+            extra_context["history"] = application_history(obj)
             extra_context["decision_form"] = DecisionForm()
             extra_context["can_decide"] = obj.status == Application.Status.SUBMITTED
         return super().change_view(request, object_id, form_url, extra_context)

@@ -22,6 +22,7 @@ from naccs.pki.pickups import close_stale_pickups
 from naccs.portal.models import NewsItem
 from naccs.portal.services import post_news
 from naccs.terminals.models import Certificate
+from naccs.terminals.notices import notice_recipients
 from naccs.terminals.renewal import days_until_expiry, renewal_window_opens_on, renewal_window_text
 
 from .models import ExpiryNoticeOptIn, ExpiryReminder
@@ -109,7 +110,7 @@ def send_expiry_reminders(*, now: datetime | None = None) -> int:
 
 def reminder_recipients(company) -> list[str]:
     """The company's applicant (of its latest 申込) and every user of it who opted in; all its users when it has
-    neither, so that a reminder always reaches someone."""
+    neither, so that a reminder always reaches someone; and the company's 通知先."""
     applicant = (
         Application.objects.filter(company=company)
         .exclude(applicant_email="")
@@ -119,7 +120,7 @@ def reminder_recipients(company) -> list[str]:
     )
     opted_in = ExpiryNoticeOptIn.objects.filter(user__company=company, user__is_active=True).exclude(user__email="")
     addresses = set(opted_in.values_list("user__email", flat=True)) | ({applicant} if applicant else set())
-    return sorted(addresses) or contact_addresses(company)
+    return notice_recipients(company, sorted(addresses) or contact_addresses(company))
 
 
 @transaction.atomic

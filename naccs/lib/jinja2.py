@@ -16,6 +16,8 @@ from django.utils import timezone
 
 from jinja2 import Environment
 
+from .formats import billing_month, yen
+
 
 def ymd(value) -> str:
     """A date or time as the manual shows it: YYYY/MM/DD, in Tokyo time."""
@@ -68,6 +70,8 @@ def environment(**options) -> Environment:
     # Django's backend asks for autoescaping already; say it here too, so that no caller can forget it.
     options.pop("autoescape", None)
     env = Environment(autoescape=True, **options)
-    env.filters.update(ymd=ymd, hm=hm, iso=iso, linebreaks=paragraphs, linebreaksbr=line_breaks)
+    env.filters.update(
+        ymd=ymd, hm=hm, iso=iso, linebreaks=paragraphs, linebreaksbr=line_breaks, yen=yen, billing_month=billing_month
+    )
     env.globals.update(url=url, static=static)
     return env

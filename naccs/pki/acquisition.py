@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from naccs.accounts import limits
 from naccs.terminals.models import Certificate, LogicalTerminal, ReplacedAuthCode
+from naccs.terminals.provisioning import typed_auth_code
 from naccs.terminals.renewal import in_renewal_window, renewal_window_opens_on, renewal_window_text
 
 from . import ca
@@ -91,8 +92,10 @@ def take_anonymous_attempt(*, terminal_name: str, client_address: str) -> limits
 
 def codes_match(terminal: LogicalTerminal, codes: tuple[str, str, str]) -> bool:
     expected = (terminal.auth_code1, terminal.auth_code2, terminal.auth_code3)
+    # Both sides read alike (case, width, spaces), so that a code stored before in any case still matches.
+    pairs = [(typed_auth_code(a), typed_auth_code(b)) for a, b in zip(expected, codes, strict=True)]
     # Compare all three in constant time, so that timing never tells which code was wrong.
-    return all([hmac.compare_digest(a.encode(), b.encode()) for a, b in zip(expected, codes, strict=True)])
+    return all([hmac.compare_digest(a.encode(), b.encode()) for a, b in pairs])
 
 
 def check_renewal_window(unrevoked: list[Certificate], now) -> None:
@@ -215,7 +218,7 @@ def check_codes(terminal_name: str, auth_codes) -> None:
     # Asked for every wrong attempt, so that its time never tells whether codes 1 and 3 were right.
     replaced = (
         ReplacedAuthCode.objects.filter(
-            terminal=terminal, digest=ReplacedAuthCode.digest_of(terminal.pk, auth_codes[1])
+            terminal=terminal, digest=ReplacedAuthCode.digest_of(terminal.pk, typed_auth_code(auth_codes[1]))
         )
         .order_by("-replaced_at")
         .first()

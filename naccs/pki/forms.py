@@ -5,6 +5,8 @@ import unicodedata
 
 from django import forms
 
+from naccs.terminals.provisioning import typed_auth_code
+
 MIN_PASSWORD_LENGTH = 8
 
 
@@ -52,13 +54,16 @@ class PackagePasswordForm(forms.Form):
         return data
 
 
+AUTH_CODE_HINT = "英字の大文字・小文字、全角・半角は区別しません。"
+
+
 class AcquireForm(PackagePasswordForm):
     """The anonymous 取得 page: the terminal is known by its name and 認証コード1–3."""
 
     terminal_name = code_field("論理端末名", 6, help_text="半角英数字6桁　例）11110A")
-    auth_code1 = code_field("認証コード1", 16)
-    auth_code2 = code_field("認証コード2", 16)
-    auth_code3 = code_field("認証コード3", 16)
+    auth_code1 = code_field("認証コード1", 16, help_text=AUTH_CODE_HINT)
+    auth_code2 = code_field("認証コード2", 16, help_text=AUTH_CODE_HINT)
+    auth_code3 = code_field("認証コード3", 16, help_text=AUTH_CODE_HINT)
     field_order = ["terminal_name", "auth_code1", "auth_code2", "auth_code3", "password", "password_confirm"]
 
     def _normalised(self, name):
@@ -69,10 +74,10 @@ class AcquireForm(PackagePasswordForm):
         return self._normalised("terminal_name").upper()
 
     def clean_auth_code1(self):
-        return self._normalised("auth_code1")
+        return typed_auth_code(self.cleaned_data["auth_code1"])
 
     def clean_auth_code2(self):
-        return self._normalised("auth_code2")
+        return typed_auth_code(self.cleaned_data["auth_code2"])
 
     def clean_auth_code3(self):
-        return self._normalised("auth_code3")
+        return typed_auth_code(self.cleaned_data["auth_code3"])

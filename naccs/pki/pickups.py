@@ -14,6 +14,7 @@ from naccs.mailer.services import queue_mail
 from naccs.portal.models import NewsItem
 from naccs.portal.services import post_news
 from naccs.terminals.models import Certificate
+from naccs.terminals.notices import notice_recipients
 
 from .models import CertificatePickup
 from .revocation import revoke_certificate
@@ -99,7 +100,7 @@ def announce_closing(pickup: CertificatePickup, *, first_certificate: bool = Fal
             "取得を締め切り、これまでのデジタル証明書を失効しました。再度、再発行の申込を行ってください。"
         ),
     )
-    for address in contact_addresses(company):
+    for address in notice_recipients(company, contact_addresses(company)):
         queue_mail(
             to=address,
             template="pickup_closed",

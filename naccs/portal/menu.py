@@ -53,7 +53,14 @@ def register_apply_entry(label: str, url_name: str) -> None:
 MENU_GROUPS = (
     ("申請を行う", APPLY_ENTRIES),
     ("契約内容の確認", (MenuEntry("契約内容の確認", "contract:overview"),)),
-    ("ユーザー情報", (MenuEntry("パスワードの変更", "accounts:password_change"),)),
+    (
+        "ユーザー情報",
+        (
+            MenuEntry("パスワードの変更", "accounts:password_change"),
+            # Where a user looks for their own mail settings (it was reachable from the renewal banner only).
+            MenuEntry("有効期限のお知らせメールの設定", "expiry_notices"),
+        ),
+    ),
     ("請求を参照する", (MenuEntry("請求金額の参照", "billing:invoices"),)),
     ("申込内容の確認", (MenuEntry("申込内容の確認", "applications:list"),)),
 )

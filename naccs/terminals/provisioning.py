@@ -5,11 +5,15 @@ company without terminals yet takes the first five digits of its 利用者コー
 
 import secrets
 import string
+import unicodedata
 from collections import Counter
 
 from .models import LogicalTerminal
 
-AUTH_CODE_ALPHABET = string.ascii_uppercase + string.digits
+# New codes leave out what people misread on paper or over the phone: O and 0, 1, I and L. Codes made before keep
+# them and stay valid: typed codes are read as typed_auth_code says, never by mapping look-alikes onto each other.
+CONFUSABLE = "O0I1L"
+AUTH_CODE_ALPHABET = "".join(ch for ch in string.ascii_uppercase + string.digits if ch not in CONFUSABLE)
 AUTH_CODE_LENGTH = 8
 NAME_PREFIX_LENGTH = 5
 NAME_SUFFIXES = string.ascii_uppercase + string.digits
@@ -21,6 +25,12 @@ class NoTerminalNameLeft(Exception):
 
 def new_auth_code() -> str:
     return "".join(secrets.choice(AUTH_CODE_ALPHABET) for _ in range(AUTH_CODE_LENGTH))
+
+
+def typed_auth_code(value: str) -> str:
+    """An 認証コード as a person typed it, in the form codes are compared in: 全角 read as 半角 (NFKC), spaces
+    anywhere dropped, upper case (「ａｂｃ ｄ」 → 「ABCD」)."""
+    return "".join(unicodedata.normalize("NFKC", value).split()).upper()
 
 
 def name_prefix(company) -> str:

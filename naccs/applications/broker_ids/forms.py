@@ -4,13 +4,13 @@ import re
 
 from django import forms
 
-from naccs.lib.forms import required
+from naccs.lib.forms import RowChoiceField, required
 from naccs.lib.text import digits_only
 
 from ..applicant import check_email_confirmed, fullwidth_name, kana_name
 from ..desired_date import clean_desired_date, desired_date_field
 from ..fields import clean_email
-from .kind import DUPLICATE_NUMBER
+from .kind import duplicate_broker
 
 START_DATE = "利用開始希望日"
 NAME_MAX_LENGTH = 50
@@ -30,17 +30,11 @@ class StartDateForm(forms.Form):
         return clean_desired_date(self.cleaned_data["desired_date"], now=self.now, label=START_DATE)
 
 
-class OfficeChoiceField(forms.ModelChoiceField):
+class OfficeChoiceField(RowChoiceField):
     default_error_messages = {"invalid_choice": "所属事業所を一覧から選択してください。"}
 
     def label_from_instance(self, office):
         return office.name
-
-    def to_python(self, value):
-        # An id beyond a 64-bit integer would crash the database driver instead of being "not a choice".
-        if value not in self.empty_values and not re.fullmatch(r"\d{1,18}", str(value)):
-            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
-        return super().to_python(value)
 
 
 class BrokerForm(forms.Form):
@@ -71,11 +65,12 @@ class BrokerForm(forms.Form):
         error_messages=required("E-mailアドレス（確認用）"),
     )
 
-    def __init__(self, *args, offices, taken_numbers=(), **kwargs):
-        """`offices`: the company's 事業所; `taken_numbers`: the 登録番号 already in this 申込."""
+    def __init__(self, *args, offices, application=None, **kwargs):
+        """`offices`: the company's 事業所; `application`: the 申込 the 通関士 is added to (checked for the same
+        person twice, kind.duplicate_broker)."""
         super().__init__(*args, **kwargs)
         self.fields["office"].queryset = offices
-        self.taken_numbers = set(taken_numbers)
+        self.application = application
 
     def clean_last_name(self):
         return fullwidth_name(self.cleaned_data["last_name"], "氏名（姓）", NAME_MAX_LENGTH)
@@ -93,8 +88,6 @@ class BrokerForm(forms.Form):
         value = digits_only(self.cleaned_data["registration_number"])
         if not re.fullmatch(r"\d{1,8}", value):
             raise forms.ValidationError("通関士登録番号は半角数字8桁以内で入力してください。")
-        if value in self.taken_numbers:
-            raise forms.ValidationError(DUPLICATE_NUMBER)
         return value
 
     def clean_email(self):
@@ -106,6 +99,10 @@ class BrokerForm(forms.Form):
     def clean(self):
         data = super().clean()
         check_email_confirmed(self, "email", "email_confirm")
+        if self.application is not None:
+            number, email = data.get("registration_number"), data.get("email")
+            if found := duplicate_broker(self.application, registration_number=number, email=email):
+                self.add_error(*found)
         return data
 
     def is_blank(self) -> bool:

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_http_methods
 
 from naccs.accounts.decorators import contract_user_required
 from naccs.accounts.models import Office
+from naccs.lib.ids import parse_id
 
 from .. import lifecycle
 from ..kinds import kind_of
@@ -47,11 +48,9 @@ def brokers_step(request, pk):
     lines = application.broker_lines.select_related("office").order_by("pk")
     if request.method == "POST":
         date_form = StartDateForm(request.POST, proceeding=going == CONFIRM)
-        broker_form = BrokerForm(
-            request.POST, offices=offices, taken_numbers=lines.values_list("registration_number", flat=True)
-        )
+        broker_form = BrokerForm(request.POST, offices=offices, application=application)
         adding = going == ADD or (going == CONFIRM and not broker_form.is_blank())
-        removing = going.removeprefix(REMOVE) if going.startswith(REMOVE) else ""
+        removing = parse_id(going.removeprefix(REMOVE)) if going.startswith(REMOVE) else None
         if date_form.is_valid() and (not adding or broker_form.is_valid()):
 
             def change(locked):
@@ -59,8 +58,8 @@ def brokers_step(request, pk):
                     locked.desired_date = date_form.cleaned_data["desired_date"]
                 if adding:
                     add_broker(locked, broker_form.cleaned_data)
-                if removing.isdigit() and len(removing) <= 18:
-                    remove_broker(locked, int(removing))
+                if removing:
+                    remove_broker(locked, removing)
 
             try:
                 lifecycle.save_step(application=application, user=request.user, change=change)

@@ -1,9 +1,8 @@
 """The contract-change steps' forms: 契約者情報 with the 変更希望日, and the 事業所 and 論理端末 added or removed."""
 
-import re
-
 from django import forms
 
+from naccs.lib.forms import RowChoiceField
 from naccs.terminals.models import LogicalTerminal
 
 from ..desired_date import clean_desired_date, desired_date_field
@@ -48,17 +47,11 @@ class DetailsForm(forms.Form):
         return clean_phone(self.cleaned_data["phone"], label="連絡先電話番号")
 
 
-class OfficeChoiceField(forms.ModelChoiceField):
+class OfficeChoiceField(RowChoiceField):
     default_error_messages = {"invalid_choice": "選択できない事業所です。画面を開き直してから選択してください。"}
 
     def label_from_instance(self, office):
         return office.name
-
-    def to_python(self, value):
-        # An id beyond a 64-bit integer would crash the database driver instead of being "not a choice".
-        if value not in self.empty_values and not re.fullmatch(r"[0-9]{1,18}", str(value)):
-            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
-        return super().to_python(value)
 
 
 class AddOfficeForm(forms.Form):

@@ -25,17 +25,11 @@ def open_offices(company):
     return Office.objects.filter(company=company, closure__isnull=True).order_by("name")
 
 
-def pending_removals():
-    """Lines of registered, not yet ended 契約内容の変更 that remove a terminal: no other 申込 may name it."""
-    return ContractChangeLine.objects.filter(
-        action=Action.REMOVE_TERMINAL, application__status__in=Application.OPEN_STATUSES
-    )
-
-
 class ContractChangeKind(kinds.Kind):
     code = Application.Kind.CONTRACT_CHANGE
     label = "契約内容の変更"
     title = "契約内容変更申込"
+    noun = "利用申込（契約内容の変更）"  # the manual's
     guidance_url_name = "applications:contract_change_guidance"
     steps = (
         kinds.Step("契約者情報入力", "契約者情報の入力", "applications:contract_change_details"),
@@ -45,14 +39,14 @@ class ContractChangeKind(kinds.Kind):
     completed_label = "変更済"
     # Category 利用申込 (the default), in the manual's words for the decisions.
     news = {
-        kinds.SUBMITTED: "利用申込（契約内容の変更）を受け付けました。",
-        kinds.RESUBMITTED: "利用申込（契約内容の変更）を修正して再送信しました。",
-        kinds.WITHDRAWN: "利用申込（契約内容の変更）を取り下げました。",
+        kinds.SUBMITTED: f"{noun}を受け付けました。",
+        kinds.RESUBMITTED: f"{noun}を修正して再送信しました。",
+        kinds.WITHDRAWN: f"{noun}を取り下げました。",
         kinds.APPROVED: "利用申込の審査を終了しました。通知内容をご確認してください。",
         kinds.INFO_REQUESTED: (
             "利用申込内容に確認事項があります。通知内容をご確認の上、申込内容の修正、または取り下げを行ってください。"
         ),
-        kinds.REJECTED: "利用申込（契約内容の変更）を却下しました。",
+        kinds.REJECTED: f"{noun}を却下しました。",
         kinds.COMPLETED: "契約内容を変更しました。「契約内容の確認」で変更後の内容をご確認ください。",
     }
 
@@ -125,7 +119,10 @@ def check_lines(company, lines, *, exclude_application=None) -> None:
             if not terminal.is_active or terminal.company_id != company.pk:
                 raise TransitionRefused(f"論理端末{terminal.name}は既に利用されていません。")
             others = Q(terminal=terminal) & ~Q(application=exclude_application)
-            if ReissueLine.objects.busy().filter(others).exists() or pending_removals().filter(others).exists():
+            if (
+                ReissueLine.objects.busy().filter(others).exists()
+                or ContractChangeLine.objects.removing().filter(others).exists()
+            ):
                 raise TransitionRefused(
                     f"論理端末{terminal.name}は他の申込で申込中です。事業所・論理端末の入力に戻って選択し直してください。"
                 )

@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from naccs.accounts.decorators import contract_user_required
+from naccs.lib.ids import parse_id
 from naccs.pki.pickups import PICKUP_MONTHS
 
 from .. import steps
@@ -96,8 +97,7 @@ def items_step(request, pk):
             change = lambda locked: add_line(locked, action=going, **fields)  # noqa: E731
             if steps.save(request, application, change, form=form, field=ITEM_FORMS[going][1]):
                 return redirect(request.path)
-        elif going == "remove" and request.POST.get("line", "").isdigit() and len(request.POST["line"]) <= 18:
-            line_id = int(request.POST["line"])
+        elif going == "remove" and (line_id := parse_id(request.POST.get("line"))):
             steps.save(request, application, lambda locked: remove_line(locked, line_id))
             return redirect(request.path)
         elif going == "confirm":

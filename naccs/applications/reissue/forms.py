@@ -1,9 +1,8 @@
 """The 論理端末 step's form (manual ④): 再発行希望日, 再発行理由 and the terminals."""
 
-import re
-
 from django import forms
 
+from naccs.lib.forms import RowMultipleChoiceField
 from naccs.lib.text import has_control_characters
 
 from ..desired_date import clean_desired_date, desired_date_field
@@ -11,7 +10,7 @@ from ..models import Reissue
 from .kind import expired_refusal, still_valid
 
 
-class TerminalChoiceField(forms.ModelMultipleChoiceField):
+class TerminalChoiceField(RowMultipleChoiceField):
     default_error_messages = {
         "invalid_choice": "選択できない論理端末が含まれています。画面を開き直してから選択してください。",
         "invalid_pk_value": "選択できない論理端末が含まれています。画面を開き直してから選択してください。",
@@ -19,12 +18,6 @@ class TerminalChoiceField(forms.ModelMultipleChoiceField):
 
     def label_from_instance(self, terminal):
         return terminal.name
-
-    def _check_values(self, value):
-        # An id beyond a 64-bit integer would crash the database driver instead of being "not a choice".
-        if any(not re.fullmatch(r"\d{1,18}", str(pk)) for pk in value):
-            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
-        return super()._check_values(value)
 
 
 class TerminalsForm(forms.Form):

@@ -12,26 +12,30 @@ from naccs.terminals.renewal import renewal_window_text
 
 from .. import kinds
 from ..lifecycle import TransitionRefused
-from ..models import Application, Reissue, ReissueLine
+from ..models import Application, ContractChangeLine, Reissue, ReissueLine
 from . import processing
+
+# Why a terminal an open 契約内容の変更 removes cannot be reissued, in the list and in the refusal.
+BEING_REMOVED = "契約内容の変更で削除の申込中"
 
 
 class ReissueKind(kinds.Kind):
     code = Application.Kind.REISSUE
     label = "デジタル証明書の再発行"
     title = "デジタル証明書再発行申込"
+    noun = "デジタル証明書の再発行申込"
     guidance_url_name = "applications:reissue_guidance"
     steps = (kinds.Step("論理端末入力", "論理端末の入力", "applications:reissue_terminals"),)
     template_folder = "applications/reissue"
     completed_label = "再発行済"
     work_unit = ("端末", "台")
     news = {
-        kinds.SUBMITTED: "デジタル証明書の再発行申込を受け付けました。",
-        kinds.RESUBMITTED: "デジタル証明書の再発行申込を修正して再送信しました。",
-        kinds.WITHDRAWN: "デジタル証明書の再発行申込を取り下げました。",
-        kinds.APPROVED: "デジタル証明書の再発行申込の審査が終了しました。",
-        kinds.INFO_REQUESTED: "デジタル証明書の再発行申込について確認事項があります。",
-        kinds.REJECTED: "デジタル証明書の再発行申込を却下しました。",
+        kinds.SUBMITTED: f"{noun}を受け付けました。",
+        kinds.RESUBMITTED: f"{noun}を修正して再送信しました。",
+        kinds.WITHDRAWN: f"{noun}を取り下げました。",
+        kinds.APPROVED: f"{noun}の審査が終了しました。",
+        kinds.INFO_REQUESTED: f"{noun}について確認事項があります。",
+        kinds.REJECTED: f"{noun}を却下しました。",
         kinds.COMPLETED: "デジタル証明書を再発行しました。",
     }
     NAMES_IN_NOTICE = 5
@@ -48,8 +52,9 @@ class ReissueKind(kinds.Kind):
         )
 
     def check_submittable(self, application):
-        """No terminal of the 申込 may be in another open 申込; the terminals are locked so that two 申込 naming the
-        same terminal cannot both be registered. 有効期限切れ only for terminals whose certificate has expired."""
+        """No terminal of the 申込 may be in another open 申込, nor removed by an open 契約内容の変更; the terminals
+        are locked (as a contract change locks those it removes) so that two 申込 naming the same terminal cannot
+        both be registered. 有効期限切れ only for terminals whose certificate has expired."""
         terminal_ids = list(application.reissue_lines.values_list("terminal_id", flat=True))
         list(LogicalTerminal.objects.select_for_update().filter(pk__in=terminal_ids).order_by("pk").values("pk"))
         busy = ReissueLine.objects.busy().filter(terminal_id__in=terminal_ids).exclude(application=application)
@@ -57,6 +62,12 @@ class ReissueKind(kinds.Kind):
         if names:
             raise TransitionRefused(
                 f"論理端末{', '.join(names)}は既に再発行の申込中です。論理端末の入力に戻って選択し直してください。"
+            )
+        removing = ContractChangeLine.objects.removing().filter(terminal_id__in=terminal_ids)
+        if names := sorted(removing.values_list("terminal__name", flat=True)):
+            raise TransitionRefused(
+                f"論理端末{', '.join(names)}は{BEING_REMOVED}のため、再発行できません。"
+                "論理端末の入力に戻って選択し直してください。"
             )
         if application.reissue.reason == Reissue.Reason.EXPIRED and (valid := still_valid(terminal_ids)):
             raise TransitionRefused(expired_refusal(valid))

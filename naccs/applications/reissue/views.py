@@ -17,7 +17,7 @@ from ..kinds import kind_of
 from ..models import Application
 from ..views import redirect_unless_editable, wizard_application, wizard_context
 from .forms import TerminalsForm
-from .kind import choose_terminals
+from .kind import BEING_REMOVED, choose_terminals
 from .selectors import chosen_summary, terminal_choices, terminal_rows, terminals_for
 
 REISSUE = Application.Kind.REISSUE
@@ -52,7 +52,7 @@ def terminals_step(request, pk):
     if request.method == "POST":
         form = TerminalsForm(
             request.POST,
-            choosable=terminal_choices(company, application).filter(busy=False),
+            choosable=terminal_choices(company, application).filter(busy=False, removing=False),
             listed=terminals_for(company),
             proceeding=proceeding,
             chosen_elsewhere=lambda shown: set(
@@ -110,5 +110,6 @@ def terminals_step(request, pk):
         chosen_count=chosen_count,
         chosen_names=chosen_names,
         chosen_more=chosen_count - len(chosen_names),
+        being_removed=BEING_REMOVED,
     )
     return render(request, "applications/reissue/terminals.html", context)

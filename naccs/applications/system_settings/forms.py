@@ -2,6 +2,7 @@
 
 from django import forms
 
+from naccs.lib.forms import RowMultipleChoiceField
 from naccs.terminals.models import SettingItem
 
 from ..desired_date import clean_desired_date, desired_date_field
@@ -46,7 +47,7 @@ class DetailsForm(forms.Form):
         return data
 
 
-class ItemChoiceField(forms.ModelMultipleChoiceField):
+class ItemChoiceField(RowMultipleChoiceField):
     default_error_messages = {
         "invalid_choice": "選択できない業務が含まれています。画面を開き直してから選択してください。",
         "invalid_pk_value": "選択できない業務が含まれています。画面を開き直してから選択してください。",
@@ -54,11 +55,6 @@ class ItemChoiceField(forms.ModelMultipleChoiceField):
 
     def label_from_instance(self, item):
         return item.name
-
-    def _check_values(self, value):
-        if any(not str(pk).isascii() or not str(pk).isdigit() or len(str(pk)) > 18 for pk in value):
-            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
-        return super()._check_values(value)
 
 
 class TerminalSettingsForm(forms.Form):

@@ -22,6 +22,7 @@ class SystemSettingsKind(kinds.Kind):
     code = Application.Kind.SYSTEM_SETTINGS
     label = "システム設定の申込"
     title = "システム設定申込"
+    noun = "システム設定申込"
     guidance_url_name = "applications:system_settings_guidance"
     steps = (
         kinds.Step("設定内容入力", "設定内容の入力", "applications:system_settings_details"),
@@ -30,15 +31,14 @@ class SystemSettingsKind(kinds.Kind):
     template_folder = "applications/system_settings"
     completed_label = "設定済"
     news = {
-        kinds.SUBMITTED: "システム設定申込を受け付けました。",
-        kinds.RESUBMITTED: "システム設定申込を修正して再送信しました。",
-        kinds.WITHDRAWN: "システム設定申込を取り下げました。",
-        kinds.APPROVED: "システム設定申込の審査を終了しました。通知内容をご確認してください。",
+        kinds.SUBMITTED: f"{noun}を受け付けました。",
+        kinds.RESUBMITTED: f"{noun}を修正して再送信しました。",
+        kinds.WITHDRAWN: f"{noun}を取り下げました。",
+        kinds.APPROVED: f"{noun}の審査を終了しました。通知内容をご確認してください。",
         kinds.INFO_REQUESTED: (
-            "システム設定申込内容に確認事項があります。通知内容をご確認の上、申込内容の修正、"
-            "または取り下げを行ってください。"
+            f"{noun}内容に確認事項があります。通知内容をご確認の上、申込内容の修正、または取り下げを行ってください。"
         ),
-        kinds.REJECTED: "システム設定申込を却下しました。",
+        kinds.REJECTED: f"{noun}を却下しました。",
         kinds.COMPLETED: "システム設定を反映しました。「契約内容の確認」で各論理端末の設定をご確認ください。",
     }
     news_categories = dict.fromkeys(news, NewsItem.Category.SYSTEM_SETTINGS)

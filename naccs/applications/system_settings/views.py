@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from naccs.accounts.decorators import contract_user_required
+from naccs.lib.ids import parse_id
 
 from .. import steps
 from ..desired_date import as_typed
@@ -66,8 +67,7 @@ def terminals_step(request, pk):
             }
             if steps.save(request, application, lambda locked: set_terminal(locked, **fields), form=form, field=None):
                 return redirect(request.path)
-        elif going == "remove" and request.POST.get("line", "").isdigit() and len(request.POST["line"]) <= 18:
-            line_id = int(request.POST["line"])
+        elif going == "remove" and (line_id := parse_id(request.POST.get("line"))):
             steps.save(request, application, lambda locked: remove_terminal(locked, line_id))
             return redirect(request.path)
         elif going == "confirm":

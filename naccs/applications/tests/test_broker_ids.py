@@ -162,6 +162,72 @@ def test_the_same_registration_number_twice_is_refused(user_client, office, walk
     assert BrokerLine.objects.filter(application_id=pk).count() == 1
 
 
+def field_error(html, field):
+    """The message shown next to a field of the 通関士 form."""
+    found = re.search(rf'<div class="field-error" id="id_{field}_error"><p>([^<]+)</p>', html)
+    return found and found.group(1)
+
+
+def test_the_same_person_twice_in_one_application_is_refused_next_to_the_email(user_client, office, walk):
+    """Same name and E-mail, another 登録番号 (upper case this time): one person, two IDs and two mails."""
+    pk = walk(numbers=("10001",))
+    again = broker(office, "10002", email="ICHIRO10001@example.jp", email_confirm="ICHIRO10001@example.jp")
+    response = user_client.post(f"/applications/broker_ids/{pk}/brokers/", {"go": "add", **again})
+    html = response.content.decode()
+    assert field_error(html, "email") == "このE-mailアドレスの通関士は既にこの申込に追加されています。"
+    assert BrokerLine.objects.filter(application_id=pk).count() == 1
+
+
+def test_a_person_who_already_has_a_login_is_refused_next_to_the_field(user_client, office, walk, make_user, company):
+    make_user("12345678101", company=company, email="ichiro10001@example.jp")
+    make_user("12345678102", company=company, is_customs_broker=True, broker_registration_number="10002")
+    pk = int(user_client.post("/applications/broker_ids/").url.split("/")[3])
+    url = f"/applications/broker_ids/{pk}/brokers/"
+    html = user_client.post(url, {"go": "add", **broker(office, "10001")}).content.decode()
+    assert field_error(html, "email") == "このE-mailアドレスの方は利用者ID 12345678101 で既に登録されています。"
+    html = user_client.post(url, {"go": "add", **broker(office, "10002")}).content.decode()
+    assert (
+        field_error(html, "registration_number")
+        == "この通関士登録番号の方は利用者ID 12345678102 で既に登録されています。"
+    )
+    assert not BrokerLine.objects.filter(application_id=pk).exists()
+
+
+def test_another_company_may_add_the_same_person(user_client, office, walk, make_user, other_company):
+    make_user("87654321101", company=other_company, email="ichiro10001@example.jp")
+    pk = walk(numbers=("10001",))
+    assert BrokerLine.objects.filter(application_id=pk).count() == 1
+
+
+def test_a_person_in_another_open_application_is_refused_there_and_at_registration(
+    user_client, office, walk, registered, make_user, company
+):
+    first = registered(numbers=("10001",))
+    pk = int(user_client.post("/applications/broker_ids/").url.split("/")[3])
+    html = user_client.post(
+        f"/applications/broker_ids/{pk}/brokers/", {"go": "add", **broker(office, "10001")}
+    ).content.decode()
+    expected = f"この通関士は申込受付番号 {first.receipt_number} の申込で追加を申し込んでいます。"
+    assert field_error(html, "registration_number") == expected
+    # Added before the other 申込 was registered: refused when this one is.
+    lifecycle.withdraw(application=first, user=first.created_by)
+    draft = walk(numbers=("10001",))
+    colleague = make_user("colleague", company=company)
+    other = Client()
+    other.force_login(colleague)
+    again = int(other.post("/applications/broker_ids/").url.split("/")[3])
+    other.post(f"/applications/broker_ids/{again}/applicant/", APPLICANT)
+    day = earliest_desired_date().strftime("%Y%m%d")
+    other.post(
+        f"/applications/broker_ids/{again}/brokers/", {"go": "add", "desired_date": day, **broker(office, "10001")}
+    )
+    assert other.post(f"/applications/broker_ids/{again}/confirm/").status_code == 302
+    assert Application.objects.get(pk=again).status == Status.SUBMITTED
+    response = user_client.post(f"/applications/broker_ids/{draft}/confirm/", follow=True)
+    assert "通関士関税 一郎：この通関士は申込受付番号" in response.content.decode()
+    assert Application.objects.get(pk=draft).status == Status.DRAFT
+
+
 def test_going_on_without_any_broker_is_refused(user_client, office, start_date):
     pk = int(user_client.post("/applications/broker_ids/").url.split("/")[3])
     user_client.post(f"/applications/broker_ids/{pk}/applicant/", APPLICANT)

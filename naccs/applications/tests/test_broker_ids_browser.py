@@ -57,7 +57,15 @@ def test_a_broker_is_added_approved_and_logs_in(page):
 
     page.get_by_role("heading", name="通関士入力").wait_for()
     page.get_by_label("利用開始希望日").fill(start.strftime("%Y%m%d"))
-    add_broker(page, "関税", "一郎", "ｶﾝｾﾞｲ", "いちろう", "20001", "ichiro@example.jp")
+    # ichiro@example.jp is the demo's 浪速 一郎 (demo-osaka): one address, one login (issue 27 #9).
+    fill_broker(page, "関税", "一郎", "ｶﾝｾﾞｲ", "いちろう", "20001", "ichiro@example.jp")
+    page.get_by_role("button", name="この通関士を追加する").last.click()
+    page.locator("#id_email_error").get_by_text("利用者ID demo-osaka で既に登録されています。").wait_for()
+    add_broker(page, "関税", "一郎", "ｶﾝｾﾞｲ", "いちろう", "20001", "kanzei.ichiro@example.jp")
+    # The same person again under another 登録番号 is refused beside the E-mail.
+    fill_broker(page, "関税", "一郎", "カンゼイ", "イチロウ", "20003", "kanzei.ichiro@example.jp")
+    page.get_by_role("button", name="この通関士を追加する").last.click()
+    page.locator("#id_email_error").get_by_text("既にこの申込に追加されています。").wait_for()
     # A mistyped confirmation is refused next to its field, and nothing is added until it is mended.
     fill_broker(page, "保税", "二郎", "ホゼイ", "ジロウ", "20002", "jiro.hozei@example.jp")
     page.get_by_label("E-mailアドレス（確認用）").fill("jiro@example.jp")
@@ -107,7 +115,7 @@ def test_a_broker_is_added_approved_and_logs_in(page):
     page.get_by_role("button", name="ログアウト").click()
 
     process_day(day=start)  # the morning run of the 利用開始希望日
-    mail = OutboundMail.objects.get(to="ichiro@example.jp")
+    mail = OutboundMail.objects.get(to="kanzei.ichiro@example.jp")
     link = re.search(r"https?://[^/\s]+(/accounts/set-password/#\S+)", mail.body).group(1)
     page.goto(link)  # the page's script posts the token from after "#"
     page.get_by_text("利用者ID「12345678001」のパスワードを設定してください。").wait_for()

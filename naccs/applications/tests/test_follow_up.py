@@ -102,3 +102,25 @@ def test_the_next_application_is_prefilled_from_the_last_one(user_client, submit
     Application.objects.filter(pk=submitted.pk).update(applicant_department="第二通関部")
     url = user_client.post("/applications/reissue/").url
     assert 'value="第二通関部"' in user_client.get(url).content.decode()
+
+
+@pytest.mark.parametrize("status", [Status.APPROVED, Status.COMPLETED, Status.REJECTED, Status.WITHDRAWN])
+def test_a_decided_application_offers_no_withdrawal(user_client, submitted, status):
+    Application.objects.filter(pk=submitted.pk).update(status=status)
+    assert "取り下げる" not in user_client.get(f"/applications/{submitted.pk}/").content.decode()
+    response = user_client.get(f"/applications/{submitted.pk}/withdraw/")
+    assert response.status_code == 302 and response.url == f"/applications/{submitted.pk}/"
+    html = user_client.get(response.url).content.decode()
+    assert "取り下げた申込は元に戻せません" not in html
+    expected = "取り下げ済みです。" if status == Status.WITHDRAWN else "審査が終了した申込は取り下げできません。"
+    assert expected in html
+
+
+@pytest.mark.parametrize("status", [Status.SUBMITTED, Status.NEEDS_INFO])
+def test_an_undecided_application_offers_withdrawal(user_client, submitted, status):
+    Application.objects.filter(pk=submitted.pk).update(status=status)
+    html = user_client.get(f"/applications/{submitted.pk}/").content.decode()
+    assert f'href="/applications/{submitted.pk}/withdraw/"' in html
+    assert (
+        "取り下げた申込は元に戻せません" in user_client.get(f"/applications/{submitted.pk}/withdraw/").content.decode()
+    )

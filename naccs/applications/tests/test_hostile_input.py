@@ -16,6 +16,13 @@ from .conftest import APPLICANT
 pytestmark = pytest.mark.django_db
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
+# Digits that are not ASCII: 「²」 passes str.isdigit() and int() refuses it; 「١」 and 「１」 int() reads as 1.
+NON_ASCII_DIGITS = ["²", "١", "١٢", "１", "𝟙", "৩"]
+non_ascii_digits = st.one_of(
+    st.sampled_from(NON_ASCII_DIGITS),
+    st.text(st.characters(categories=["Nd", "No"], exclude_characters="0123456789"), min_size=1, max_size=20),
+)
+
 
 @pytest.fixture
 def draft_client(user):
@@ -41,7 +48,7 @@ def test_applicant_step_survives_hostile_input(draft_client, field, value):
     desired_date=hostile_text,
     reason=st.one_of(st.sampled_from(["expired", "replaced", "other"]), hostile_text),
     reason_text=hostile_text,
-    terminal=st.one_of(hostile_text, st.integers(min_value=-(2**70), max_value=2**70).map(str)),
+    terminal=st.one_of(hostile_text, st.integers(min_value=-(2**70), max_value=2**70).map(str), non_ascii_digits),
 )
 def test_terminals_step_survives_hostile_input(draft_client, terminals, desired_date, reason, reason_text, terminal):
     client, draft = draft_client
@@ -50,6 +57,7 @@ def test_terminals_step_survives_hostile_input(draft_client, terminals, desired_
         "reason": as_form_value(reason),
         "reason_text": as_form_value(reason_text),
         "terminals": [as_form_value(terminal)],
+        "shown": [as_form_value(terminal)],
     }
     response = client.post(f"/applications/reissue/{draft.pk}/terminals/", data)
     assert response.status_code in (200, 302)
@@ -84,13 +92,18 @@ def kind_draft(user):
     return client, lambda kind: start(kind=kind, user=user)
 
 
-ids = st.one_of(hostile_text, st.integers(min_value=-(2**70), max_value=2**70).map(str))
+ids = st.one_of(hostile_text, st.integers(min_value=-(2**70), max_value=2**70).map(str), non_ascii_digits)
 
 
 @FAST
 @given(
     field=st.sampled_from([*sorted(BROKER), "office", "desired_date", "go"]),
-    value=st.one_of(hostile_text, st.integers(min_value=-(2**70), max_value=2**70).map(str)),
+    value=st.one_of(
+        hostile_text,
+        st.integers(min_value=-(2**70), max_value=2**70).map(str),
+        non_ascii_digits,
+        non_ascii_digits.map(lambda digits: f"remove-{digits}"),
+    ),
 )
 def test_brokers_step_survives_hostile_input(broker_draft_client, office, field, value):
     """One field hostile, the others valid: the page answers, and a refused 通関士 is not added."""
@@ -192,3 +205,48 @@ def test_system_settings_terminals_survive_hostile_input(kind_draft, terminals, 
     if response.status_code == 200:
         assert_escaped(response.content.decode(), name)
         assert not draft.system_settings_lines.exists()
+
+
+@pytest.mark.parametrize("digits", NON_ASCII_DIGITS)
+@pytest.mark.parametrize(
+    "kind, step, data",
+    [
+        ("contract_change", "items", lambda line: {"go": "remove", "line": line}),
+        ("system_settings", "terminals", lambda line: {"go": "remove", "line": line}),
+        ("broker_ids", "brokers", lambda line: {"go": f"remove-{line}"}),
+    ],
+)
+def test_a_line_removal_with_non_ascii_digits_removes_nothing_and_answers(kind_draft, kind, step, data, digits):
+    client, make = kind_draft
+    draft = make(kind)
+    response = client.post(f"/applications/{kind}/{draft.pk}/{step}/", data(digits))
+    assert response.status_code in (200, 302)
+
+
+@pytest.mark.parametrize("digits", ["١", "１", "²"])
+def test_a_terminal_chosen_by_non_ascii_digits_is_not_chosen(draft_client, terminals, desired, digits):
+    """「١」 is int 1 to Python: read as an id it would choose whichever terminal has id 1."""
+    client, draft = draft_client
+    first = min(terminals, key=lambda terminal: terminal.pk)
+    typed = str(first.pk).translate(
+        str.maketrans("0123456789", "０１２３４５６７８９" if digits == "１" else "٠١٢٣٤٥٦٧٨٩")
+    )
+    if digits == "²":
+        typed = "²"
+    data = {"desired_date": desired, "reason": "replaced", "terminals": [typed]}
+    response = client.post(f"/applications/reissue/{draft.pk}/terminals/", data)
+    assert response.status_code == 200
+    assert "選択できない論理端末が含まれています。" in response.content.decode()
+    assert not draft.reissue_lines.exists()
+
+
+@pytest.mark.parametrize("digits", ["١", "１"])
+def test_an_office_chosen_by_non_ascii_digits_is_not_chosen(broker_draft_client, office, digits):
+    client, draft = broker_draft_client
+    typed = str(office.pk).translate(
+        str.maketrans("0123456789", "０１２３４５６７８９" if digits == "１" else "٠١٢٣٤٥٦٧٨٩")
+    )
+    response = client.post(f"/applications/broker_ids/{draft.pk}/brokers/", {**BROKER, "office": typed, "go": "add"})
+    assert response.status_code == 200
+    assert "所属事業所を一覧から選択してください。" in response.content.decode()
+    assert not draft.broker_lines.exists()

@@ -1,5 +1,7 @@
 """The one lifecycle: every transition checks its state under a lock, audits, and announces as its kind says."""
 
+import re
+
 import pytest
 
 from naccs.applications import kinds, lifecycle
@@ -126,3 +128,28 @@ def test_the_user_sees_the_question_in_the_application_detail(make_application, 
     lifecycle.request_info(application=application, actor=staff_user, message="端末の入替日を教えてください。")
     response = user_client.get(f"/applications/{application.pk}/")
     assert response.status_code == 200 and "端末の入替日を教えてください。" in response.text
+
+
+# A run of kanji or katakana written twice in a row: 「申込申込」, 「変更変更」.
+DOUBLED = re.compile(r"([\u30a0-\u30ff\u4e00-\u9fff]{2,})\1")
+ANNOUNCED = (
+    kinds.SUBMITTED, kinds.RESUBMITTED, kinds.WITHDRAWN, kinds.APPROVED, kinds.INFO_REQUESTED, kinds.REJECTED,
+    kinds.COMPLETED,
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("code", list(kinds.KIND_CLASSES))
+def test_no_mail_or_news_of_any_kind_doubles_a_word(user, code):
+    application = lifecycle.start(kind=code, user=user)
+    application.receipt_number = "20261201001"
+    for event in ANNOUNCED:
+        lifecycle._announce(application, event, message="確認事項の本文")
+    texts = [
+        *(f"{mail.subject}\n{mail.body}" for mail in OutboundMail.objects.all()),
+        *NewsItem.objects.values_list("text", flat=True),
+    ]
+    assert len(texts) == 2 * len(ANNOUNCED)
+    for text in texts:
+        assert not DOUBLED.search(text), text
+    kind = kinds.kind_of(code)
+    assert all(kind.noun in kind.news[event] for event in (kinds.SUBMITTED, kinds.WITHDRAWN, kinds.REJECTED))

@@ -4,7 +4,8 @@ from django.test import Client
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from naccs.applications.models import Application
+from naccs.applications import lifecycle
+from naccs.applications.models import Application, ReissueLine
 from naccs.audit.models import AuditEvent
 from naccs.mailer.models import OutboundMail
 from naccs.portal.models import NewsItem
@@ -270,6 +271,42 @@ def test_a_terminal_in_an_open_application_cannot_be_chosen(user_client, walk, t
     assert f'name="terminals" value="{terminals[0].pk}"' not in html and "申込中" in html
     response = user_client.post(url, {"desired_date": desired, "reason": "replaced", "terminals": [terminals[0].pk]})
     assert "選択できない論理端末が含まれています" in response.content.decode()
+
+
+def test_a_terminal_an_open_contract_change_removes_cannot_be_chosen(
+    user_client, walk_contract_change, terminals, desired
+):
+    user_client.post(f"/applications/contract_change/{walk_contract_change()}/confirm/")  # removes terminals[1]
+    draft = int(user_client.post("/applications/reissue/").url.split("/")[3])
+    url = f"/applications/reissue/{draft}/terminals/"
+    html = user_client.get(url).content.decode()
+    assert f'name="terminals" value="{terminals[1].pk}"' not in html
+    assert f'name="terminals" value="{terminals[0].pk}"' in html
+    assert "削除申込中" in html and "契約内容の変更で削除の申込中のため、再発行の申込はできません。" in html
+    response = user_client.post(url, {"desired_date": desired, "reason": "replaced", "terminals": [terminals[1].pk]})
+    assert "選択できない論理端末が含まれています" in response.content.decode()
+    assert not ReissueLine.objects.filter(application_id=draft).exists()
+
+
+def test_registering_a_reissue_of_a_terminal_removed_meanwhile_is_refused(
+    user_client, walk, walk_contract_change, terminals
+):
+    reissue = walk(terminal_ids=[terminals[1].pk])
+    user_client.post(f"/applications/contract_change/{walk_contract_change()}/confirm/")  # removes terminals[1]
+    response = user_client.post(f"/applications/reissue/{reissue}/confirm/", follow=True)
+    assert "論理端末11110Bは契約内容の変更で削除の申込中のため、再発行できません。" in response.content.decode()
+    assert Application.objects.get(pk=reissue).status == Status.DRAFT
+
+
+def test_a_reissue_may_name_a_terminal_once_its_removal_is_withdrawn(
+    user_client, user, walk, walk_contract_change, terminals
+):
+    change = walk_contract_change()
+    user_client.post(f"/applications/contract_change/{change}/confirm/")
+    lifecycle.withdraw(application=Application.objects.get(pk=change), user=user)
+    reissue = walk(terminal_ids=[terminals[1].pk])
+    user_client.post(f"/applications/reissue/{reissue}/confirm/")
+    assert Application.objects.get(pk=reissue).status == Status.SUBMITTED
 
 
 def test_registering_a_terminal_taken_meanwhile_is_refused(client, walk, terminals, make_user, company):

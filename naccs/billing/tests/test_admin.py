@@ -159,7 +159,7 @@ def test_the_send_form_action_posts_the_manuals_news(company, staff_client):
 
 def test_the_dashboard_lists_overdue_invoices(overdue_invoice, staff_client):
     html = staff_client.get("/center/dashboard/").content.decode()
-    assert "支払期日を過ぎた未入金の請求書（1件、8250円）" in html
+    assert "支払期日を過ぎた未入金の請求書（1件、8,250円）" in html and "2026年11月分" in html
     assert overdue_invoice.number in html
 
 
@@ -170,3 +170,31 @@ def test_a_draft_credit_note_is_neither_edited_nor_confirmed_on_its_own(closed_i
     assert "訂正後の請求書を確定すると一緒に確定されます。" in response.content.decode()
     credit_note.refresh_from_db()
     assert credit_note.status == "draft"
+
+
+def test_the_invoice_list_shows_the_month_billed_and_yen_with_separators(draft, staff_client):
+    Invoice.objects.filter(pk=draft.pk).update(total=17578)
+    html = staff_client.get(CHANGELIST).content.decode()
+    assert "2026年11月分" in html and "17,578円" in html
+    assert "2026年11月1日" not in html and ">17578<" not in html
+    detail = staff_client.get(f"{CHANGELIST}{draft.pk}/change/").content.decode()
+    assert "2026年11月分" in detail and "17,578円" in detail
+
+
+def test_the_header_names_the_staff_member_as_written(staff_client, staff_user):
+    header = staff_client.get(CHANGELIST).content.decode().split('id="user-tools"', 1)[1].split("</div>", 1)[0]
+    assert "ようこそ" not in header and "Welcome" not in header
+    assert f"ログイン中：<strong>{staff_user.username}</strong>" in header
+
+
+def test_the_invoice_list_links_to_the_close_and_the_bank_csv_import(staff_client):
+    html = staff_client.get(CHANGELIST).content.decode()
+    assert '<a href="/center/billing/invoice/close/">月次締め</a>' in html
+    assert '<a href="/center/billing/invoice/import-payments/">銀行入金CSVの取込</a>' in html
+
+
+def test_the_header_gives_a_staff_members_name_and_id(staff_client, staff_user):
+    staff_user.last_name = "センター"
+    staff_user.save()
+    header = staff_client.get(CHANGELIST).content.decode().split('id="user-tools"', 1)[1].split("</div>", 1)[0]
+    assert f"ログイン中：<strong>センター（{staff_user.username}）</strong>" in header

@@ -31,7 +31,7 @@ def test_the_menu_and_the_nav_link_to_the_invoices(user_client):
 def test_the_list_shows_each_month_with_its_number_amount_due_date_method_and_status(closed_invoice, user_client):
     html = user_client.get("/billing/").content.decode()
     for text in (
-        "2026/11",
+        "2026年11月分",
         closed_invoice.number,
         "8,250円",
         "2026/12/31",
@@ -64,11 +64,11 @@ def test_the_list_goes_back_two_years_newest_first(company, user_client):
             due_date=date(2030, 1, 31), payment_method="transfer", company_name="通関商事株式会社",
         )  # fmt: skip
     first = user_client.get("/billing/").content.decode()
-    assert first.index("2026/11") < first.index("2025/11") < first.index("2024/12")
+    assert first.index("2026年11月分") < first.index("2025年11月分") < first.index("2024年12月分")
     assert first.count('<td class="number">') == 24
-    assert "2024/11" not in first
+    assert "2024年11月分" not in first
     second = user_client.get("/billing/?page=2").content.decode()
-    assert "2024/11" in second and "2024/06" in second and "2024/12" not in second
+    assert "2024年11月分" in second and "2024年6月分" in second and "2024年12月分" not in second
 
 
 def test_the_detail_has_the_qualified_invoice_items(closed_invoice, user_client, settings):

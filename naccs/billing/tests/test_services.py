@@ -36,7 +36,7 @@ def test_confirming_posts_news_with_a_link_and_mails_each_contact(closed_invoice
     assert mail.to == "hanako@example.jp"
     assert "2026年11月分の請求額が確定しました" in mail.body
     assert f"/billing/{closed_invoice.pk}/" in mail.body
-    assert "8250円" in mail.body
+    assert "請求金額（税込） : 8,250円" in mail.body and "2026年11月分の請求額が確定しました。" in mail.body
     assert AuditEvent.objects.filter(action="billing.confirmed").count() == 1
 
 

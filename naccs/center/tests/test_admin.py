@@ -51,10 +51,23 @@ def test_detail_shows_applicant_terminals_and_history(staff_client, make_applica
     assert response.status_code == 200
     text = response.text
     assert "hanako@example.jp" in text and application.reissue_lines.first().terminal.name in text
-    assert "application.info_requested" in text and "この申込は確認事項ありのため" in text
+    assert "確認事項の送信" in text and "受付済 → 確認事項あり" in text and "通知内容：確認します" in text
+    assert "この申込は確認事項ありのため" in text
     # Nothing of the 申込 is edited here: the center decides through the review form only.
     for field in ("status", "applicant_email", "desired_date", "center_message", "receipt_number"):
         assert f'name="{field}"' not in text
+
+
+def test_the_history_is_in_words_with_the_step_saves_as_one_row(staff_client, user):
+    draft = lifecycle.start(kind="reissue", user=user)
+    for _ in range(19):
+        lifecycle.save_step(application=draft, user=user, change=lambda locked: None)
+    html = staff_client.get(f"{LIST}{draft.pk}/change/").text
+    history = html.split('id="history"', 1)[1].split("</table>", 1)[0]
+    assert "入力開始" in history and "入力内容の保存（19回）" in history
+    assert history.count("入力内容の保存") == 1
+    assert "application." not in history and "{" not in history and "draft" not in history
+    assert "申込種別：デジタル証明書の再発行" in history
 
 
 def test_decide_view_approves_and_refuses_stale(staff_client, make_application):

@@ -108,3 +108,23 @@ def test_the_demo_application_is_numbered_for_the_day_it_was_registered():
     assert Application.objects.get(kind="broker_ids").broker_lines.count() == 2
     load()
     assert Application.objects.count() == 4
+
+
+def test_the_demo_invoices_look_like_a_real_history():
+    """Made as production makes them: each month closed on the 1st of the next and 確定 that day, oldest first."""
+    from naccs.billing.models import Invoice
+    from naccs.billing.notices import INVOICE_CONFIRMED
+    from naccs.lib.periods import months_after
+
+    load()
+    for company in Company.objects.filter(invoices__isnull=False).distinct():
+        invoices = list(Invoice.objects.filter(company=company).order_by("month"))
+        assert len(invoices) >= 2
+        assert [invoice.number for invoice in invoices] == sorted(invoice.number for invoice in invoices)
+        for invoice in invoices:
+            assert invoice.issued_on == months_after(invoice.month, 1)
+            assert invoice.issued_on <= invoice.due_date
+            assert timezone.localdate(invoice.confirmed_at) == invoice.issued_on
+        news = NewsItem.objects.filter(company=company, text=INVOICE_CONFIRMED)
+        days = [timezone.localdate(item.published_at) for item in news]
+        assert len(days) == len(invoices) and len(set(days)) == len(days)

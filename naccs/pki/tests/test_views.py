@@ -67,6 +67,36 @@ def test_fullwidth_input_is_normalised(client, renewable):
 
 
 @pytest.mark.parametrize(
+    "typed",
+    [
+        ("nac11110a", "abcde00001", "naccs"),  # lower case
+        ("ＮＡＣ１１１１０Ａ", "ａｂｃｄｅ００００１", "ＮＡＣＣＳ"),  # 全角
+        (" NAC 11110A ", "ABCDE 00001", "NA　CCS"),  # spaces, also 全角 ones, anywhere
+    ],
+)
+def test_auth_codes_are_read_whatever_their_case_width_and_spaces(client, renewable, typed):
+    codes = dict(zip(("auth_code1", "auth_code2", "auth_code3"), typed, strict=True))
+    response = client.post("/pki/acquire/", {**FORM, **codes})
+    assert saved_file(response.content.decode())[0] == "11110A.p12"
+
+
+def test_a_code_stored_in_lower_case_before_stays_valid(client, renewable):
+    renewable.auth_code3 = "naccs"
+    renewable.save(update_fields=["auth_code3"])
+    assert saved_file(client.post("/pki/acquire/", FORM).content.decode())[0] == "11110A.p12"
+
+
+def test_look_alikes_are_not_taken_for_each_other(client, renewable):
+    """Codes made before the alphabet left out O/0 and 1/I stay exact: 「NAC11110A」 is not 「NAC1111OA」."""
+    response = client.post("/pki/acquire/", {**FORM, "auth_code1": "NAC1111OA"})
+    assert "論理端末名または認証コードが正しくありません。" in response.content.decode()
+
+
+def test_the_page_says_case_and_width_do_not_matter(client):
+    assert "英字の大文字・小文字、全角・半角は区別しません。" in client.get("/pki/acquire/").content.decode()
+
+
+@pytest.mark.parametrize(
     ("changes", "message"),
     [
         ({"terminal_name": ""}, "論理端末名を入力してください。"),

@@ -80,6 +80,13 @@ def test_menu_lists_every_entry_of_the_manual(user_client):
         assert label in html
 
 
+def test_the_expiry_mail_settings_are_in_the_menu_under_user_information(user_client):
+    html = user_client.get("/").content.decode()
+    user_information = html.split("ユーザー情報", 1)[1].split("請求を参照する", 1)[0]
+    assert '<a href="/notices/expiry/">有効期限のお知らせメールの設定</a>' in user_information
+    assert user_client.get("/notices/expiry/").status_code == 200
+
+
 def test_global_nav_has_the_six_entries(user_client):
     html = user_client.get("/").content.decode()
     nav = html.split('class="global-nav"')[1].split("</nav>")[0]

@@ -81,6 +81,29 @@ def test_links_follow_the_port_make_serve_listens_on():
     assert site_url_with(PORT="8101", SITE_URL="https://support.example.jp/") == "https://support.example.jp"
 
 
+def test_a_command_run_beside_make_serve_uses_the_address_it_recorded(tmp_path):
+    """`make serve` on port 8150 records its address; `process_reissues` run by hand (no HOST, PORT or SITE_URL)
+    then links to 8150, not to 127.0.0.1:8000 where nothing answers."""
+    env = {key: value for key, value in os.environ.items() if key not in ("SITE_URL", "HOST", "PORT")}
+    env["VAR_DIR"] = str(tmp_path)
+    assert site_url_with(VAR_DIR=str(tmp_path)) == "http://127.0.0.1:8000"  # nothing recorded yet
+    recorded = subprocess.run(
+        [sys.executable, "manage.py", "record_site_url"], cwd=ROOT, env={**env, "PORT": "8150"},
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert recorded.returncode == 0, recorded.stderr
+    assert (tmp_path / "site-url").read_text() == "http://127.0.0.1:8150\n"
+    assert site_url_with(VAR_DIR=str(tmp_path)) == "http://127.0.0.1:8150"
+    # What is set for the process itself still wins.
+    assert site_url_with(VAR_DIR=str(tmp_path), PORT="8101") == "http://127.0.0.1:8101"
+    assert site_url_with(VAR_DIR=str(tmp_path), SITE_URL="https://support.example.jp") == "https://support.example.jp"
+
+
+def test_make_serve_records_its_address_before_starting_anything():
+    serve = (ROOT / "scripts" / "serve").read_text()
+    assert serve.index("manage.py record_site_url") < serve.index("db_worker")
+
+
 def test_the_development_server_logs_each_request_once(tmp_path):
     import socket
     import time

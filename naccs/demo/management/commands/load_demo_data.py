@@ -1,7 +1,7 @@
 """Demo data for a local portal: two companies, their users and terminals, center staff and news. Safe to run twice."""
 
 import hashlib
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -20,8 +20,8 @@ from naccs.applications.models import (
 from naccs.billing import payments, services
 from naccs.billing.close import close_month
 from naccs.billing.models import BillingAccount, Invoice, TariffItem
-from naccs.billing.months import previous_month
 from naccs.lib.business_days import earliest_desired_date
+from naccs.lib.periods import months_after
 from naccs.pki import ca
 from naccs.pki.issuance import certificate_expiry, issue_certificate
 from naccs.portal.models import NewsItem
@@ -323,12 +323,16 @@ class Command(BaseCommand):
                 defaults={"postal_code": postal_code, "address": address, "payment_method": method,
                           "direct_debit": direct_debit},
             )  # fmt: skip
-        month = first
-        for _ in range(DEMO_INVOICE_MONTHS):
-            month = previous_month(month)
-            close_month(month=month, staff=center)
-        for invoice in Invoice.objects.filter(month__gte=month, status=Invoice.Status.DRAFT).order_by("month", "pk"):
-            services.confirm(invoice=invoice, staff=center, mail=False)
+        # As production made them: oldest month first, each closed on the 1st of the next month (the scheduler's day)
+        # and 確定 that morning, so numbers rise with time, 請求日 precedes 支払期日 and each month has one notice.
+        months = [months_after(first, -back) for back in range(DEMO_INVOICE_MONTHS, 0, -1)]
+        for month in months:
+            close_day = months_after(month, 1)
+            close_month(month=month, staff=center, day=close_day)
+            confirmed_at = timezone.make_aware(datetime.combine(close_day, time(10, 0)))
+            for invoice in Invoice.objects.filter(month=month, status=Invoice.Status.DRAFT).order_by("pk"):
+                services.confirm(invoice=invoice, staff=center, mail=False, now=min(confirmed_at, now))
+        month = months[0]
         oldest = Invoice.objects.filter(month=month, status=Invoice.Status.CONFIRMED)
         for invoice in oldest:
             payments.record_payment(invoice=invoice, amount=invoice.total, paid_on=invoice.issued_on, staff=center)
