@@ -14,7 +14,11 @@ serve: install
 	$(RUN) python manage.py load_demo_data
 	HOST=$(HOST) PORT=$(PORT) UV="$(UV)" scripts/serve
 
-test: install system-test-deps lint pytest-sqlite pytest-postgres pytest-moments
+# The two databases' runs go at once: each pytest is one process that mostly keeps one core busy, and the machines
+# have two. --output-sync prints each run's output whole when it ends. Then the date-sensitive tests at fixed moments.
+test: install system-test-deps lint
+	$(MAKE) --no-print-directory -j2 --output-sync=target pytest-sqlite pytest-postgres
+	$(MAKE) --no-print-directory pytest-moments
 
 # The whole suite on SQLite with the clock moved to DATE in Tokyo (Debian's faketime): make test-at DATE=2027-02-28T23:30
 test-at: install system-test-deps
