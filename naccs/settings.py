@@ -178,7 +178,14 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "TIMEOUT": 300}
+        # A Redis that is down or unreachable is a cache miss with a warning, not a 500 (naccs.lib.cache); the short
+        # socket timeouts bound what each call costs while a Redis host does not answer at all.
+        "default": {
+            "BACKEND": "naccs.lib.cache.OptionalRedisCache",
+            "LOCATION": REDIS_URL,
+            "TIMEOUT": 300,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
