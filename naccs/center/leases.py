@@ -129,7 +129,7 @@ def health(job: ScheduledJob | None, *, due_at: datetime, now: datetime) -> Heal
             "late",
             "遅延",
             f"{_clock(job.enqueued_at)}に実行を登録しましたが、開始されていません。"
-            "db_worker が動いているか確認してください。",
+            "run_worker（タスクワーカー）が動いているか確認してください。",
         )
     if now >= job.heartbeat_at + LEASE:
         if job.resumed >= MAX_RESUMES:

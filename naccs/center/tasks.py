@@ -1,4 +1,4 @@
-"""Background jobs of the center (django-tasks; run by `manage.py db_worker`, enqueued by the scheduler)."""
+"""Background jobs of the center (django-tasks; run by `manage.py run_worker`, enqueued by the scheduler)."""
 
 from datetime import date
 

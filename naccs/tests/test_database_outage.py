@@ -2,6 +2,9 @@
 portal answers a Japanese 503 with Retry-After, OCSP answers tryLater and the CRL 503, and each recovers when the
 database is back."""
 
+import datetime
+import os
+import sys
 import tempfile
 import time
 import urllib.error
@@ -126,3 +129,64 @@ def test_with_the_database_stopped_ocsp_answers_try_later_and_the_crl_503(cluste
         assert fetch(f"{responder}/pki/crl")[0] == 200
     finally:
         outage.stop(server)
+
+
+OUTAGE_SECONDS = float(os.environ.get("NACCS_OUTAGE_SECONDS", "6"))  # bench/README.md measures 30
+
+
+def ticks(log: Path) -> int:
+    """The scheduler's ticks so far (with -v 2, each tick prints what it enqueued: always deliver_due_mail)."""
+    return log.read_text().count("deliver_due_mail") if log.exists() else 0
+
+
+def tasks_finished_since(env: dict, moment: datetime.datetime) -> int:
+    script = (
+        "from django_tasks_db.models import DBTaskResult; import datetime; "
+        f"print(DBTaskResult.objects.filter(finished_at__gte=datetime.datetime.fromisoformat('{moment.isoformat()}'))"
+        ".count())"
+    )
+    return int(outage.manage(env, "shell", "-v", "0", "-c", script).strip().splitlines()[-1])
+
+
+def test_the_scheduler_and_two_workers_outlive_a_database_outage_and_a_quick_restart(cluster, database, tmp_path):
+    postgres, env, _ = cluster
+    env = {**env, "PYTHONUNBUFFERED": "1"}
+    log = tmp_path / "scheduler.log"
+    scheduler = outage.start(env, [sys.executable, "manage.py", "run_scheduler", "--interval", "1", "-v", "2"], log)
+    worker_command = [
+        sys.executable,
+        "manage.py",
+        "run_worker",
+        "--no-reload",
+        "--no-startup-delay",
+        "--interval",
+        "0.2",
+    ]
+    workers = [outage.start(env, worker_command, tmp_path / f"worker-{n}.log") for n in (1, 2)]
+    processes = [scheduler, *workers]
+    try:
+        assert outage.wait_until(lambda: ticks(log) >= 2, 30), log.read_text()
+
+        postgres.stop()
+        time.sleep(OUTAGE_SECONDS)
+        assert [process.poll() for process in processes] == [None, None, None], "a part exited during the outage"
+        postgres.start()
+        back = time.monotonic()
+        since = datetime.datetime.now(datetime.UTC)
+        seen = ticks(log)
+        assert outage.wait_until(lambda: ticks(log) > seen, 30), log.read_text()
+        print(f"\nscheduler ticked again {time.monotonic() - back:.1f} s after a {OUTAGE_SECONDS:.0f} s outage ended")
+        # The workers run what the scheduler enqueues after the outage.
+        assert outage.wait_until(lambda: tasks_finished_since(env, since) >= 2, 30)
+
+        # A restart of under a second, between two ticks: no tick may be left on a dead connection.
+        postgres.stop()
+        postgres.start()
+        since = datetime.datetime.now(datetime.UTC)
+        seen = ticks(log)
+        assert outage.wait_until(lambda: ticks(log) >= seen + 3, 30), log.read_text()
+        assert outage.wait_until(lambda: tasks_finished_since(env, since) >= 2, 30)
+        assert [process.poll() for process in processes] == [None, None, None]
+    finally:
+        for process in processes:
+            outage.stop(process)

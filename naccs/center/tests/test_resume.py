@@ -175,7 +175,7 @@ def test_health_before_the_run_time_and_a_run_not_started_by_its_time():
 def test_health_of_a_run_enqueued_that_no_worker_started():
     assert health_at(at(WEDNESDAY, 7, 1)).label == "開始前"
     waiting = health_at(at(WEDNESDAY, 7, 30), enqueued_at=at(WEDNESDAY, 7))
-    assert waiting.label == "遅延" and "db_worker" in waiting.detail
+    assert waiting.label == "遅延" and "run_worker" in waiting.detail
 
 
 def test_health_of_a_running_a_stuck_and_a_long_run():
