@@ -276,6 +276,11 @@ TASKS = {
         "QUEUES": [],
     }
 }
+# Finished task results (django-tasks-db's rows) are kept this long, then deleted by the daily task
+# (naccs.center.housekeeping): a worker and the scheduler add about 10,000 a day. A failed one is kept longer, for
+# the diagnosis.
+TASK_RESULT_RETENTION_DAYS = env_int("TASK_RESULT_RETENTION_DAYS", 7)
+TASK_FAILURE_RETENTION_DAYS = env_int("TASK_FAILURE_RETENTION_DAYS", 30)
 
 # The public address of this portal, used in mails and in certificates (CRL and OCSP URLs). By default the address
 # `make serve` listens on (HOST, PORT), so that links work on a local machine whatever port was chosen.
