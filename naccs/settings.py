@@ -74,6 +74,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz and /readyz for load balancers: answered before everything below (docs/operations.md).
+    "naccs.center.health.HealthMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "naccs.portal.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

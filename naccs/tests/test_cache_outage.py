@@ -1,6 +1,7 @@
 """Redis down: with REDIS_URL set and Debian's redis-server really stopped, login and the signed-in pages keep
 working from the database, and the server logs a warning (issue 26 #3)."""
 
+import json
 import os
 import subprocess
 import sys
@@ -71,3 +72,5 @@ def test_with_redis_stopped_a_signed_in_user_keeps_working_and_a_new_login_succe
     assert status == 302
     assert newcomer.get(f"{host}/")[0] == 302  # logged out: the database row is gone, whatever Redis held
     assert "cache unavailable, working from the database" in log.read_text()
+    status, _, body = newcomer.get(f"{host}/readyz")  # still ready: Redis is reported, users are served without it
+    assert status == 200 and json.loads(body)["checks"]["cache"]["ok"] is False

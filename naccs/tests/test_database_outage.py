@@ -3,6 +3,7 @@ portal answers a Japanese 503 with Retry-After, OCSP answers tryLater and the CR
 database is back."""
 
 import datetime
+import json
 import os
 import sys
 import tempfile
@@ -96,10 +97,15 @@ def test_with_the_database_stopped_a_signed_in_user_gets_the_japanese_retry_page
         assert (status, headers.get("retry-after")) == (503, "30")
         status, _, _ = browser.post(f"{host}/accounts/login/", {"username": DEMO_USER, "password": DEMO_PASSWORD})
         assert status == 503
+        # A load balancer tells which part is away: the process lives, it is not ready, for want of the database.
+        assert fetch(f"{host}/healthz")[0] == 200
+        status, _, body = fetch(f"{host}/readyz")
+        assert status == 503 and not json.loads(body)["checks"]["database"]["ok"]
 
         postgres.start()
         status, _, html = browser.get(f"{host}/")
         assert status == 200 and "ログアウト" in html
+        assert fetch(f"{host}/readyz")[0] == 200
     finally:
         outage.stop(server)
 
