@@ -31,7 +31,8 @@ MONTHLY_CLOSE = "monthly_close"
 
 
 def enqueue_morning_run(day, now) -> None:
-    """Enqueue the run of `day` and start its lease (after the caller's transaction commits)."""
+    """Start the lease of the run of `day` in the caller's transaction, and enqueue the run after it commits."""
+    leases.begins(MORNING_RUN, day, now)
 
     def enqueue():
         result = morning_run_task.enqueue(day.isoformat())
