@@ -196,3 +196,28 @@ def test_the_scheduler_and_two_workers_outlive_a_database_outage_and_a_quick_res
     finally:
         for process in processes:
             outage.stop(process)
+
+
+def test_two_schedulers_ticking_side_by_side_enqueue_each_daily_job_once(cluster, database, tmp_path):
+    """The production layout runs a scheduler on each host: every daily job is still enqueued once a day."""
+    _, env, _ = cluster
+    env = {**env, "PYTHONUNBUFFERED": "1", "MORNING_RUN_TIME": "00:00"}  # every daily job is due at once
+    logs = [tmp_path / "scheduler-a.log", tmp_path / "scheduler-b.log"]
+    schedulers = [
+        outage.start(env, [sys.executable, "manage.py", "run_scheduler", "--interval", "0.2", "-v", "2"], log)
+        for log in logs
+    ]
+    try:
+        assert outage.wait_until(lambda: all(ticks(log) >= 10 for log in logs), 60)
+    finally:
+        for scheduler in schedulers:
+            outage.stop(scheduler)
+    script = (
+        "import collections, json; from django_tasks_db.models import DBTaskResult; "
+        "paths = DBTaskResult.objects.values_list('task_path', flat=True); "
+        "print(json.dumps(collections.Counter(path.rsplit('.', 1)[1] for path in paths)))"
+    )
+    counts = json.loads(outage.manage(env, "shell", "-v", "0", "-c", script).strip().splitlines()[-1])
+    for daily in ("daily_reminders_task", "prune_task", "prune_task_results_task"):
+        assert counts.get(daily) == 1, counts
+    assert counts.get("morning_run_task", 0) <= 1, counts  # once on a business day, not at all on another
