@@ -30,9 +30,11 @@ class Gap:
 def restore_gap() -> Gap | None:
     """None when the database knows the newest CRL the CA published (or the CA never published one)."""
     mark = high_water.newest_published()
+    if mark is None:
+        return None
     newest = CertificateRevocationList.objects.defer("der").first()
     stored = newest.number if newest else None
-    if mark is None or (stored is not None and stored >= mark.number):
+    if stored is not None and stored >= mark.number:
         return None
     return Gap(mark.number, mark.this_update, stored, [f"{serial:x}" for serial in forgotten_revocations(mark)])
 
