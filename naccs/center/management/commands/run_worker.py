@@ -4,6 +4,7 @@ import time
 from django_tasks_db.management.commands import db_worker
 
 from naccs.lib.outages import DATABASE_OUTAGE, Backoff, wait_after_failure
+from naccs.pki.generation import check_at_start
 
 logger = logging.getLogger("django_tasks_db")
 
@@ -17,6 +18,7 @@ class Command(db_worker.Command):
     )
 
     def handle(self, *args, **options):
+        check_at_start()  # a worker signs OCSP answers and CRLs: never with CA files of another generation
         backoff = Backoff()
         while True:
             started = time.monotonic()
