@@ -76,6 +76,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # /healthz and /readyz for load balancers: answered before everything below (docs/operations.md).
     "naccs.center.health.HealthMiddleware",
+    # Every log line of a request carries its id (X-Request-ID, from nginx or made here): naccs.lib.logs.
+    "naccs.lib.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "naccs.portal.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -376,10 +378,20 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# LOG_JSON=1: one JSON object per line, with the request's id (naccs.lib.logs), for a log collector.
+LOG_JSON = env_bool("LOG_JSON", False)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "naccs.lib.logs.RequestIdFilter"}},
+    "formatters": {"json": {"()": "naccs.lib.logs.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            **({"formatter": "json"} if LOG_JSON else {}),
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
