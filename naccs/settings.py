@@ -74,6 +74,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /metrics for the local Prometheus scraper, and every other request counted and timed (docs/operations.md).
+    "naccs.center.metrics.MetricsMiddleware",
     # /healthz and /readyz for load balancers: answered before everything below (docs/operations.md).
     "naccs.center.health.HealthMiddleware",
     # Every log line of a request carries its id (X-Request-ID, from nginx or made here): naccs.lib.logs.
