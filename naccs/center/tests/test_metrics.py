@@ -66,7 +66,8 @@ def test_every_gunicorn_worker_is_counted_in_one_scrape(test_ca, tmp_path):
     try:
         wait_for_port(port, server)
         for _ in range(30):
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=10) as response:
+            # Generous: three workers booting at once on two busy cores may take seconds to take the first requests.
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=60) as response:
                 assert response.status == 200
         files = list(metrics_dir.glob("counter_*.db"))
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
