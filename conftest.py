@@ -39,7 +39,12 @@ def session_ca_dir(tmp_path_factory):
 @pytest.fixture(autouse=True)
 def test_ca(settings, session_ca_dir):
     settings.CA_DIR = session_ca_dir
-    return session_ca_dir
+    yield session_ca_dir
+    # The CA's mark of the newest CRL it published (naccs.pki.high_water) belongs to this test's database only.
+    from naccs.pki import high_water
+
+    for name in (high_water.MARK_FILE, high_water.CRL_COPY_FILE):
+        (session_ca_dir / name).unlink(missing_ok=True)
 
 
 class Clock:

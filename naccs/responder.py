@@ -12,6 +12,8 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "naccs.settings")
 django.setup(set_prefix=False)
 
-from naccs.pki.published import RevocationResponder  # noqa: E402 - needs the apps that django.setup loads
+from naccs.pki.generation import check_at_start  # noqa: E402 - needs the apps that django.setup loads
+from naccs.pki.published import RevocationResponder  # noqa: E402
 
+check_at_start()  # CA files of another generation than the database's: refuse to start (docs/operations.md)
 application = RevocationResponder()

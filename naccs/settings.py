@@ -77,6 +77,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /metrics for the local Prometheus scraper, and every other request counted and timed (docs/operations.md).
+    "naccs.center.metrics.MetricsMiddleware",
+    # /healthz and /readyz for load balancers: answered before everything below (docs/operations.md).
+    "naccs.center.health.HealthMiddleware",
+    # Every log line of a request carries its id (X-Request-ID, from nginx or made here): naccs.lib.logs.
+    "naccs.lib.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "naccs.portal.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -127,8 +133,14 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'naccs.sqlite3'}",
         conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
+        # A persistent connection that a database restart cut is replaced at the start of the next request instead
+        # of failing it (docs/operations.md).
+        conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database host that stops answering (rather than refusing) fails a request in 5 s instead of hanging it.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets the web server read while the task worker writes; IMMEDIATE takes the
@@ -181,7 +193,14 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "TIMEOUT": 300}
+        # A Redis that is down or unreachable is a cache miss with a warning, not a 500 (naccs.lib.cache); the short
+        # socket timeouts bound what each call costs while a Redis host does not answer at all.
+        "default": {
+            "BACKEND": "naccs.lib.cache.OptionalRedisCache",
+            "LOCATION": REDIS_URL,
+            "TIMEOUT": 300,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
@@ -267,6 +286,11 @@ TASKS = {
         "QUEUES": [],
     }
 }
+# Finished task results (django-tasks-db's rows) are kept this long, then deleted by the daily task
+# (naccs.center.housekeeping): a worker and the scheduler add about 10,000 a day. A failed one is kept longer, for
+# the diagnosis.
+TASK_RESULT_RETENTION_DAYS = env_int("TASK_RESULT_RETENTION_DAYS", 7)
+TASK_FAILURE_RETENTION_DAYS = env_int("TASK_FAILURE_RETENTION_DAYS", 30)
 
 # The public address of this portal, used in mails and in certificates (CRL and OCSP URLs). Unless SITE_URL is set,
 # the address `make serve` listens on, so that links work on a local machine whatever port was chosen: from HOST and
@@ -373,10 +397,20 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# LOG_JSON=1: one JSON object per line, with the request's id (naccs.lib.logs), for a log collector.
+LOG_JSON = env_bool("LOG_JSON", False)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "naccs.lib.logs.RequestIdFilter"}},
+    "formatters": {"json": {"()": "naccs.lib.logs.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            **({"formatter": "json"} if LOG_JSON else {}),
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }

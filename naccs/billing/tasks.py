@@ -1,4 +1,4 @@
-"""Background jobs of billing (django-tasks; run by `manage.py db_worker`)."""
+"""Background jobs of billing (django-tasks; run by `manage.py run_worker`)."""
 
 from datetime import date
 

@@ -4,7 +4,8 @@ resumed within minutes. The work itself is idempotent (each step checks under a 
 resumed run and another one at the same moment still do each step once.
 
 A job's row stands for the task last enqueued for it:
-- enqueued: heartbeat_at = now (the lease starts), started_at and finished_at cleared;
+- decided (in the scheduler's transaction): heartbeat_at = now (the lease starts), started_at and finished_at cleared;
+- enqueued (after the commit): the task's id, and the lease starts again;
 - started by a worker: started_at = heartbeat_at = now;
 - working: heartbeat_at renewed at most every HEARTBEAT;
 - finished: finished_at, written only by the task that started last (it saw every 申込 an earlier one saw).
@@ -53,6 +54,13 @@ class Lease:
         # A job that raised stays unfinished: its lease runs out and the scheduler tries it again.
         if error_type is None:
             self.job.filter(started_at=self.started_at).update(finished_at=timezone.now())
+
+
+def begins(name: str, day: date, now: datetime) -> None:
+    """The lease starts in the transaction that decides to enqueue the job, before the enqueue itself (which runs
+    after the commit): if the enqueue never happens (the scheduler killed or the database lost in between), the job
+    is still a lease that runs out unfinished, and the next tick after LEASE enqueues it again (issue 26 #6)."""
+    ScheduledJob.objects.filter(name=name, run_date=day).update(heartbeat_at=now, started_at=None, finished_at=None)
 
 
 def enqueued(name: str, day: date, now: datetime, result_id: str) -> None:
@@ -129,7 +137,7 @@ def health(job: ScheduledJob | None, *, due_at: datetime, now: datetime) -> Heal
             "late",
             "遅延",
             f"{_clock(job.enqueued_at)}に実行を登録しましたが、開始されていません。"
-            "db_worker が動いているか確認してください。",
+            "run_worker（タスクワーカー）が動いているか確認してください。",
         )
     if now >= job.heartbeat_at + LEASE:
         if job.resumed >= MAX_RESUMES:

@@ -22,15 +22,17 @@ from naccs.pki.tasks import refresh_revocation_data_task
 from . import leases
 from .models import ScheduledJob
 from .morning_run import MORNING_RUN, due_applications, run_time
-from .tasks import daily_reminders_task, morning_run_task
+from .tasks import daily_reminders_task, morning_run_task, prune_task_results_task
 
 DAILY_REMINDERS = "daily_reminders"
 PRUNE = "prune_failures"
+PRUNE_TASK_RESULTS = "prune_task_results"
 MONTHLY_CLOSE = "monthly_close"
 
 
 def enqueue_morning_run(day, now) -> None:
-    """Enqueue the run of `day` and start its lease (after the caller's transaction commits)."""
+    """Start the lease of the run of `day` in the caller's transaction, and enqueue the run after it commits."""
+    leases.begins(MORNING_RUN, day, now)
 
     def enqueue():
         result = morning_run_task.enqueue(day.isoformat())
@@ -92,6 +94,8 @@ def tick(now: datetime | None = None) -> list[str]:
         enqueued.append(DAILY_REMINDERS)
     if due and _once(PRUNE, day, lambda: prune_task.enqueue()):
         enqueued.append(PRUNE)
+    if due and _once(PRUNE_TASK_RESULTS, day, lambda: prune_task_results_task.enqueue()):
+        enqueued.append(PRUNE_TASK_RESULTS)
     # The previous month's draft invoices on the 1st, for staff to review and 確定 (naccs.billing.close).
     month = previous_month(day).isoformat()
     if due and day.day == 1 and _once(MONTHLY_CLOSE, day, lambda: monthly_close_task.enqueue(month=month)):

@@ -1,10 +1,10 @@
-"""Background jobs of the center (django-tasks; run by `manage.py db_worker`, enqueued by the scheduler)."""
+"""Background jobs of the center (django-tasks; run by `manage.py run_worker`, enqueued by the scheduler)."""
 
 from datetime import date
 
 from django_tasks import task
 
-from . import morning_run, reminders
+from . import housekeeping, morning_run, reminders
 from .leases import Lease
 
 
@@ -20,3 +20,8 @@ def morning_run_task(day: str) -> dict:
 @task()
 def daily_reminders_task() -> dict:
     return reminders.daily_reminders()
+
+
+@task()
+def prune_task_results_task() -> dict:
+    return housekeeping.prune_task_results()

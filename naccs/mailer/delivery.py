@@ -46,7 +46,9 @@ def deliver(mail_id: int, now=None) -> bool:
     mail = claim(mail_id, now)
     if mail is None:
         return False
-    message = PortalMessage(mail.subject, mail.body, settings.DEFAULT_FROM_EMAIL, [mail.to])
+    message = PortalMessage(
+        mail.subject, mail.body, settings.DEFAULT_FROM_EMAIL, [mail.to], headers={"Message-ID": mail.message_id}
+    )
     try:
         message.send()
     except Exception as error:  # any SMTP or network failure: keep the mail and try later

@@ -21,6 +21,9 @@ class OutboundMail(models.Model):
     created_at = models.DateTimeField("作成日時", auto_now_add=True)
     next_attempt_at = models.DateTimeField("次回送信予定", db_index=True)
     sent_at = models.DateTimeField("送信日時", null=True, blank=True)
+    # Fixed when the mail is queued and sent with every attempt: delivery is at least once (a worker killed after the
+    # server took the mail, before its reply, leaves it to be sent again), and receivers drop a second copy by it.
+    message_id = models.CharField("Message-ID", max_length=255, unique=True, editable=False)
 
     class Meta:
         verbose_name = verbose_name_plural = "送信メール"

@@ -1,5 +1,7 @@
 """Queueing mail inside the caller's transaction: the mail leaves after the commit (mailer.delivery)."""
 
+from email.utils import make_msgid, parseaddr
+
 from django.conf import settings
 from django.db import transaction
 from django.template.loader import select_template
@@ -18,10 +20,22 @@ def queue_mail(*, to: str, template: str | list[str], context: dict, company=Non
     subject = " ".join(_render(names, "subject", context).split())
     body = _render(names, "body", context)
     mail = OutboundMail.objects.create(
-        to=to, subject=subject, body=body, company=company, next_attempt_at=timezone.now()
+        to=to,
+        subject=subject,
+        body=body,
+        company=company,
+        next_attempt_at=timezone.now(),
+        message_id=new_message_id(),
     )
     transaction.on_commit(lambda: deliver_mail.enqueue(mail.pk))
     return mail
+
+
+def new_message_id() -> str:
+    """A Message-ID unique across hosts (time, process, randomness: email.utils.make_msgid) in the sender's domain."""
+    _, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    domain = address.rpartition("@")[2] or "naccs.invalid"
+    return make_msgid(domain=domain)
 
 
 def _render(names: list[str], part: str, context: dict) -> str:

@@ -1,4 +1,4 @@
-"""Background delivery of queued mail (django-tasks; run by `manage.py db_worker`)."""
+"""Background delivery of queued mail (django-tasks; run by `manage.py run_worker`)."""
 
 from django_tasks import task
 

@@ -17,3 +17,30 @@ def ca_key_uses_the_strong_kdf(app_configs, **kwargs):
             id="naccs.W001",
         )
     ]
+
+
+@checks.register(checks.Tags.database)
+def database_is_not_older_than_the_published_crl(app_configs, databases=None, **kwargs):
+    """After a restore: the CA has published a CRL the database does not know (issue 26 #9, docs/operations.md)."""
+    if not databases or "default" not in databases:
+        return []
+    from django.db import DatabaseError
+
+    from naccs.pki.restore import restore_gap
+
+    try:
+        gap = restore_gap()
+    except DatabaseError:  # `migrate` runs this check before the tables exist
+        return []
+    if gap is None:
+        return []
+    return [
+        checks.Warning(
+            f"The database is older than the newest CRL this CA published (#{gap.published_number} of "
+            f"{gap.published_at}; the database's newest is #{gap.stored_number}): it was restored from a backup. "
+            f"{len(gap.revoked_since)} certificate(s) revoked since are good again in it: "
+            f"{', '.join(gap.revoked_since[:20]) or 'none'}.",
+            hint="Revoke them again: `python manage.py ca_revoke_after_restore` (docs/operations.md, Backup).",
+            id="naccs.W002",
+        )
+    ]

@@ -19,6 +19,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp as x509_ocsp
 from cryptography.x509.oid import OCSPExtensionOID
+from django.db import InterfaceError, OperationalError
 from django.db.models import Q
 from django.utils import timezone
 
@@ -48,7 +49,7 @@ HASHES = {
     "sha3_512": hashes.SHA3_512,
 }
 OCSP_NONCE = OCSPExtensionOID.NONCE
-MALFORMED, INTERNAL_ERROR = "malformed_request", "internal_error"
+MALFORMED, INTERNAL_ERROR, TRY_LATER = "malformed_request", "internal_error", "try_later"
 
 
 class Refused(Exception):
@@ -421,6 +422,11 @@ def respond(request_der: bytes) -> Signed:
     except Refused as refusal:
         logger.info("OCSP request refused (%s): %s", refusal.status, refusal)
         return Signed(error_response(refusal.status))
+    except (OperationalError, InterfaceError) as error:
+        # The database is away (RFC 6960 §2.3: tryLater, "temporarily unable to respond"): clients retry or soft-fail
+        # as they do for a responder that is down, instead of reading internalError as a broken responder.
+        logger.warning("OCSP responder: database unavailable: %s: %s", type(error).__name__, error)
+        return Signed(error_response(TRY_LATER))
     except Exception as error:  # any failure still answers in OCSP, never with a 500 page
         logger.error("OCSP responder failed: %s: %s", type(error).__name__, error)  # one line, no traceback
         return Signed(error_response(INTERNAL_ERROR))

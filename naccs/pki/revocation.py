@@ -11,7 +11,7 @@ from django.utils import timezone
 from naccs.audit.services import event as audit_event
 from naccs.terminals.models import Certificate
 
-from . import ca
+from . import ca, high_water
 from .models import CertificateRevocationList
 
 CRL_RENEW_BEFORE = datetime.timedelta(minutes=5)  # publish a new CRL a little before the old one's nextUpdate
@@ -119,7 +119,7 @@ def current_crl(now=None) -> CertificateRevocationList:
     So the CRL is rebuilt once per batch of revocations, at the next fetch, instead of after each one.
     """
     latest = CertificateRevocationList.objects.first()
-    if latest is None or crl_is_stale(latest, now or timezone.now()):
+    if latest is None or crl_is_stale(latest, now or timezone.now()) or is_behind_published(latest):
         latest = _publish_crl(always=False, now=now)
     return latest
 
@@ -138,9 +138,20 @@ def _publish_crl_once(*, always: bool, now=None) -> CertificateRevocationList:
     """Read, sign, then insert under the unique CRL number: no lock is held while the revocations are read and
     signed (100,000 of them take seconds), so neither a 取得 nor a revocation nor another fetch waits for it."""
     last = CertificateRevocationList.objects.defer("der").first()
-    if not always and last is not None and not crl_is_stale(last, now or timezone.now()):
+    if (
+        not always
+        and last is not None
+        and not crl_is_stale(last, now or timezone.now())
+        and not is_behind_published(last)
+    ):
         return last
-    return _sign_crl(number=(last.number + 1) if last else 1, now=now)
+    return _sign_crl(number=high_water.next_number(last.number if last else None), now=now)
+
+
+def is_behind_published(crl: CertificateRevocationList) -> bool:
+    """The database was restored from before a CRL this CA published: its newest CRL must not be served again."""
+    mark = high_water.newest_published()
+    return mark is not None and mark.number > crl.number
 
 
 def _sign_crl(*, number: int, now=None) -> CertificateRevocationList:
@@ -160,6 +171,7 @@ def _sign_crl(*, number: int, now=None) -> CertificateRevocationList:
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(authority.public_key), critical=False)
     )
     der = authority.sign(builder).public_bytes(serialization.Encoding.DER)
+    high_water.record(number, now, der)
     with transaction.atomic():  # a savepoint when the caller is in a transaction: a taken number undoes only this
         return CertificateRevocationList.objects.create(
             number=number, this_update=now, next_update=next_update, der=der

@@ -260,13 +260,20 @@ def test_an_approval_after_the_run_time_is_carried_out_by_the_next_tick(
 ):
     tokyo = ZoneInfo("Asia/Tokyo")
     application = make_application()
+
+    def tick(hour, minute):
+        # Each tick commits and enqueues before the next, as the scheduler's ticks do (the lease starts in the tick's
+        # transaction and records its task at the commit).
+        with django_capture_on_commit_callbacks(execute=True):
+            return scheduler.tick(datetime.combine(run_day, time(hour, minute), tzinfo=tokyo))
+
+    assert "morning_run" in tick(7, 0)
+    assert "morning_run" not in tick(9, 0)
+    clock.at(f"{run_day}T09:30", tick=False)
     with django_capture_on_commit_callbacks(execute=True):
-        assert "morning_run" in scheduler.tick(datetime.combine(run_day, time(7, 0), tzinfo=tokyo))
-        assert "morning_run" not in scheduler.tick(datetime.combine(run_day, time(9, 0), tzinfo=tokyo))
-        clock.at(f"{run_day}T09:30", tick=False)
         lifecycle.approve(application=application, actor=staff_user)
-        assert "morning_run" in scheduler.tick(datetime.combine(run_day, time(9, 31), tzinfo=tokyo))
-        assert "morning_run" not in scheduler.tick(datetime.combine(run_day, time(9, 32), tzinfo=tokyo))
+    assert "morning_run" in tick(9, 31)
+    assert "morning_run" not in tick(9, 32)
     runs = DBTaskResult.objects.filter(task_path__endswith="morning_run_task")
     assert [run.args_kwargs["args"] for run in runs] == [[run_day.isoformat()]] * 2
 

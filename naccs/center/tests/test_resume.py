@@ -175,7 +175,7 @@ def test_health_before_the_run_time_and_a_run_not_started_by_its_time():
 def test_health_of_a_run_enqueued_that_no_worker_started():
     assert health_at(at(WEDNESDAY, 7, 1)).label == "開始前"
     waiting = health_at(at(WEDNESDAY, 7, 30), enqueued_at=at(WEDNESDAY, 7))
-    assert waiting.label == "遅延" and "db_worker" in waiting.detail
+    assert waiting.label == "遅延" and "run_worker" in waiting.detail
 
 
 def test_health_of_a_running_a_stuck_and_a_long_run():
@@ -222,3 +222,17 @@ def test_the_dashboard_shows_a_stuck_run_in_japanese(staff_client):
     html = staff_client.get("/center/dashboard/").content.decode()
     assert "朝の再発行処理の実行状況" in html
     assert f"{yesterday:%Y/%m/%d}" in html and "停止" in html and "応答がありません" in html
+
+
+def test_a_run_whose_enqueue_never_happened_after_its_commit_is_enqueued_after_the_lease(run_day, resume):
+    """Issue 26 #6: the scheduler dies (or loses the database) between committing the day's job and enqueuing its task:
+    the job's lease has started all the same, so the next tick after LEASE enqueues the run."""
+    # Outside django_capture_on_commit_callbacks the on-commit enqueue never runs: what the job row holds is what a
+    # committed tick leaves when its process dies before the enqueue.
+    assert "morning_run" in scheduler.tick(at(run_day, 7))
+    job = ScheduledJob.objects.get(name="morning_run", run_date=run_day)
+    assert not morning_run_tasks().exists() and job.heartbeat_at is not None
+
+    assert resume(at(run_day, 7) + leases.LEASE - timedelta(seconds=1)) == []
+    assert resume(at(run_day, 7) + leases.LEASE + timedelta(minutes=1)) == [run_day]
+    assert morning_run_tasks().count() == 1

@@ -2,6 +2,7 @@ from email.header import decode_header, make_header
 from io import StringIO
 
 import pytest
+from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
@@ -10,6 +11,8 @@ from naccs.applications import lifecycle
 from naccs.applications.models import Application
 from naccs.mailer import delivery
 from naccs.mailer.models import OutboundMail
+
+from .conftest import Inbox
 
 pytestmark = pytest.mark.django_db
 
@@ -111,3 +114,37 @@ def test_a_mail_left_sending_by_a_killed_worker_is_taken_over_after_the_lease(sm
     assert delivery.deliver_due(now=now) == 0  # still leased
     assert delivery.deliver_due(now=now + delivery.SENDING_LEASE + timezone.timedelta(seconds=1)) == 1
     assert len(smtp_server.messages) == 1
+
+
+class TakesTheMailThenFails(Inbox):
+    """A mail server that receives the whole message, then answers its first DATA with a temporary failure: the
+    sender cannot tell it from a reply lost when its worker was killed, and sends the mail again."""
+
+    async def handle_DATA(self, server, session, envelope):
+        await super().handle_DATA(server, session, envelope)
+        if len(self.messages) == 1:
+            return "451 4.3.0 reply lost"
+        return "250 OK"
+
+
+def test_every_attempt_of_a_mail_carries_the_message_id_fixed_when_it_was_queued(settings, smtp_port, accepted_mail):
+    assert accepted_mail.message_id.startswith("<") and accepted_mail.message_id.endswith("@naccs.example.jp>")
+    inbox = TakesTheMailThenFails()
+    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    try:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", smtp_port, 5
+        now = timezone.now()
+        assert not delivery.deliver(accepted_mail.pk, now=now)  # the server has it; the worker thinks it failed
+        assert delivery.deliver_due(now=now + delivery.MAX_BACKOFF) == 1
+    finally:
+        controller.stop()
+    first, second = inbox.messages
+    assert first["Message-ID"] == second["Message-ID"] == accepted_mail.message_id  # the receiver drops the second
+
+
+def test_two_mails_never_share_a_message_id(accepted_mail):
+    from naccs.mailer.services import new_message_id
+
+    assert len({new_message_id() for _ in range(1000)} | {accepted_mail.message_id}) == 1001

@@ -1,0 +1,79 @@
+"""Issue 26 #11: Prometheus metrics at /metrics, from every gunicorn worker (multiprocess mode) and the database."""
+
+import os
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+from naccs.mailer.tasks import deliver_due_mail
+from naccs.tests.helpers import database_url, free_port, make_terminal, wait_for_port
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def sample(text: str, name: str, **labels) -> float | None:
+    """The value of the sample `name` with exactly `labels` in an exposition text."""
+    wanted = ",".join(f'{key}="{value}"' for key, value in sorted(labels.items()))
+    prefix = f"{name}{{{wanted}}} " if labels else f"{name} "
+    for line in text.splitlines():
+        if line.startswith(prefix):
+            return float(line[len(prefix) :])
+    return None
+
+
+@pytest.mark.django_db
+def test_the_scrape_has_requests_by_view_and_status_and_what_the_database_knows(company):
+    client = Client()
+    before = sample(client.get("/metrics").content.decode(), "naccs_http_requests_total", method="GET",
+                    status="200", view="accounts:login") or 0  # fmt: skip
+    assert client.get("/accounts/login/").status_code == 200
+    deliver_due_mail.enqueue()
+    make_terminal(company, "11110A", certificate_age_days=360)  # expires in 5 days
+
+    response = client.get("/metrics")
+    text = response.content.decode()
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/plain")
+    assert sample(text, "naccs_http_requests_total", method="GET", status="200", view="accounts:login") == before + 1
+    assert 'naccs_http_request_duration_seconds_bucket{le="0.25",view="accounts:login"}' in text
+    assert sample(text, "naccs_task_queue_depth") == 1
+    assert sample(text, "naccs_certificates_expiring", within_days="7") == 1
+    assert sample(text, "naccs_certificates_expiring", within_days="30") == 1
+    assert sample(text, "naccs_mail_waiting") == 0
+    assert sample(text, "naccs_morning_run_unfinished_7d") == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_gunicorn_worker_is_counted_in_one_scrape(test_ca, tmp_path):
+    metrics_dir = tmp_path / "metrics"
+    metrics_dir.mkdir()
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "CA_DIR": str(test_ca),
+        "PYTHONPATH": str(ROOT),
+        "VAR_DIR": str(tmp_path / "var"),
+        "LOG_LEVEL": "WARNING",
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+    }
+    command = [sys.executable, "-m", "gunicorn", "naccs.wsgi", "-c", "deploy/gunicorn/naccs.conf.py",
+               "--workers", "3", "--bind", f"127.0.0.1:{port}"]  # fmt: skip
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_port(port, server)
+        for _ in range(30):
+            # Generous: three workers booting at once on two busy cores may take seconds to take the first requests.
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=60) as response:
+                assert response.status == 200
+        files = list(metrics_dir.glob("counter_*.db"))
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
+            text = response.read().decode()
+    finally:
+        server.terminate()
+        server.wait()
+    assert sample(text, "naccs_http_requests_total", method="GET", status="200", view="accounts:login") == 30
+    assert len(files) >= 2  # the requests were spread over several workers, each writing its own file

@@ -1,0 +1,78 @@
+"""After a restore from a backup: what the CA published that the database has forgotten (issue 26 #9).
+
+The CA directory remembers the newest CRL it published (naccs.pki.high_water); a database older than it has lost
+the CRLs after the backup and, worse, the revocations they listed: those certificates would answer good again.
+`restore_gap` names them; `revoke_again` revokes them once more, with their reason and time from the CRL.
+"""
+
+from dataclasses import dataclass
+
+from cryptography import x509
+from django.db import transaction
+
+from naccs.terminals.models import Certificate
+
+from . import high_water
+from .models import CertificateRevocationList
+from .revocation import CRL_REASONS, revocation_event
+
+REASON_OF_FLAG = {flag: reason for reason, flag in CRL_REASONS.items()}
+
+
+@dataclass(frozen=True)
+class Gap:
+    published_number: int
+    published_at: str
+    stored_number: int | None
+    revoked_since: list[str]  # serials (hex, as stored) listed by the published CRL and not revoked in the database
+
+
+def restore_gap() -> Gap | None:
+    """None when the database knows the newest CRL the CA published (or the CA never published one)."""
+    mark = high_water.newest_published()
+    if mark is None:
+        return None
+    newest = CertificateRevocationList.objects.defer("der").first()
+    stored = newest.number if newest else None
+    if stored is not None and stored >= mark.number:
+        return None
+    return Gap(mark.number, mark.this_update, stored, [f"{serial:x}" for serial in forgotten_revocations(mark)])
+
+
+def forgotten_revocations(mark: high_water.Mark) -> dict[int, x509.RevokedCertificate]:
+    crl = mark.crl()
+    if crl is None:
+        return {}
+    listed = {entry.serial_number: entry for entry in crl}
+    good = Certificate.objects.filter(serial__in=[f"{serial:x}" for serial in listed], revoked_at__isnull=True)
+    return {int(serial, 16): listed[int(serial, 16)] for serial in good.values_list("serial", flat=True)}
+
+
+def revoke_again() -> list[str]:
+    """Revoke each certificate the published CRL lists and the restored database holds as good, with the CRL's
+    revocation time and reason; the serials revoked."""
+    mark = high_water.newest_published()
+    if mark is None:
+        return []
+    done = []
+    for serial, entry in forgotten_revocations(mark).items():
+        try:
+            flag = entry.extensions.get_extension_for_class(x509.CRLReason).value.reason
+        except x509.ExtensionNotFound:
+            flag = x509.ReasonFlags.unspecified
+        reason = REASON_OF_FLAG.get(flag, Certificate.RevocationReason.UNSPECIFIED)
+        with transaction.atomic():
+            certificate = (
+                Certificate.objects.select_for_update(of=("self",))
+                .select_related("terminal__company")
+                .filter(serial=f"{serial:x}", revoked_at__isnull=True)
+                .first()
+            )
+            if certificate is None:
+                continue
+            certificate.revoked_at, certificate.revocation_reason = entry.revocation_date_utc, reason
+            certificate.save(update_fields=["revoked_at", "revocation_reason"])
+            event = revocation_event(certificate, terminal=certificate.terminal, actor_label="ca_revoke_after_restore")
+            event.save(force_insert=True)
+        done.append(certificate.serial)
+    return done
