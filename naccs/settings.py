@@ -305,6 +305,9 @@ CA_KEY_TYPE = os.environ.get("CA_KEY_TYPE", "ec")  # the CA's own key: ec (P-256
 TERMINAL_KEY_TYPE = os.environ.get("TERMINAL_KEY_TYPE", "rsa")  # keys made at 取得: rsa (2048) or ec (P-256)
 CRL_NEXT_UPDATE_HOURS = env_int("CRL_NEXT_UPDATE_HOURS", 24)
 RENEWAL_WINDOW_DAYS = 28  # 取得 without an application from 28 days before expiry (manual ②)
+# The same EST request sent again within this many minutes of its renewal (the answer was lost) gets that renewal's
+# certificate (serverkeygen: a new key and certificate) instead of 「更新済み」 (naccs/pki/est.py, docs/renewal.md).
+EST_RETRY_MINUTES = env_int("EST_RETRY_MINUTES", 10)
 # The TLS proxy (nginx, deploy/nginx/) that verifies terminals' client certificates for EST and 取得: its certificate
 # header is believed only from these addresses and with this secret (none set: never believed). docs/renewal.md.
 TLS_PROXY_ADDRESSES = env_list("TLS_PROXY_ADDRESSES", ["127.0.0.1", "::1"])

@@ -14,6 +14,7 @@ from naccs.lib.periods import years_after
 from naccs.terminals.models import Certificate, LogicalTerminal
 
 from . import ca
+from .key_policy import check_public_key
 from .revocation import mark_revoked
 
 # Manual ②: a certificate is valid for 1年間 from the day it is acquired.
@@ -51,6 +52,7 @@ def new_terminal_key():
 
 
 def build_certificate(authority, *, terminal, public_key, not_before, not_after) -> x509.Certificate:
+    check_public_key(public_key)  # whoever made the key: 取得, EST, the demo data
     builder = (
         x509.CertificateBuilder()
         .subject_name(subject_for(terminal))

@@ -89,3 +89,27 @@ class PreparedOCSPResponse(models.Model):
 
     def __str__(self) -> str:
         return f"OCSP {self.certificate_id} ({self.hash_algorithm})"
+
+
+class ESTRenewal(models.Model):
+    """An EST renewal as it was asked: the certificate presented, a digest of the request and of the key certified,
+    and the certificate it gave. The same request sent again shortly after (its answer lost on the way) is answered
+    from this row instead of 「更新済み」 (est.previous_renewal), on any host."""
+
+    presented = models.ForeignKey(
+        "terminals.Certificate", on_delete=models.PROTECT, related_name="+", verbose_name="提示された証明書"
+    )
+    issued = models.OneToOneField(
+        "terminals.Certificate", on_delete=models.PROTECT, related_name="+", verbose_name="発行した証明書"
+    )
+    request_sha256 = models.CharField("証明書署名要求のSHA-256", max_length=64)
+    public_key_sha256 = models.CharField("証明書の公開鍵のSHA-256", max_length=64)
+    server_keygen = models.BooleanField("serverkeygen")
+    renewed_at = models.DateTimeField("更新日時")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "ESTによる更新"
+        indexes = [models.Index(fields=["presented", "-renewed_at"])]
+
+    def __str__(self) -> str:
+        return f"EST {self.presented_id} → {self.issued_id}"
