@@ -3,6 +3,7 @@
 import os
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -269,6 +270,25 @@ TASKS = {
 _local_host = os.environ.get("HOST", "127.0.0.1")
 _local_host = "127.0.0.1" if _local_host in ("0.0.0.0", "::", "") else _local_host  # noqa: S104 - a name, not a bind
 SITE_URL = (os.environ.get("SITE_URL") or f"http://{_local_host}:{os.environ.get('PORT', '8000')}").rstrip("/")
+
+
+def _plain_http(url: str) -> str:
+    """The same host over plain HTTP: an https address becomes http on port 80 (the TLS proxy's plain listener)."""
+    parts = urlsplit(url)
+    if parts.scheme == "http":
+        return url
+    host = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else parts.hostname
+    return f"http://{host}"
+
+
+# Where certificates send relying parties for revocation data and our CA certificate (the CDP, the AIA OCSP URL and
+# caIssuers): plain HTTP, as RFC 5280 §4.2.1.13 and RFC 5019 clients fetch them (many never follow https, or a
+# redirect, and soft-fail). Served by deploy/nginx's port-80 block. Default: SITE_URL's host over http.
+PKI_BASE_URL = (os.environ.get("PKI_BASE_URL") or _plain_http(SITE_URL)).rstrip("/")
+if urlsplit(PKI_BASE_URL).scheme != "http" or not urlsplit(PKI_BASE_URL).hostname:
+    raise ImproperlyConfigured(
+        f"PKI_BASE_URL must be a plain http:// address (RFC 5280, RFC 5019), not {PKI_BASE_URL!r}."
+    )
 
 # Shown on every page (manual screen ①) and in lockout messages.
 HELPDESK_NAME = os.environ.get("HELPDESK_NAME", "ヘルプデスク")

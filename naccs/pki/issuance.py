@@ -26,8 +26,9 @@ def certificate_expiry(not_before):
     return years_after(not_before, VALIDITY_YEARS)
 
 
-def site_url(path: str) -> str:
-    return f"{settings.SITE_URL}{path}"
+def pki_url(path: str) -> str:
+    """An address of our revocation data or CA certificate as certificates name it: plain HTTP (PKI_BASE_URL)."""
+    return f"{settings.PKI_BASE_URL}{path}"
 
 
 def subject_for(terminal: LogicalTerminal) -> x509.Name:
@@ -68,7 +69,7 @@ def build_certificate(authority, *, terminal, public_key, not_before, not_after)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(authority.public_key), critical=False)
         .add_extension(
             x509.CRLDistributionPoints(
-                [x509.DistributionPoint([x509.UniformResourceIdentifier(site_url("/pki/crl"))], None, None, None)]
+                [x509.DistributionPoint([x509.UniformResourceIdentifier(pki_url("/pki/crl"))], None, None, None)]
             ),
             critical=False,
         )
@@ -76,11 +77,11 @@ def build_certificate(authority, *, terminal, public_key, not_before, not_after)
             x509.AuthorityInformationAccess(
                 [
                     x509.AccessDescription(
-                        x509.AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(site_url("/pki/ocsp"))
+                        x509.AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(pki_url("/pki/ocsp"))
                     ),
                     x509.AccessDescription(
                         x509.AuthorityInformationAccessOID.CA_ISSUERS,
-                        x509.UniformResourceIdentifier(site_url("/pki/ca")),
+                        x509.UniformResourceIdentifier(pki_url("/pki/ca")),
                     ),
                 ]
             ),

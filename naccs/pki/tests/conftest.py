@@ -147,12 +147,13 @@ def responder_server(ca_dir, tmp_path):
 @contextlib.contextmanager
 def tls_proxy(base, ca_dir, *, app_address: str, **environment):
     """Debian's nginx in front of `app_address`, started by scripts/serve-tls as `make serve` starts it (its
-    variables in `environment`: RESPONDER_ADDRESS); its HTTPS base URL. Its files go under `base`."""
+    variables in `environment`: RESPONDER_ADDRESS, HTTP_PORT); its HTTPS base URL. Its files go under `base`."""
     port = free_port()
     env = {
         **os.environ,
         "HTTPS_HOST": "127.0.0.1",
         "HTTPS_PORT": str(port),
+        "HTTP_PORT": str(free_port()),  # its plain-HTTP listener; a test that asks it passes its own
         "APP_ADDRESS": app_address,
         "TLS_DIR": str(base / "tls"),
         "NGINX_DIR": str(base / "nginx"),
