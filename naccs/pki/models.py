@@ -113,3 +113,24 @@ class ESTRenewal(models.Model):
 
     def __str__(self) -> str:
         return f"EST {self.presented_id} → {self.issued_id}"
+
+
+class OCSPResponderKey(models.Model):
+    """A delegated OCSP responder (RFC 6960 §4.2.2.2): a certificate our CA issues for a few days to a key that signs
+    OCSP answers, so that the revocation responder never holds the CA key. Issued and renewed by the worker
+    (naccs.pki.ocsp_signer); every host reads the newest from here."""
+
+    issuer_key_hash = models.BinaryField("発行者の鍵のハッシュ")  # SHA-1 of the CA's key, as in a CertID
+    issuer_pem = models.TextField("認証局の証明書(PEM)")
+    certificate_pem = models.TextField("OCSPレスポンダー証明書(PEM)")
+    # PKCS#12, encrypted under a key derived from SECRET_KEY, which every process of the portal has.
+    key_pkcs12 = models.BinaryField("OCSPレスポンダーの鍵(暗号化)")
+    not_before = models.DateTimeField("有効期間開始")
+    not_after = models.DateTimeField("有効期限")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "OCSPレスポンダー証明書"
+        ordering = ["-not_before", "-pk"]
+
+    def __str__(self) -> str:
+        return f"OCSP responder until {self.not_after:%Y-%m-%d %H:%M}"
