@@ -312,14 +312,17 @@ CENTER_CLOSURE_DAYS = env_list("CENTER_CLOSURE_DAYS", ["12-29", "12-30", "12-31"
 
 # The issuing CA: key and certificate files, the key encrypted with CA_PASSPHRASE.
 CA_DIR = Path(os.environ.get("CA_DIR", VAR_DIR / "ca"))
-CA_PASSPHRASE = os.environ.get("CA_PASSPHRASE", "")
-if not CA_PASSPHRASE:
+# The revocation responder (naccs/responder.py sets this) never opens the CA key (issue 25 #3): it is not given the
+# passphrase even when its environment carries one, and needs none to start.
+REVOCATION_RESPONDER = os.environ.get("NACCS_REVOCATION_RESPONDER") == "1"
+CA_PASSPHRASE = "" if REVOCATION_RESPONDER else os.environ.get("CA_PASSPHRASE", "")
+if not CA_PASSPHRASE and not REVOCATION_RESPONDER:
     if not DEBUG:
         # At start, not at the first 取得: a portal that cannot sign must not come up.
         raise ImproperlyConfigured("CA_PASSPHRASE must be set when DJANGO_DEBUG=0 (it opens the CA key in CA_DIR).")
     CA_PASSPHRASE = "local-demo-ca-passphrase-not-for-production"
 CA_PASSPHRASE_MIN_LENGTH = 16  # the KDF slows guessing; only a long passphrase makes guessing hopeless
-if not DEBUG and len(CA_PASSPHRASE) < CA_PASSPHRASE_MIN_LENGTH:
+if not DEBUG and not REVOCATION_RESPONDER and len(CA_PASSPHRASE) < CA_PASSPHRASE_MIN_LENGTH:
     raise ImproperlyConfigured(f"CA_PASSPHRASE must be at least {CA_PASSPHRASE_MIN_LENGTH} characters long.")
 CA_KEY_TYPE = os.environ.get("CA_KEY_TYPE", "ec")  # the CA's own key: ec (P-256) or rsa (2048)
 TERMINAL_KEY_TYPE = os.environ.get("TERMINAL_KEY_TYPE", "rsa")  # keys made at 取得: rsa (2048) or ec (P-256)

@@ -4,7 +4,10 @@ answer given within RECENT_SECONDS sent without the database, and a clear 503 wh
 import asyncio
 import concurrent.futures
 import http.client
+import os
 import ssl
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.parse
@@ -18,7 +21,7 @@ from naccs.pki import ca, ocsp_signer, published, revocation
 from naccs.terminals.models import Certificate
 from naccs.tests.helpers import free_port
 
-from .conftest import responder_server, the_worker_runs, tls_proxy
+from .conftest import ROOT, responder_server, the_worker_runs, tls_proxy
 from .test_prepared import request_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -201,3 +204,23 @@ def test_the_same_question_asked_at_once_reads_the_database_once(renewable, monk
     bodies = run_apart(ask_at_once())
     assert reads == ["/pki/ocsp"] and len(set(bodies)) == 1
     assert ocsp.load_der_ocsp_response(bodies[0]).certificate_status == ocsp.OCSPCertStatus.GOOD
+
+
+@pytest.mark.parametrize("passphrase", ["given-to-every-process-2026", None], ids=["in-its-environment", "not-set"])
+def test_the_responder_process_is_never_given_the_ca_passphrase(test_ca, tmp_path, passphrase):
+    """Production settings: the responder starts without CA_PASSPHRASE, and even when its environment carries one it
+    cannot open the CA key."""
+    env = {key: value for key, value in os.environ.items() if key != "CA_PASSPHRASE"}
+    env |= {"DJANGO_DEBUG": "0", "SECRET_KEY": "k" * 60, "VAR_DIR": str(tmp_path), "CA_DIR": str(test_ca)}
+    if passphrase:
+        env["CA_PASSPHRASE"] = passphrase
+    code = (
+        "import naccs.responder\n"
+        "from django.conf import settings\n"
+        "from naccs.pki import ca\n"
+        "print(repr(settings.CA_PASSPHRASE))\n"
+        "ca.get_authority()\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.stdout.strip() == "''", result.stderr
+    assert result.returncode != 0 and "CA_PASSPHRASE is not set" in result.stderr
