@@ -157,6 +157,7 @@ def ensure_current(now=None) -> Responder:
     if row is None or row.not_after <= now + RENEW_BEFORE:
         row = issue(authority, now)
         forget()
+    OCSPResponderKey.objects.filter(not_after__lte=now).delete()  # nothing they signed is still valid either
     return open_row(row)
 
 

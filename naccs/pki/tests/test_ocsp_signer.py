@@ -46,6 +46,11 @@ def test_the_worker_renews_the_responder_certificate_before_it_expires(renewable
     assert answered.serial_number == x509.load_pem_x509_certificate(second.certificate_pem.encode()).serial_number
     assert answered.not_valid_after_utc == second.not_after
 
+    clock.advance(days=2)  # the first has expired: the worker forgets it
+    the_worker_runs()
+    assert not OCSPResponderKey.objects.filter(pk=first.pk).exists()
+    assert OCSPResponderKey.objects.filter(pk=second.pk).exists()
+
 
 def test_the_responder_key_is_stored_encrypted(renewable):
     the_worker_runs()
