@@ -4,7 +4,9 @@ answer."""
 
 import base64
 import email
+import os
 import subprocess
+import sys
 
 import pytest
 from asn1crypto import csr as asn1_csr
@@ -14,11 +16,14 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import pkcs7
+from django.conf import settings
 
-from naccs.pki import ca, key_policy, revocation
+from naccs.pki import ca, est, key_policy, revocation
 from naccs.pki.issuance import issue_certificate
 from naccs.terminals.models import Certificate
+from naccs.tests.helpers import database_url
 
+from .conftest import ROOT
 from .est_helpers import PROXY_SECRET, csr_for, est_body, from_proxy
 
 pytestmark = pytest.mark.django_db
@@ -252,3 +257,34 @@ def test_a_request_sent_again_after_its_certificate_was_revoked_is_refused(clien
     response = post(client, REENROLL, est_body(csr), current)
     assert response.status_code == 403
     assert "更新済み" in text_of(response)
+
+
+RETRY_ON_ANOTHER_HOST = """
+import sys, django
+django.setup()
+from cryptography import x509
+from naccs.pki import est
+presented = x509.load_pem_x509_certificate(open(sys.argv[1], "rb").read())
+renewed = est.renew(presented=presented, csr_body=open(sys.argv[2], "rb").read(), client_address="192.0.2.9")
+print(f"{renewed.x509.serial_number:x}")
+"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_retry_reaching_another_host_gets_the_same_certificate(current, test_ca, tmp_path):
+    """What decides is in the database: a process that never saw the first request answers the retry."""
+    key, csr = csr_for("11110A")
+    presented = x509.load_pem_x509_certificate(current.pem.encode())
+    first = est.renew(presented=presented, csr_body=est_body(csr), client_address="192.0.2.9")
+    (tmp_path / "presented.pem").write_text(current.pem)
+    (tmp_path / "request.b64").write_bytes(est_body(csr_for("11110A", key)[1]))  # the same key, signed anew
+    env = {**os.environ, "DATABASE_URL": database_url(), "CA_DIR": str(test_ca), "VAR_DIR": str(tmp_path / "var")}
+    env["CA_PASSPHRASE"] = settings.CA_PASSPHRASE
+    env["DJANGO_SETTINGS_MODULE"] = "naccs.settings"
+    other_host = subprocess.run(
+        [sys.executable, "-c", RETRY_ON_ANOTHER_HOST, "presented.pem", "request.b64"],
+        cwd=tmp_path, env={**env, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True,
+    )  # fmt: skip
+    assert other_host.returncode == 0, other_host.stderr
+    assert other_host.stdout.strip() == f"{first.x509.serial_number:x}"
+    assert Certificate.objects.filter(terminal=current.terminal).count() == 2
