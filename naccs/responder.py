@@ -10,6 +10,8 @@ import os
 import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "naccs.settings")
+# This process signs OCSP answers with the delegated responder key only: settings withhold the CA passphrase from it.
+os.environ["NACCS_REVOCATION_RESPONDER"] = "1"
 django.setup(set_prefix=False)
 
 from naccs.pki.generation import check_at_start  # noqa: E402 - needs the apps that django.setup loads

@@ -3,6 +3,7 @@
 import os
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -307,6 +308,25 @@ elif "HOST" not in os.environ and "PORT" not in os.environ and SITE_URL_FILE.is_
 else:
     SITE_URL = _listening_on
 
+
+def _plain_http(url: str) -> str:
+    """The same host over plain HTTP: an https address becomes http on port 80 (the TLS proxy's plain listener)."""
+    parts = urlsplit(url)
+    if parts.scheme == "http":
+        return url
+    host = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else parts.hostname
+    return f"http://{host}"
+
+
+# Where certificates send relying parties for revocation data and our CA certificate (the CDP, the AIA OCSP URL and
+# caIssuers): plain HTTP, as RFC 5280 §4.2.1.13 and RFC 5019 clients fetch them (many never follow https, or a
+# redirect, and soft-fail). Served by deploy/nginx's port-80 block. Default: SITE_URL's host over http.
+PKI_BASE_URL = (os.environ.get("PKI_BASE_URL") or _plain_http(SITE_URL)).rstrip("/")
+if urlsplit(PKI_BASE_URL).scheme != "http" or not urlsplit(PKI_BASE_URL).hostname:
+    raise ImproperlyConfigured(
+        f"PKI_BASE_URL must be a plain http:// address (RFC 5280, RFC 5019), not {PKI_BASE_URL!r}."
+    )
+
 # Shown on every page (manual screen ①) and in lockout messages.
 HELPDESK_NAME = os.environ.get("HELPDESK_NAME", "ヘルプデスク")
 HELPDESK_PHONE = os.environ.get("HELPDESK_PHONE", "0120-794527")
@@ -329,19 +349,25 @@ CENTER_CLOSURE_DAYS = env_list("CENTER_CLOSURE_DAYS", ["12-29", "12-30", "12-31"
 
 # The issuing CA: key and certificate files, the key encrypted with CA_PASSPHRASE.
 CA_DIR = Path(os.environ.get("CA_DIR", VAR_DIR / "ca"))
-CA_PASSPHRASE = os.environ.get("CA_PASSPHRASE", "")
-if not CA_PASSPHRASE:
+# The revocation responder (naccs/responder.py sets this) never opens the CA key (issue 25 #3): it is not given the
+# passphrase even when its environment carries one, and needs none to start.
+REVOCATION_RESPONDER = os.environ.get("NACCS_REVOCATION_RESPONDER") == "1"
+CA_PASSPHRASE = "" if REVOCATION_RESPONDER else os.environ.get("CA_PASSPHRASE", "")
+if not CA_PASSPHRASE and not REVOCATION_RESPONDER:
     if not DEBUG:
         # At start, not at the first 取得: a portal that cannot sign must not come up.
         raise ImproperlyConfigured("CA_PASSPHRASE must be set when DJANGO_DEBUG=0 (it opens the CA key in CA_DIR).")
     CA_PASSPHRASE = "local-demo-ca-passphrase-not-for-production"
 CA_PASSPHRASE_MIN_LENGTH = 16  # the KDF slows guessing; only a long passphrase makes guessing hopeless
-if not DEBUG and len(CA_PASSPHRASE) < CA_PASSPHRASE_MIN_LENGTH:
+if not DEBUG and not REVOCATION_RESPONDER and len(CA_PASSPHRASE) < CA_PASSPHRASE_MIN_LENGTH:
     raise ImproperlyConfigured(f"CA_PASSPHRASE must be at least {CA_PASSPHRASE_MIN_LENGTH} characters long.")
 CA_KEY_TYPE = os.environ.get("CA_KEY_TYPE", "ec")  # the CA's own key: ec (P-256) or rsa (2048)
 TERMINAL_KEY_TYPE = os.environ.get("TERMINAL_KEY_TYPE", "rsa")  # keys made at 取得: rsa (2048) or ec (P-256)
 CRL_NEXT_UPDATE_HOURS = env_int("CRL_NEXT_UPDATE_HOURS", 24)
 RENEWAL_WINDOW_DAYS = 28  # 取得 without an application from 28 days before expiry (manual ②)
+# The same EST request sent again within this many minutes of its renewal (the answer was lost) gets that renewal's
+# certificate (serverkeygen: a new key and certificate) instead of 「更新済み」 (naccs/pki/est.py, docs/renewal.md).
+EST_RETRY_MINUTES = env_int("EST_RETRY_MINUTES", 10)
 # The TLS proxy (nginx, deploy/nginx/) that verifies terminals' client certificates for EST and 取得: its certificate
 # header is believed only from these addresses and with this secret (none set: never believed). docs/renewal.md.
 TLS_PROXY_ADDRESSES = env_list("TLS_PROXY_ADDRESSES", ["127.0.0.1", "::1"])

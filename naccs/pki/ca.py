@@ -6,7 +6,9 @@ class with the same two members (`certificate`, `sign`), holding a PKCS#11 key i
 
 Why PKCS#12: the key file's safety rests on its KDF. cryptography writes PKCS#8 PEM only with 2048 PBKDF2 rounds,
 while its PKCS#12 writer takes the rounds: PBES2, PBKDF2-HMAC-SHA256 with OWASP's 600,000 rounds and AES-256-CBC,
-a file that `openssl pkcs12 -info` reads. Loading it costs ~0.2 s, once per process (`_load` is cached).
+a file that `openssl pkcs12 -info` reads. Its integrity MAC, which the same passphrase keys, is made again with as
+many iterations (`naccs.lib.pkcs12_mac`): otherwise a guesser would test passphrases against the MAC's 2048.
+Loading it costs ~0.4 s (the MAC, then the key), once per process (`_load` is cached).
 """
 
 import datetime
@@ -22,6 +24,8 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+
+from naccs.lib import pkcs12_mac
 
 KEY_FILE = "ca-key.p12"
 # Keys written before issue 13 #9: PKCS#8 PEM with 2048 PBKDF2 rounds. Still read; `ca_rekey` replaces them.
@@ -190,6 +194,12 @@ def write_key(directory: Path, key, certificate: x509.Certificate) -> None:
         .build(passphrase())
     )
     data = pkcs12.serialize_key_and_certificates(b"NACCS issuing CA", key, certificate, None, encryption)
+    # cryptography's MAC has 2048 iterations whatever kdf_rounds says: made again at the KDF's strength.
+    data = pkcs12_mac.with_mac(data, settings.CA_PASSPHRASE, KEY_KDF_ROUNDS)
+    # Read back before it replaces anything: a file we could not open again would be a lost CA.
+    reread, _certificate, _others = pkcs12.load_key_and_certificates(data, passphrase())
+    if reread is None or reread.public_key() != key.public_key():
+        raise CAUnavailable("The CA key file just written does not open again; nothing was replaced.")
     # Written aside, then renamed: a process reading the key never sees half a file.
     partial = directory / f"{KEY_FILE}.partial"
     descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -207,19 +217,34 @@ def uses_legacy_key(folder: Path) -> bool:
     return (folder / LEGACY_KEY_FILE).exists() and not (folder / KEY_FILE).exists()
 
 
-def rekey() -> list[Path]:
-    """Re-encrypt every legacy key (the current CA's and the retired ones) under the strong KDF.
+def uses_weak_mac(folder: Path) -> bool:
+    """A PKCS#12 key written before issue 25 #7: its MAC at cryptography's 2048 iterations, a shortcut for a guesser."""
+    path = folder / KEY_FILE
+    if not path.exists():
+        return False
+    iterations = pkcs12_mac.mac_iterations(path.read_bytes())
+    return iterations is None or iterations < KEY_KDF_ROUNDS
 
-    Returns the folders rewritten. Safe to repeat: a folder with a PKCS#12 key is left as it is.
+
+def needs_rekey(folder: Path) -> bool:
+    return uses_legacy_key(folder) or uses_weak_mac(folder)
+
+
+def rekey() -> list[Path]:
+    """Re-encrypt every key weaker than `write_key` makes (the current CA's and the retired ones): legacy PKCS#8 PEM
+    (2048 PBKDF2 rounds), and PKCS#12 whose MAC has fewer iterations than its KDF.
+
+    Returns the folders rewritten. Safe to repeat: a folder with a strong key is left as it is.
     """
     rewritten = []
     for folder in key_folders():
-        if not uses_legacy_key(folder):
+        if not needs_rekey(folder):
             continue
-        legacy = folder / LEGACY_KEY_FILE
+        path = key_path(folder)
         certificate = x509.load_pem_x509_certificate((folder / CERT_FILE).read_bytes())
-        write_key(folder, read_key(legacy, passphrase()), certificate)
-        legacy.unlink()
+        write_key(folder, read_key(path, passphrase()), certificate)
+        if path.name == LEGACY_KEY_FILE:
+            path.unlink()
         rewritten.append(folder)
     _load.cache_clear()
     return rewritten

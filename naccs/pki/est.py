@@ -3,8 +3,9 @@
 `cacerts`, `simplereenroll` (the terminal's own new key), `serverkeygen` (a key made here, for terminal software that
 cannot make keys) and `csrattrs`. A renewal follows the rules of 取得 through the same code
 (`acquisition.renew_locked_terminal`): inside the renewal window only, one valid certificate per terminal (the one
-presented is superseded in the same transaction, so presenting it again is refused), the audit event, and the CRL and
-OCSP answer from the same rows.
+presented is superseded in the same transaction, so presenting it again is refused, except for the same request sent
+again shortly after: `previous_renewal`), the audit event, and the CRL and OCSP answer from the same rows. The key to
+certify must be within `key_policy`.
 
 serverkeygen answers as RFC 7030 §4.4.2 says, multipart/mixed with the private key as `application/pkcs8` and the
 certificate as certs-only PKCS#7; the key is an *encrypted* PKCS#8 (PBES2: PBKDF2-SHA256, AES-256-CBC) under the
@@ -17,13 +18,17 @@ key is never stored here, as at 取得.
 
 import base64
 import binascii
+import hashlib
 from dataclasses import dataclass
+from datetime import timedelta
 
+from asn1crypto import csr as asn1_csr
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs7
-from cryptography.x509.oid import AttributeOID, NameOID
+from cryptography.x509.oid import NameOID
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -33,8 +38,10 @@ from naccs.terminals.renewal import in_renewal_window
 
 from . import ca
 from .acquisition import Acquired, AcquisitionRefused, check_renewal_window, pkcs12_file, renew_locked_terminal
-from .forms import MIN_PASSWORD_LENGTH
-from .issuance import lock_terminal, lock_unrevoked_certificates, new_terminal_key
+from .forms import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from .issuance import issue_for_locked_terminal, lock_terminal, lock_unrevoked_certificates, new_terminal_key
+from .key_policy import KeyRefused, requested_public_key
+from .models import ESTRenewal
 
 MAX_REQUEST_BYTES = 16_384
 REFUSED = "est.refused"
@@ -95,8 +102,8 @@ def csr_attributes(key_type: str) -> bytes:
 
 
 def parse_csr(body: bytes) -> x509.CertificateSigningRequest:
-    """The PKCS#10 of a request: base64 DER as RFC 7030 sends it (PEM accepted too), its own signature checked (the
-    client holds the key it names)."""
+    """The PKCS#10 of a request: base64 DER as RFC 7030 sends it (PEM accepted too), a key within the key policy
+    (`key_policy`), its own signature checked (the client holds the key it names)."""
     body = body[:MAX_REQUEST_BYTES].strip()
     try:
         if body.startswith(b"-----BEGIN"):
@@ -105,24 +112,55 @@ def parse_csr(body: bytes) -> x509.CertificateSigningRequest:
             csr = x509.load_der_x509_csr(base64.b64decode(body, validate=False))
     except (ValueError, binascii.Error):
         raise ESTRefused(400, "証明書署名要求（PKCS#10）を読み取れません。") from None
-    if not csr.is_signature_valid:
+    try:
+        # Before the signature: a key on a curve cryptography does not know cannot even be checked.
+        requested_public_key(csr)
+    except KeyRefused as refusal:
+        raise ESTRefused(400, str(refusal)) from None
+    try:
+        valid = csr.is_signature_valid
+    except (UnsupportedAlgorithm, ValueError):
+        valid = False
+    if not valid:
         raise ESTRefused(400, "証明書署名要求（PKCS#10）の署名が正しくありません。")
     return csr
 
 
+PASSWORD_NEEDED = (
+    f"serverkeygen では、鍵を暗号化するパスワード（{MIN_PASSWORD_LENGTH}文字以上{MAX_PASSWORD_LENGTH}文字以内）を"
+    "証明書署名要求の challengePassword 属性に入れてください。"
+)
+
+
 def challenge_password(csr: x509.CertificateSigningRequest) -> str:
+    """serverkeygen's key password: the request's challengePassword, a DirectoryString (RFC 2985 §5.4.1) decoded by
+    its own type (UTF8String, PrintableString, BMPString as UTF-16, …), so that the key is encrypted under the
+    password the terminal typed. Checked here, before anything is issued."""
     try:
-        value = csr.attributes.get_attribute_for_oid(AttributeOID.CHALLENGE_PASSWORD).value
-    except x509.AttributeNotFound:
-        value = b""
-    password = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ESTRefused(
-            400,
-            f"serverkeygen では、鍵を暗号化するパスワード（{MIN_PASSWORD_LENGTH}文字以上）を"
-            "証明書署名要求の challengePassword 属性に入れてください。",
-        )
+        request = asn1_csr.CertificationRequest.load(csr.public_bytes(serialization.Encoding.DER))
+        values = [
+            value.native
+            for attribute in request["certification_request_info"]["attributes"]
+            if attribute["type"].native == "challenge_password"
+            for value in attribute["values"]
+        ]
+    except (ValueError, TypeError, KeyError):
+        raise ESTRefused(400, "証明書署名要求の challengePassword 属性を読み取れません。" + PASSWORD_NEEDED) from None
+    if len(values) != 1:
+        raise ESTRefused(400, PASSWORD_NEEDED)
+    password = values[0]
+    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH or not password.isprintable():
+        raise ESTRefused(400, PASSWORD_NEEDED)
     return password
+
+
+def encrypted_key(key, password: str) -> bytes:
+    """The key as encrypted PKCS#8 (DER) under the password's UTF-8 bytes."""
+    return key.private_bytes(
+        serialization.Encoding.DER,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(password.encode()),
+    )
 
 
 def presented_certificate_row(presented: x509.Certificate | None) -> Certificate:
@@ -154,6 +192,20 @@ def renew(*, presented: x509.Certificate | None, csr_body: bytes, client_address
         raise
 
 
+@dataclass(frozen=True)
+class Request:
+    """What identifies an EST request when it comes again: the digest of the PKCS#10 and of the key to certify."""
+
+    request_sha256: str
+    public_key_sha256: str
+    server_keygen: bool
+
+
+def public_key_digest(public_key) -> str:
+    der = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return hashlib.sha256(der).hexdigest()
+
+
 def _renew(presented, csr_body, *, client_address, server_keygen) -> Renewed:
     row = presented_certificate_row(presented)
     csr = parse_csr(csr_body)
@@ -164,10 +216,13 @@ def _renew(presented, csr_body, *, client_address, server_keygen) -> Renewed:
             f"提示された証明書は論理端末{terminal_name}のものです。"
             f"証明書署名要求の論理端末名（CN={requested_terminal_name(csr) or 'なし'}）の証明書は更新できません。",
         )
-    key = None
+    encrypted = b""
     if server_keygen:
+        # Everything that can fail with the key is done before the renewal commits: a refusal after it would leave
+        # the terminal with a new certificate it never got and its old one superseded.
         password = challenge_password(csr)
         key = new_terminal_key()  # made before any lock is taken, as at 取得
+        encrypted = encrypted_key(key, password)
         public_key = key.public_key()
     else:
         public_key = csr.public_key()
@@ -175,21 +230,22 @@ def _renew(presented, csr_body, *, client_address, server_keygen) -> Renewed:
             raise ESTRefused(
                 400, "現在の証明書と同じ鍵では更新できません。新しい鍵で証明書署名要求を作成してください。"
             )
+    request = Request(
+        request_sha256=hashlib.sha256(csr.public_bytes(serialization.Encoding.DER)).hexdigest(),
+        public_key_sha256=public_key_digest(public_key),
+        server_keygen=server_keygen,
+    )
     via = "EST serverkeygen" if server_keygen else "EST simplereenroll"
-    issued, certificate = renew_presented(row, public_key=public_key, client_address=client_address, via=via)
-    encrypted_key = b""
-    if key is not None:
-        encrypted_key = key.private_bytes(
-            serialization.Encoding.DER,
-            serialization.PrivateFormat.PKCS8,
-            serialization.BestAvailableEncryption(password.encode()),
-        )
-    return Renewed(certificate=issued, x509=certificate, encrypted_key=encrypted_key)
+    issued, certificate = renew_presented(
+        row, public_key=public_key, client_address=client_address, via=via, request=request
+    )
+    return Renewed(certificate=issued, x509=certificate, encrypted_key=encrypted)
 
 
-def renew_presented(row: Certificate, *, public_key, client_address: str, via: str):
+def renew_presented(row: Certificate, *, public_key, client_address: str, via: str, request: Request | None = None):
     """The new certificate for the terminal of the presented certificate `row`: only while that certificate is the
-    terminal's, unrevoked, and inside its renewal window, checked under the terminal's row lock."""
+    terminal's, unrevoked, and inside its renewal window, checked under the terminal's row lock. An EST `request`
+    that renewed it moments ago and comes again gets that renewal's certificate (`previous_renewal`)."""
     terminal_name = row.terminal.name
     authority = ca.get_authority()
     with transaction.atomic():
@@ -201,16 +257,76 @@ def renew_presented(row: Certificate, *, public_key, client_address: str, via: s
         current = next((certificate for certificate in unrevoked if certificate.serial == row.serial), None)
         if current is None:
             # Read again under the lock: a renewal that committed meanwhile superseded it.
-            reason = Certificate.objects.values_list("revocation_reason", flat=True).get(pk=row.pk)
-            raise ESTRefused(403, SUPERSEDED if reason == Certificate.RevocationReason.SUPERSEDED else REVOKED)
+            reason, revoked_at = Certificate.objects.values_list("revocation_reason", "revoked_at").get(pk=row.pk)
+            if reason != Certificate.RevocationReason.SUPERSEDED:
+                raise ESTRefused(403, REVOKED)
+            previous = previous_renewal(row, request, revoked_at=revoked_at, unrevoked=unrevoked, now=now)
+            if previous is None:
+                raise ESTRefused(403, SUPERSEDED)
+            return answer_again(
+                previous, terminal, unrevoked, public_key=public_key, authority=authority, request=request,
+                client_address=client_address, via=via, now=now,
+            )  # fmt: skip
         try:
             check_renewal_window([current], now)
         except AcquisitionRefused as refusal:
             raise ESTRefused(403, str(refusal)) from None
-        return renew_locked_terminal(
+        issued, certificate = renew_locked_terminal(
             terminal, unrevoked, public_key=public_key, authority=authority, now=now, actor_label=client_address,
             via=via,
         )  # fmt: skip
+        if request is not None:
+            remember(row, issued, request, now=now)
+        return issued, certificate
+
+
+def remember(presented: Certificate, issued: Certificate, request: Request, *, now) -> None:
+    ESTRenewal.objects.create(
+        presented=presented,
+        issued=issued,
+        request_sha256=request.request_sha256,
+        public_key_sha256=request.public_key_sha256,
+        server_keygen=request.server_keygen,
+        renewed_at=now,
+    )
+
+
+def previous_renewal(row: Certificate, request: Request | None, *, revoked_at, unrevoked, now) -> ESTRenewal | None:
+    """The renewal that superseded `row`, when `request` is the same one again: the same PKCS#10, or for
+    simplereenroll the same key (a client may sign its request anew), within EST_RETRY_MINUTES of that renewal, and
+    its certificate still the terminal's current one. Read from the database, so a retry reaching another host is
+    answered the same."""
+    if request is None or revoked_at < now - timedelta(minutes=settings.EST_RETRY_MINUTES):
+        return None
+    renewals = ESTRenewal.objects.filter(
+        presented=row, server_keygen=request.server_keygen, issued__in=[certificate.pk for certificate in unrevoked]
+    ).select_related("issued")
+    for renewal in renewals:
+        if renewal.request_sha256 == request.request_sha256 or (
+            not request.server_keygen and renewal.public_key_sha256 == request.public_key_sha256
+        ):
+            return renewal
+    return None
+
+
+def answer_again(
+    previous: ESTRenewal, terminal, unrevoked, *, public_key, authority, request, client_address, via, now
+):
+    """The answer to a request that came again. simplereenroll: the certificate already issued (public; only the
+    terminal holds its key). serverkeygen: the key of the lost answer was never kept, so a new key and certificate,
+    the one of the lost answer superseded; the terminal is never left without a key it has."""
+    if not request.server_keygen:
+        record(
+            action="est.answered_again", actor_label=client_address, company=terminal.company, obj=previous.issued,
+            terminal=terminal.name, via=via,
+        )  # fmt: skip
+        return previous.issued, x509.load_pem_x509_certificate(previous.issued.pem.encode())
+    issued, certificate = issue_for_locked_terminal(
+        terminal, public_key=public_key, authority=authority, superseded=unrevoked, actor_label=client_address,
+        via=f"{via}（再送）",
+    )  # fmt: skip
+    remember(previous.presented, issued, request, now=now)
+    return issued, certificate
 
 
 def renewal_offer(presented: x509.Certificate | None) -> Certificate | None:

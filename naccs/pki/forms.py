@@ -8,6 +8,7 @@ from django import forms
 from naccs.terminals.provisioning import typed_auth_code
 
 MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 128
 
 
 def code_field(label, max_length, **kwargs):
@@ -29,13 +30,13 @@ class PackagePasswordForm(forms.Form):
         label="証明書ファイルのパスワード",
         help_text=f"取得するファイル(.p12)を開くときのパスワードです。{MIN_PASSWORD_LENGTH}文字以上、半角英数字記号",
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        max_length=128,
+        max_length=MAX_PASSWORD_LENGTH,
         error_messages={"required": "証明書ファイルのパスワードを入力してください。"},
     )
     password_confirm = forms.CharField(
         label="証明書ファイルのパスワード（確認用）",
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        max_length=128,
+        max_length=MAX_PASSWORD_LENGTH,
         error_messages={"required": "証明書ファイルのパスワード（確認用）を入力してください。"},
     )
 

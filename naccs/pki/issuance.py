@@ -14,6 +14,7 @@ from naccs.lib.periods import years_after
 from naccs.terminals.models import Certificate, LogicalTerminal
 
 from . import ca
+from .key_policy import check_public_key
 from .revocation import mark_revoked
 
 # Manual ②: a certificate is valid for 1年間 from the day it is acquired.
@@ -25,8 +26,9 @@ def certificate_expiry(not_before):
     return years_after(not_before, VALIDITY_YEARS)
 
 
-def site_url(path: str) -> str:
-    return f"{settings.SITE_URL}{path}"
+def pki_url(path: str) -> str:
+    """An address of our revocation data or CA certificate as certificates name it: plain HTTP (PKI_BASE_URL)."""
+    return f"{settings.PKI_BASE_URL}{path}"
 
 
 def subject_for(terminal: LogicalTerminal) -> x509.Name:
@@ -51,6 +53,7 @@ def new_terminal_key():
 
 
 def build_certificate(authority, *, terminal, public_key, not_before, not_after) -> x509.Certificate:
+    check_public_key(public_key)  # whoever made the key: 取得, EST, the demo data
     builder = (
         x509.CertificateBuilder()
         .subject_name(subject_for(terminal))
@@ -66,7 +69,7 @@ def build_certificate(authority, *, terminal, public_key, not_before, not_after)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(authority.public_key), critical=False)
         .add_extension(
             x509.CRLDistributionPoints(
-                [x509.DistributionPoint([x509.UniformResourceIdentifier(site_url("/pki/crl"))], None, None, None)]
+                [x509.DistributionPoint([x509.UniformResourceIdentifier(pki_url("/pki/crl"))], None, None, None)]
             ),
             critical=False,
         )
@@ -74,11 +77,11 @@ def build_certificate(authority, *, terminal, public_key, not_before, not_after)
             x509.AuthorityInformationAccess(
                 [
                     x509.AccessDescription(
-                        x509.AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(site_url("/pki/ocsp"))
+                        x509.AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(pki_url("/pki/ocsp"))
                     ),
                     x509.AccessDescription(
                         x509.AuthorityInformationAccessOID.CA_ISSUERS,
-                        x509.UniformResourceIdentifier(site_url("/pki/ca")),
+                        x509.UniformResourceIdentifier(pki_url("/pki/ca")),
                     ),
                 ]
             ),

@@ -115,3 +115,48 @@ class PreparedOCSPResponse(PermanentRecord):
 
     def __str__(self) -> str:
         return f"OCSP {self.certificate_id} ({self.hash_algorithm})"
+
+
+class ESTRenewal(models.Model):
+    """An EST renewal as it was asked: the certificate presented, a digest of the request and of the key certified,
+    and the certificate it gave. The same request sent again shortly after (its answer lost on the way) is answered
+    from this row instead of 「更新済み」 (est.previous_renewal), on any host."""
+
+    presented = models.ForeignKey(
+        "terminals.Certificate", on_delete=models.PROTECT, related_name="+", verbose_name="提示された証明書"
+    )
+    issued = models.OneToOneField(
+        "terminals.Certificate", on_delete=models.PROTECT, related_name="+", verbose_name="発行した証明書"
+    )
+    request_sha256 = models.CharField("証明書署名要求のSHA-256", max_length=64)
+    public_key_sha256 = models.CharField("証明書の公開鍵のSHA-256", max_length=64)
+    server_keygen = models.BooleanField("serverkeygen")
+    renewed_at = models.DateTimeField("更新日時")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "ESTによる更新"
+        indexes = [models.Index(fields=["presented", "-renewed_at"])]
+
+    def __str__(self) -> str:
+        return f"EST {self.presented_id} → {self.issued_id}"
+
+
+class OCSPResponderKey(models.Model):
+    """A delegated OCSP responder (RFC 6960 §4.2.2.2): a certificate our CA issues for a few days to a key that signs
+    OCSP answers, so that the revocation responder never holds the CA key. Issued and renewed by the worker
+    (naccs.pki.ocsp_signer); every host reads the newest from here."""
+
+    issuer_key_hash = models.BinaryField("発行者の鍵のハッシュ")  # SHA-1 of the CA's key, as in a CertID
+    issuer_pem = models.TextField("認証局の証明書(PEM)")
+    certificate_pem = models.TextField("OCSPレスポンダー証明書(PEM)")
+    # PKCS#12, encrypted under a key derived from SECRET_KEY, which every process of the portal has.
+    key_pkcs12 = models.BinaryField("OCSPレスポンダーの鍵(暗号化)")
+    not_before = models.DateTimeField("有効期間開始")
+    not_after = models.DateTimeField("有効期限")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "OCSPレスポンダー証明書"
+        ordering = ["-not_before", "-pk"]
+
+    def __str__(self) -> str:
+        return f"OCSP responder until {self.not_after:%Y-%m-%d %H:%M}"

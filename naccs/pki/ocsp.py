@@ -1,6 +1,7 @@
 """An OCSP responder (RFC 6960) for the certificates of our CA: good, revoked or unknown, for every CertID asked.
 
-Requests are read and responses assembled with asn1crypto, and signed by the CA (`ca.CertificateAuthority.sign_data`):
+Requests are read and responses assembled with asn1crypto, and signed by the delegated responder certificate that
+the CA issues for a few days (`ocsp_signer`; RFC 6960 §4.2.2.2), never by the CA key itself:
 `cryptography` (50) reads and builds one CertID per message only, hashed with SHA-1 or SHA-2, while clients also ask
 for several certificates at once and hash with MD5 or SHA-3 (`openssl ocsp -cert a -cert b`, `-md5`, `-sha3-256`).
 Anything that is not a well-formed request gets an OCSP error response, never an HTML page.
@@ -25,13 +26,13 @@ from django.utils import timezone
 
 from naccs.terminals.models import Certificate
 
-from . import ca
+from . import ocsp_signer
 from .models import PreparedOCSPResponse
 from .revocation import CRL_REASONS
 
 logger = logging.getLogger(__name__)
 
-RESPONSE_VALIDITY = datetime.timedelta(hours=4)  # nextUpdate - thisUpdate of every response we sign
+RESPONSE_VALIDITY = ocsp_signer.RESPONSE_VALIDITY  # nextUpdate - thisUpdate of every response we sign
 MAX_NONCE_LENGTH = 32  # RFC 8954 §2.1: longer nonces are refused (malformedRequest)
 # asn1crypto's names of the CertID hash algorithms that `cryptography` computes.
 HASHES = {
@@ -184,14 +185,19 @@ def issuer_hashes(ca_der: bytes, algorithm_name: str) -> tuple[bytes, bytes]:
 
 
 @cache
+def certificate_der(certificate: x509.Certificate) -> bytes:
+    return certificate.public_bytes(serialization.Encoding.DER)
+
+
 def ca_der_of(authority) -> bytes:
-    return authority.certificate.public_bytes(serialization.Encoding.DER)
+    """The DER of the CA certificate of `authority` (a ca.CertificateAuthority)."""
+    return certificate_der(authority.certificate)
 
 
-def is_ours(cert_id: CertID, authority) -> bool:
+def is_ours(cert_id: CertID, responder) -> bool:
     if cert_id.algorithm not in HASHES:
         return False
-    return (cert_id.name_hash, cert_id.key_hash) == issuer_hashes(ca_der_of(authority), cert_id.algorithm)
+    return (cert_id.name_hash, cert_id.key_hash) == issuer_hashes(certificate_der(responder.issuer), cert_id.algorithm)
 
 
 def status_of(certificate: Certificate | None) -> Status:
@@ -224,7 +230,7 @@ BUILDER_STATUS = {
 }
 
 
-def sign_one(authority, cert_id: CertID, status: Status, now, nonce: bytes | None = None) -> bytes:
+def sign_one(responder, cert_id: CertID, status: Status, now, nonce: bytes | None = None) -> bytes:
     builder = (
         x509_ocsp.OCSPResponseBuilder()
         .add_response_by_hash(
@@ -238,11 +244,13 @@ def sign_one(authority, cert_id: CertID, status: Status, now, nonce: bytes | Non
             revocation_time=status.revoked_at and whole_seconds(status.revoked_at),
             revocation_reason=CRL_REASONS.get(status.reason, x509.ReasonFlags.unspecified) if status.reason else None,
         )
-        .responder_id(x509_ocsp.OCSPResponderEncoding.HASH, authority.certificate)
+        .responder_id(x509_ocsp.OCSPResponderEncoding.HASH, responder.certificate)
+        # RFC 6960 §4.2.2.2: a delegated responder's certificate travels in the response.
+        .certificates([responder.certificate])
     )
     if nonce is not None:
         builder = builder.add_extension(x509.OCSPNonce(nonce), critical=False)
-    return authority.sign(builder).public_bytes(serialization.Encoding.DER)
+    return responder.sign(builder).public_bytes(serialization.Encoding.DER)
 
 
 def single_response(cert_id: CertID, status: Status, this_update: datetime.datetime):
@@ -263,10 +271,12 @@ def single_response(cert_id: CertID, status: Status, this_update: datetime.datet
     )
 
 
-def sign_many(authority, singles: list, *, produced_at: datetime.datetime, nonce: bytes | None = None) -> bytes:
-    """A successful OCSPResponse of these SingleResponses, signed by the CA (it is its own responder)."""
+def sign_many(responder, singles: list, *, produced_at: datetime.datetime, nonce: bytes | None = None) -> bytes:
+    """A successful OCSPResponse of these SingleResponses, signed by the delegated responder, its certificate
+    included (RFC 6960 §4.2.2.2)."""
+    signer_der = certificate_der(responder.certificate)
     data = {
-        "responder_id": der_ocsp.ResponderId(name="by_key", value=issuer_hashes(ca_der_of(authority), "sha1")[1]),
+        "responder_id": der_ocsp.ResponderId(name="by_key", value=issuer_hashes(signer_der, "sha1")[1]),
         "produced_at": produced_at,
         "responses": singles,
     }
@@ -276,8 +286,9 @@ def sign_many(authority, singles: list, *, produced_at: datetime.datetime, nonce
     basic = der_ocsp.BasicOCSPResponse(
         {
             "tbs_response_data": tbs,
-            "signature_algorithm": {"algorithm": authority.signature_algorithm},
-            "signature": authority.sign_data(tbs.dump()),
+            "signature_algorithm": {"algorithm": responder.signature_algorithm},
+            "signature": responder.sign_data(tbs.dump()),
+            "certs": [der_x509.Certificate.load(signer_der)],
         }
     )
     return der_ocsp.OCSPResponse(
@@ -301,16 +312,16 @@ class Signed:
     next_update: datetime.datetime | None = None
 
 
-def signed_now(query: Query, authority) -> Signed:
+def signed_now(query: Query, responder) -> Signed:
     """One SingleResponse per CertID, in the order asked, signed now; the nonce echoed."""
-    serials = [cert_id.serial if is_ours(cert_id, authority) else None for cert_id in query.cert_ids]
+    serials = [cert_id.serial if is_ours(cert_id, responder) else None for cert_id in query.cert_ids]
     known = statuses({serial for serial in serials if serial is not None})
     now = whole_seconds(timezone.now())
     answers = [known.get(serial, UNKNOWN) for serial in serials]
     if len(query.cert_ids) == 1 and query.cert_ids[0].algorithm in BUILDER_HASHES:
-        return Signed(sign_one(authority, query.cert_ids[0], answers[0], now, query.nonce))
+        return Signed(sign_one(responder, query.cert_ids[0], answers[0], now, query.nonce))
     singles = [single_response(cert_id, status, now) for cert_id, status in zip(query.cert_ids, answers, strict=True)]
-    return Signed(sign_many(authority, singles, produced_at=now, nonce=query.nonce))
+    return Signed(sign_many(responder, singles, produced_at=now, nonce=query.nonce))
 
 
 # Pre-produced responses (RFC 6960 §2.5, RFC 5019): one per unexpired certificate and CertID hash below, re-signed
@@ -319,30 +330,30 @@ def signed_now(query: Query, authority) -> Signed:
 PREPARED_HASHES = ("sha1", "sha256")  # RFC 5019 §2.1.1 clients use SHA-1; OpenSSL's -sha256 and others SHA-256
 
 
-def fresh_responses(now, authority):
-    """The stored responses that may be served as they are: signed by this CA, telling the certificate's
-    revocation as it is now, and younger than half their validity (the rule of re-signing, in one place)."""
+def fresh_responses(now, responder):
+    """The stored responses that may be served as they are: for this CA, telling the certificate's revocation as it
+    is now, and younger than half their validity (the rule of re-signing, in one place)."""
     return PreparedOCSPResponse.objects.filter(
         Q(revoked=True, certificate__revoked_at__isnull=False) | Q(revoked=False, certificate__revoked_at__isnull=True),
-        issuer_key_hash=issuer_hashes(ca_der_of(authority), "sha1")[1],
+        issuer_key_hash=issuer_hashes(certificate_der(responder.issuer), "sha1")[1],
         this_update__gt=now - RESPONSE_VALIDITY / 2,
     )
 
 
-def prepare(certificate: Certificate, algorithm: str, authority, now) -> PreparedOCSPResponse:
+def prepare(certificate: Certificate, algorithm: str, responder, now) -> PreparedOCSPResponse:
     """A response for the certificate, signed now (not saved)."""
     now = whole_seconds(now)
-    name_hash, key_hash = issuer_hashes(ca_der_of(authority), algorithm)
+    name_hash, key_hash = issuer_hashes(certificate_der(responder.issuer), algorithm)
     cert_id = CertID(algorithm, name_hash, key_hash, int(certificate.serial, 16))
     status = status_of(certificate)
     return PreparedOCSPResponse(
         certificate=certificate,
         hash_algorithm=algorithm,
-        issuer_key_hash=issuer_hashes(ca_der_of(authority), "sha1")[1],
+        issuer_key_hash=issuer_hashes(certificate_der(responder.issuer), "sha1")[1],
         revoked=status.name == "revoked",
         this_update=now,
         next_update=now + RESPONSE_VALIDITY,
-        der=sign_one(authority, cert_id, status, now),
+        der=sign_one(responder, cert_id, status, now),
     )
 
 
@@ -359,19 +370,19 @@ def store(prepared: list[PreparedOCSPResponse]) -> None:
     )
 
 
-def prepared_answer(cert_id: CertID, authority) -> Signed | None:
+def prepared_answer(cert_id: CertID, responder) -> Signed | None:
     """The stored response for one CertID of ours, signed and stored first when it is missing or stale; None for
     a serial we never issued."""
     now = timezone.now()
     serial = f"{cert_id.serial:x}"
-    row = fresh_responses(now, authority).filter(certificate__serial=serial, hash_algorithm=cert_id.algorithm)
+    row = fresh_responses(now, responder).filter(certificate__serial=serial, hash_algorithm=cert_id.algorithm)
     row = row.values_list("der", "this_update", "next_update").first()
     if row is not None:
         return Signed(bytes(row[0]), row[1], row[2])
     certificate = Certificate.objects.filter(serial=serial).exclude(pem="").first()
     if certificate is None:
         return None
-    prepared = prepare(certificate, cert_id.algorithm, authority, now)
+    prepared = prepare(certificate, cert_id.algorithm, responder, now)
     if certificate.not_after > now:
         store([prepared])
     return Signed(prepared.der, prepared.this_update, prepared.next_update)
@@ -384,16 +395,16 @@ def refresh_prepared(now=None, *, batch: int = 500, limit: int = 50_000) -> int:
     Nothing is locked while signing: a revocation committed meanwhile makes a response just stored stale, which the
     next run or request re-signs (fresh_responses compares it with the certificate's row)."""
     now = now or timezone.now()
-    authority = ca.get_authority()
+    responder = ocsp_signer.ensure_current(now)  # the worker renews the delegated responder before it expires
     PreparedOCSPResponse.objects.forget_expired(now)
     signed = 0
     for algorithm in PREPARED_HASHES:
-        fresh = fresh_responses(now, authority).filter(hash_algorithm=algorithm).values("certificate_id")
+        fresh = fresh_responses(now, responder).filter(hash_algorithm=algorithm).values("certificate_id")
         due = Certificate.objects.filter(not_after__gt=now).exclude(pem="").exclude(pk__in=fresh)
         due = due.only("serial", "revoked_at", "revocation_reason").order_by("pk")[: limit - signed]
         chunk = []
         for certificate in due.iterator(chunk_size=batch):
-            chunk.append(prepare(certificate, algorithm, authority, now))
+            chunk.append(prepare(certificate, algorithm, responder, now))
             if len(chunk) == batch:
                 store(chunk)
                 signed, chunk = signed + len(chunk), []
@@ -402,23 +413,28 @@ def refresh_prepared(now=None, *, batch: int = 500, limit: int = 50_000) -> int:
     return signed
 
 
-def answer(query: Query, authority) -> Signed:
+def answer(query: Query, responder) -> Signed:
     if (
         len(query.cert_ids) == 1
         and query.cert_ids[0].algorithm in PREPARED_HASHES
-        and is_ours(query.cert_ids[0], authority)
+        and is_ours(query.cert_ids[0], responder)
     ):
         # Pre-produced: served without its nonce (RFC 5019; RFC 6960 §4.4.1 makes the nonce optional).
-        prepared = prepared_answer(query.cert_ids[0], authority)
+        prepared = prepared_answer(query.cert_ids[0], responder)
         if prepared is not None:
             return prepared
-    return signed_now(query, authority)
+    return signed_now(query, responder)
 
 
-def respond(request_der: bytes) -> Signed:
-    """The OCSPResponse to a DER OCSPRequest: never raises; a refusal or a failure is logged in one line."""
+def respond(request_der: bytes, *, may_issue_responder: bool = True) -> Signed:
+    """The OCSPResponse to a DER OCSPRequest: never raises; a refusal or a failure is logged in one line.
+    The revocation responder passes `may_issue_responder=False`: it never opens the CA key (ocsp_signer)."""
     try:
-        return answer(parse_request(request_der), ca.get_authority())
+        query = parse_request(request_der)
+        return answer(query, ocsp_signer.for_answers(may_issue=may_issue_responder))
+    except ocsp_signer.NoResponder as missing:
+        logger.error("OCSP responder cannot sign: %s", missing)
+        return Signed(error_response(TRY_LATER))
     except Refused as refusal:
         logger.info("OCSP request refused (%s): %s", refusal.status, refusal)
         return Signed(error_response(refusal.status))

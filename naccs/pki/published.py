@@ -27,8 +27,8 @@ from django.db import close_old_connections
 from django.utils import timezone
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
 
-from . import ca, ocsp
-from .revocation import current_crl
+from . import ocsp, ocsp_signer
+from .revocation import current_crl, published_crl
 
 logger = logging.getLogger(__name__)
 
@@ -149,31 +149,36 @@ def is_revocation_request(method: str, path: str) -> bool:
     return method == "POST" and path == OCSP_POST_PATH
 
 
-def revocation_answer(method: str, path: str, body: bytes, header, *, recent_only: bool = False) -> Answer | None:
+def revocation_answer(
+    method: str, path: str, body: bytes, header, *, recent_only: bool = False, with_ca: bool = True
+) -> Answer | None:
     """The answer to a revocation request (is_revocation_request); `header(name)` reads a request header.
-    `recent_only`: None unless this process gave it within RECENT_SECONDS (no database)."""
-    answer = recent.get((path, body), None if recent_only else lambda: stored_answer(method, path, body))
+    `recent_only`: None unless this process gave it within RECENT_SECONDS (no database). `with_ca`: see
+    stored_answer."""
+    answer = recent.get((path, body), None if recent_only else lambda: stored_answer(method, path, body, with_ca))
     return answer and answer.to(header("If-None-Match"), header("If-Modified-Since"))
 
 
-def stored_answer(method: str, path: str, body: bytes) -> Answer:
-    """The whole answer, read from the database (a stale CRL or OCSP response is signed and stored first)."""
+def stored_answer(method: str, path: str, body: bytes, with_ca: bool = True) -> Answer:
+    """The whole answer, read from the database (a stale OCSP response is signed by the delegated responder and
+    stored first). `with_ca` (the portal, which holds the CA key for 取得 anyway): a stale CRL is signed first too,
+    and a missing responder certificate issued. The revocation responder passes False and never opens the CA key:
+    it serves the newest CRL the worker published (within a minute of a revocation)."""
     if path in CRL_PATHS:
-        return crl_answer(current_crl(), pem=CRL_PATHS[path])
-    if method == "POST":
-        return ocsp_answer(ocsp.respond(body), cacheable=False)
-    return ocsp_answer(ocsp.respond(ocsp_get_der(path.removeprefix(OCSP_GET_PREFIX))), cacheable=True)
+        return crl_answer(current_crl() if with_ca else published_crl(), pem=CRL_PATHS[path])
+    der = body if method == "POST" else ocsp_get_der(path.removeprefix(OCSP_GET_PREFIX))
+    return ocsp_answer(ocsp.respond(der, may_issue_responder=with_ca), cacheable=method != "POST")
 
 
 UNAVAILABLE = Answer(503, [("Content-Type", "text/plain; charset=utf-8"), ("Retry-After", "10")], b"unavailable\n")
 
 
-def answer_with_database(method: str, path: str, body: bytes, header) -> Answer:
+def answer_with_database(method: str, path: str, body: bytes, header, with_ca: bool = True) -> Answer:
     """revocation_answer, with the database connection handled as Django does at the start and end of a request."""
     close_old_connections()
     try:
-        return revocation_answer(method, path, body, header)
-    except Exception as error:  # ocsp.respond never raises; the CRL can (the CA or the database down)
+        return revocation_answer(method, path, body, header, with_ca=with_ca)
+    except Exception as error:  # ocsp.respond never raises; the CRL can (the CA or the database down, none yet)
         logger.error("revocation data unavailable: %s: %s", type(error).__name__, error)
         return UNAVAILABLE
     finally:
@@ -258,7 +263,10 @@ class RevocationResponder:
         question = (path, body, header("If-None-Match"), header("If-Modified-Since"))
         answering = self.in_flight.get(question)
         if answering is None:
-            answering = asyncio.ensure_future(asyncio.to_thread(answer_with_database, method, path, body, header))
+            # with_ca=False: this process never opens the CA key (naccs.pki.ocsp_signer).
+            answering = asyncio.ensure_future(
+                asyncio.to_thread(answer_with_database, method, path, body, header, False)
+            )
             self.in_flight[question] = answering
             answering.add_done_callback(lambda _: self.in_flight.pop(question, None))
         return await asyncio.shield(answering)  # a client that goes away does not cancel the others' answer
@@ -297,12 +305,11 @@ async def lifespan(receive, send) -> None:
 
 
 def warm_up() -> None:
-    """Before the first request: open the CA (its key file takes 600,000 PBKDF2 rounds) and read the CRL, so that
-    the first handshakes after a start do not wait for them. A CA that cannot be read is logged; the responder
-    still starts and answers 503 until it can."""
+    """Before the first request: open the delegated OCSP responder's key (never the CA's) and read the CRL, so that
+    the first handshakes after a start do not wait for them. Without them (the worker has not run yet) it is logged;
+    the responder still starts, and answers tryLater and 503 until the worker has published them."""
     try:
-        ca.get_authority()
+        ocsp_signer.current()
     except Exception as error:
-        logger.error("revocation responder started without its CA: %s: %s", type(error).__name__, error)
-        return
-    answer_with_database("GET", "/pki/crl", b"", lambda name: None)
+        logger.error("revocation responder started without its OCSP signer: %s: %s", type(error).__name__, error)
+    answer_with_database("GET", "/pki/crl", b"", lambda name: None, with_ca=False)

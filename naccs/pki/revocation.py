@@ -113,6 +113,18 @@ def rebuild_crl(now=None) -> CertificateRevocationList:
     return _publish_crl(always=True, now=now)
 
 
+class NoCRL(Exception):
+    """No CRL has been published yet."""
+
+
+def published_crl() -> CertificateRevocationList:
+    """The newest CRL as published, never signed here: what the revocation responder serves (it has no CA key)."""
+    latest = CertificateRevocationList.objects.first()
+    if latest is None:
+        raise NoCRL("no CRL published yet: the worker (refresh_revocation_data) publishes one")
+    return latest
+
+
 def current_crl(now=None) -> CertificateRevocationList:
     """The newest CRL, rebuilt first when there is none, its nextUpdate is near, or it misses a revocation.
 

@@ -7,8 +7,9 @@ from . import ca, ocsp, revocation
 
 @task()
 def refresh_revocation_data_task() -> dict:
-    """Keep what /pki/ocsp and /pki/crl serve ready: the pre-produced OCSP responses that are missing or due, and
-    a CRL that lists every revocation (so a revocation is published within a minute even if nobody fetches)."""
+    """Keep what /pki/ocsp and /pki/crl serve ready: the delegated OCSP responder certificate (renewed before it
+    expires), the pre-produced OCSP responses that are missing or due, and a CRL that lists every revocation (so a
+    revocation is published within a minute even if nobody fetches; the revocation responder never signs one)."""
     if not ca.exists():
         return {"skipped": "no CA"}
     signed = ocsp.refresh_prepared()

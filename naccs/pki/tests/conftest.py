@@ -15,7 +15,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from naccs.lib.periods import years_after
-from naccs.pki import acquisition, ca, issuance, published
+from naccs.pki import acquisition, ca, issuance, ocsp, ocsp_signer, published, revocation
 from naccs.pki.tests.est_helpers import PROXY_SECRET
 from naccs.terminals.models import LogicalTerminal
 from naccs.tests.helpers import database_url, free_port, wait_for_port
@@ -73,6 +73,7 @@ def answers_not_kept(monkeypatch):
     the production RECENT_SECONDS (`answers_kept`)."""
     monkeypatch.setattr(published, "RECENT_SECONDS", 0)
     published.recent.clear()
+    ocsp_signer.forget()  # each test's database has its own responder certificate
 
 
 @pytest.fixture
@@ -104,12 +105,48 @@ class QuietHandler(WSGIRequestHandler):
         pass
 
 
+def the_worker_runs():
+    """What the task worker does every minute (pki.tasks.refresh_revocation_data_task): the delegated OCSP
+    responder's certificate, the pre-signed OCSP answers and the CRL, which the revocation responder only serves."""
+    ocsp.refresh_prepared()
+    revocation.current_crl()
+
+
+@contextlib.contextmanager
+def worker_running(every: float = 0.5):
+    """the_worker_runs in a thread, as production's worker does every minute (here more often)."""
+    from django.db import connection
+
+    stop = threading.Event()
+
+    def work():
+        try:
+            while not stop.wait(every):
+                the_worker_runs()
+        finally:
+            connection.close()
+
+    the_worker_runs()
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(10)
+
+
 @pytest.fixture(params=["portal", "responder"])
 def production_server(request, transactional_db, test_ca, tmp_path):
     """What production serves these paths with, on a local port; returns its base URL. "portal":
     naccs.wsgi.application (the WSGI fast path in front of Django) in this process; "responder": the revocation
-    responder itself, `gunicorn -k asgi naccs.responder`, against this test's database."""
-    with portal_server() if request.param == "portal" else responder_server(test_ca, tmp_path) as url:
+    responder itself, `gunicorn -k asgi naccs.responder`, against this test's database, with the worker that
+    publishes what it serves (it never signs with the CA key)."""
+    if request.param == "portal":
+        with portal_server() as url:
+            yield url
+        return
+    with worker_running(), responder_server(test_ca, tmp_path) as url:
         yield url
 
 
@@ -147,12 +184,13 @@ def responder_server(ca_dir, tmp_path):
 @contextlib.contextmanager
 def tls_proxy(base, ca_dir, *, app_address: str, **environment):
     """Debian's nginx in front of `app_address`, started by scripts/serve-tls as `make serve` starts it (its
-    variables in `environment`: RESPONDER_ADDRESS); its HTTPS base URL. Its files go under `base`."""
+    variables in `environment`: RESPONDER_ADDRESS, HTTP_PORT); its HTTPS base URL. Its files go under `base`."""
     port = free_port()
     env = {
         **os.environ,
         "HTTPS_HOST": "127.0.0.1",
         "HTTPS_PORT": str(port),
+        "HTTP_PORT": str(free_port()),  # its plain-HTTP listener; a test that asks it passes its own
         "APP_ADDRESS": app_address,
         "TLS_DIR": str(base / "tls"),
         "NGINX_DIR": str(base / "nginx"),

@@ -33,6 +33,7 @@ def test_a_renewable_terminal_gets_a_pkcs12_with_key_certificate_and_chain(renew
 
 def test_the_client_certificate_profile(renewable, settings):
     settings.SITE_URL = "https://support.example.jp"
+    settings.PKI_BASE_URL = "http://pki.support.example.jp"
     certificate = load(acquire()).cert.certificate
     assert certificate.extensions.get_extension_for_class(x509.BasicConstraints).value.ca is False
     assert certificate.extensions.get_extension_for_class(x509.BasicConstraints).critical
@@ -45,9 +46,13 @@ def test_the_client_certificate_profile(renewable, settings):
     assert subject.get_attributes_for_oid(NameOID.ORGANIZATIONAL_UNIT_NAME)[0].value == "NAC11110A"
     assert subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)[0].value == "通関商事株式会社"
     crl_point = certificate.extensions.get_extension_for_class(x509.CRLDistributionPoints).value[0]
-    assert crl_point.full_name[0].value == "https://support.example.jp/pki/crl"
+    # Issue 25 #6: plain HTTP (PKI_BASE_URL), not the portal's https SITE_URL, as RFC 5280 and RFC 5019 clients fetch.
+    assert crl_point.full_name[0].value == "http://pki.support.example.jp/pki/crl"
     access = certificate.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
-    assert "https://support.example.jp/pki/ocsp" in [item.access_location.value for item in access]
+    assert {(item.access_method, item.access_location.value) for item in access} == {
+        (x509.AuthorityInformationAccessOID.OCSP, "http://pki.support.example.jp/pki/ocsp"),
+        (x509.AuthorityInformationAccessOID.CA_ISSUERS, "http://pki.support.example.jp/pki/ca"),
+    }
 
 
 def test_serials_are_random_and_large(terminal):

@@ -4,10 +4,12 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
 from django.core.management import CommandError, call_command
 
 from naccs.audit.models import AuditEvent
+from naccs.lib import pkcs12_mac
 from naccs.pki import ca, checks, revocation
 
 
@@ -44,6 +46,70 @@ def test_ca_create_makes_a_key_encrypted_under_a_strong_kdf(empty_ca_dir, settin
     iterations = int(re.search(r"Shrouded Keybag: .*Iteration (\d+)", seen).group(1))
     assert iterations >= 600_000
     assert ca.get_authority().public_key.key_size == 2048
+
+
+@pytest.mark.parametrize(
+    "passphrase", ["a-long-ascii-ca-passphrase", "認証局の長いパスフレーズ２０２６年"], ids=["ascii", "japanese"]
+)
+def test_ca_create_makes_a_key_whose_mac_is_as_strong_as_its_kdf(empty_ca_dir, settings, passphrase):
+    """Issue 25 #7: the PKCS#12 MAC is keyed by the passphrase too; at 2048 iterations a guesser would test
+    passphrases against it instead of against the key's 600,000 PBKDF2 rounds."""
+    settings.CA_PASSPHRASE = passphrase
+    run("ca_create")
+    key_file = empty_ca_dir / ca.KEY_FILE
+    seen = key_encryption_seen_by_openssl(key_file, passphrase)  # check=True: OpenSSL verified the MAC
+    mac = re.search(r"MAC: (\S+), Iteration (\d+)", seen)
+    assert mac.group(1) == "sha256"
+    assert int(mac.group(2)) >= 600_000
+    assert pkcs12_mac.mac_iterations(key_file.read_bytes()) >= 600_000
+    wrong = subprocess.run(
+        ["openssl", "pkcs12", "-info", "-noout", "-in", str(key_file), "-passin", "pass:not-the-passphrase"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert wrong.returncode != 0 and "Mac verify error" in wrong.stdout + wrong.stderr
+    ca._load.cache_clear()
+    assert ca.get_authority().certificate.public_key() == ca.read_key(key_file, ca.passphrase()).public_key()
+    assert checks.ca_key_uses_the_strong_kdf(None) == []
+
+
+def write_weak_mac_ca(directory):
+    """A CA as written between issue 13 #9 and issue 25 #7: the key under 600,000 PBKDF2 rounds, cryptography's MAC
+    at 2048 iterations."""
+    authority = ca.create()
+    encryption = (
+        serialization.PrivateFormat.PKCS12.encryption_builder()
+        .kdf_rounds(ca.KEY_KDF_ROUNDS)
+        .key_cert_algorithm(pkcs12.PBES.PBESv2SHA256AndAES256CBC)
+        .hmac_hash(hashes.SHA256())
+        .build(ca.passphrase())
+    )
+    (directory / ca.KEY_FILE).write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"NACCS issuing CA", authority._private_key, authority.certificate, None, encryption
+        )
+    )
+    ca._load.cache_clear()
+    return authority
+
+
+@pytest.mark.django_db
+def test_ca_rekey_gives_an_existing_key_a_mac_as_strong_as_its_kdf(empty_ca_dir, settings):
+    retired_authority = write_weak_mac_ca(empty_ca_dir)
+    retired = ca.retire_current()
+    current = write_weak_mac_ca(empty_ca_dir)
+    assert "Iteration 2048" in key_encryption_seen_by_openssl(empty_ca_dir / ca.KEY_FILE, settings.CA_PASSPHRASE)
+    assert [warning.id for warning in checks.ca_key_uses_the_strong_kdf(None)] == ["naccs.W001"]
+
+    output = run("ca_rekey")
+
+    assert str(empty_ca_dir) in output and str(retired) in output
+    for folder, authority in ((empty_ca_dir, current), (retired, retired_authority)):
+        seen = key_encryption_seen_by_openssl(folder / ca.KEY_FILE, settings.CA_PASSPHRASE)
+        assert int(re.search(r"MAC: sha256, Iteration (\d+)", seen).group(1)) >= 600_000
+        assert ca.read_key(folder / ca.KEY_FILE, ca.passphrase()).public_key() == authority.certificate.public_key()
+    assert ca.get_authority().certificate == current.certificate
+    assert checks.ca_key_uses_the_strong_kdf(None) == []
+    assert "再暗号化が必要な認証局の鍵はありません" in run("ca_rekey")
 
 
 def write_legacy_ca(directory):

@@ -101,9 +101,10 @@ def test_the_crl_and_ocsp_know_the_superseded_certificate(client, current):
         assert answer.certificate_status.name == status
 
 
-def test_a_replayed_request_after_the_renewal_is_refused(client, current):
+def test_a_replayed_request_after_the_retry_window_is_refused(client, current, clock, settings):
     key, first = reenroll(client, current.pem)
     assert first.status_code == 200
+    clock.advance(minutes=settings.EST_RETRY_MINUTES, seconds=1)
     _, again = reenroll(client, current.pem, key=key)
     assert again.status_code == 403
     assert "更新済み" in text_of(again)

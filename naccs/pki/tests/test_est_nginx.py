@@ -162,10 +162,17 @@ def test_cacerts_reads_back_with_openssl_pkcs7(nginx, workdir):
     assert "NACCS Support Test CA" in print_certs(workdir, answer)
 
 
-def test_a_replayed_request_after_the_renewal_is_refused(nginx, workdir, company):
+def test_a_request_sent_again_gets_the_same_certificate_and_a_new_one_is_refused_as_renewed(nginx, workdir, company):
+    """A lost answer: curl sends the same request again and gets the certificate already issued; a request with
+    another key is a second renewal, refused."""
     holding(make_terminal(company), workdir, age_days=350)
     make_request(workdir)
-    assert reenroll(workdir, nginx)[0] == 200
+    status, first = reenroll(workdir, nginx)
+    assert status == 200, first.decode()
+    status, again = reenroll(workdir, nginx)
+    assert status == 200, again.decode()
+    assert again == first
+    make_request(workdir)
     status, answer = reenroll(workdir, nginx)
     assert status == 403
     assert "更新済み" in answer.decode()

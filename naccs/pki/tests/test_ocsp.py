@@ -2,13 +2,16 @@
 
 import base64
 import logging
+from datetime import timedelta
 
 import pytest
 from asn1crypto import ocsp as der_ocsp
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509 import ocsp
+from cryptography.x509.oid import ExtendedKeyUsageOID
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -178,12 +181,26 @@ def test_any_corruption_of_a_request_is_answered_in_ocsp(position, value, severa
 
 
 @pytest.mark.django_db
-def test_every_answer_is_signed_by_the_ca(pair, client):
+def test_every_answer_is_signed_by_a_short_lived_responder_the_ca_certified(pair, client):
+    """Issue 25 #3 (RFC 6960 §4.2.2.2): a delegated responder, not the CA key, signs; its certificate travels in the
+    answer, issued by our CA for OCSP signing only, with id-pkix-ocsp-nocheck, for a few days."""
     _, new = pair
+    authority = ca.get_authority().certificate
     leaf = x509.load_pem_x509_certificate(new.pem.encode())
-    der = ocsp.OCSPRequestBuilder().add_certificate(leaf, ca.get_authority().certificate, hashes.SHA256()).build()
+    der = ocsp.OCSPRequestBuilder().add_certificate(leaf, authority, hashes.SHA256()).build()
     answer = ocsp.load_der_ocsp_response(post(client, der.public_bytes(serialization.Encoding.DER)).content)
     assert answer.certificate_status == ocsp.OCSPCertStatus.GOOD
-    ca.get_authority().public_key.verify(
+    [signer] = answer.certificates
+    assert signer != authority
+    signer.verify_directly_issued_by(authority)
+    extensions = signer.extensions
+    assert list(extensions.get_extension_for_class(x509.ExtendedKeyUsage).value) == [ExtendedKeyUsageOID.OCSP_SIGNING]
+    assert extensions.get_extension_for_class(x509.OCSPNoCheck)
+    assert not extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    assert signer.not_valid_after_utc - signer.not_valid_before_utc <= timedelta(days=7)
+    assert answer.responder_key_hash == x509.SubjectKeyIdentifier.from_public_key(signer.public_key()).digest
+    signer.public_key().verify(
         answer.signature, answer.tbs_response_bytes, ec.ECDSA(answer.signature_hash_algorithm)
     )  # raises InvalidSignature otherwise
+    with pytest.raises(InvalidSignature):
+        authority.public_key().verify(answer.signature, answer.tbs_response_bytes, ec.ECDSA(hashes.SHA256()))

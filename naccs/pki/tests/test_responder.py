@@ -4,7 +4,10 @@ answer given within RECENT_SECONDS sent without the database, and a clear 503 wh
 import asyncio
 import concurrent.futures
 import http.client
+import os
 import ssl
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.parse
@@ -14,10 +17,11 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.x509 import ocsp
 
-from naccs.pki import ca, published
+from naccs.pki import ca, ocsp_signer, published, revocation
+from naccs.terminals.models import Certificate
 from naccs.tests.helpers import free_port
 
-from .conftest import responder_server, tls_proxy
+from .conftest import ROOT, responder_server, the_worker_runs, tls_proxy
 from .test_prepared import request_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -25,6 +29,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def responder(renewable, test_ca, tmp_path):
+    the_worker_runs()  # publishes what the responder serves: it never signs with the CA key
     with responder_server(test_ca, tmp_path) as url:
         yield url
 
@@ -62,7 +67,7 @@ def test_one_connection_carries_many_answers(responder, renewable):
         connection.close()
 
 
-def test_the_crl_is_unavailable_with_a_reason_when_the_ca_cannot_be_read(tmp_path):
+def test_the_crl_is_unavailable_with_a_reason_before_the_worker_published_one(tmp_path):
     with responder_server(tmp_path / "no-ca", tmp_path) as url, pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(f"{url}/pki/crl", timeout=5)
     assert refused.value.code == 503 and refused.value.headers["Retry-After"] == "10"
@@ -91,6 +96,7 @@ def ask(path: str, method: str = "GET", body: bytes = b"") -> tuple[int, dict, b
 
 def test_an_answer_given_within_the_recent_seconds_is_sent_without_the_database(renewable, answers_kept, monkeypatch):
     certificate = renewable.certificates.get()
+    the_worker_runs()
     der = request_for(certificate)
     first_ocsp, first_crl = ask("/pki/ocsp", "POST", der), ask("/pki/crl")
     assert first_ocsp[0] == 200 and first_crl[0] == 200
@@ -133,18 +139,43 @@ def start_up() -> list[dict]:
     return sent
 
 
-def test_the_ca_key_is_opened_at_startup_not_by_the_first_request(renewable, monkeypatch):
+def test_the_responder_never_opens_the_ca_key_and_opens_its_own_at_startup(renewable, monkeypatch):
+    """Issue 25 #3: the most exposed process holds only the delegated responder's key (a few days' life, OCSP
+    only). It opens that key before the first request, and whatever it is asked, never the CA's."""
+    certificate = renewable.certificates.get()
+    asked_sha1, asked_sha512 = request_for(certificate), request_for(certificate, hashes.SHA512())
+    the_worker_runs()
     ca._load.cache_clear()  # as in a new process
+    ocsp_signer.forget()
+    ocsp_signer._opened.cache_clear()
+
+    def no_ca():
+        raise AssertionError("the responder asked for the CA")
+
+    monkeypatch.setattr(ca, "get_authority", no_ca)
+    monkeypatch.setattr(ca, "read_key", no_ca)
     assert start_up() == [{"type": "lifespan.startup.complete"}, {"type": "lifespan.shutdown.complete"}]
-    opened = []
-    monkeypatch.setattr(ca, "read_key", lambda *args: opened.append(args))
-    assert ask("/pki/ocsp", "POST", request_for(renewable.certificates.get()))[0] == 200
+    opened, opening = [], ocsp_signer.pkcs12.load_key_and_certificates
+    monkeypatch.setattr(ocsp_signer.pkcs12, "load_key_and_certificates", lambda *args: opened.append(args))
+
+    def status(der):
+        answered, _, body = ask("/pki/ocsp", "POST", der)
+        assert answered == 200
+        return ocsp.load_der_ocsp_response(body).certificate_status
+
+    assert status(asked_sha1) == ocsp.OCSPCertStatus.GOOD  # pre-signed by the worker
+    assert status(asked_sha512) == ocsp.OCSPCertStatus.GOOD  # signed when asked
+    assert ask("/pki/crl")[0] == 200
+    revocation.revoke_certificate(certificate=certificate, reason=Certificate.RevocationReason.KEY_COMPROMISE)
+    assert status(asked_sha1) == ocsp.OCSPCertStatus.REVOKED  # re-signed at once, by the responder
     assert opened == []
+    monkeypatch.setattr(ocsp_signer.pkcs12, "load_key_and_certificates", opening)
 
 
 def test_the_same_question_asked_at_once_reads_the_database_once(renewable, monkeypatch):
     """When an answer ages out every connection asks for it again at the same moment: one read, one answer."""
     der = request_for(renewable.certificates.get())
+    the_worker_runs()
     reads, read = [], published.answer_with_database
 
     def slow_read(*args):
@@ -173,3 +204,23 @@ def test_the_same_question_asked_at_once_reads_the_database_once(renewable, monk
     bodies = run_apart(ask_at_once())
     assert reads == ["/pki/ocsp"] and len(set(bodies)) == 1
     assert ocsp.load_der_ocsp_response(bodies[0]).certificate_status == ocsp.OCSPCertStatus.GOOD
+
+
+@pytest.mark.parametrize("passphrase", ["given-to-every-process-2026", None], ids=["in-its-environment", "not-set"])
+def test_the_responder_process_is_never_given_the_ca_passphrase(test_ca, tmp_path, passphrase):
+    """Production settings: the responder starts without CA_PASSPHRASE, and even when its environment carries one it
+    cannot open the CA key."""
+    env = {key: value for key, value in os.environ.items() if key != "CA_PASSPHRASE"}
+    env |= {"DJANGO_DEBUG": "0", "SECRET_KEY": "k" * 60, "VAR_DIR": str(tmp_path), "CA_DIR": str(test_ca)}
+    if passphrase:
+        env["CA_PASSPHRASE"] = passphrase
+    code = (
+        "import naccs.responder\n"
+        "from django.conf import settings\n"
+        "from naccs.pki import ca\n"
+        "print(repr(settings.CA_PASSPHRASE))\n"
+        "ca.get_authority()\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.stdout.strip() == "''", result.stderr
+    assert result.returncode != 0 and "CA_PASSPHRASE is not set" in result.stderr

@@ -3,6 +3,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[3]
 
 
@@ -102,6 +104,34 @@ def test_a_command_run_beside_make_serve_uses_the_address_it_recorded(tmp_path):
 def test_make_serve_records_its_address_before_starting_anything():
     serve = (ROOT / "scripts" / "serve").read_text()
     assert serve.index("manage.py record_site_url") < serve.index("db_worker")
+
+
+def pki_base_url_with(**variables) -> subprocess.CompletedProcess:
+    env = {key: value for key, value in os.environ.items() if key not in ("SITE_URL", "PKI_BASE_URL")} | variables
+    code = "import django; django.setup(); from django.conf import settings; print(settings.PKI_BASE_URL)"
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+
+
+@pytest.mark.parametrize(
+    "variables, expected",
+    [
+        ({"SITE_URL": "https://support.example.jp"}, "http://support.example.jp"),
+        ({"SITE_URL": "https://support.example.jp:8443/"}, "http://support.example.jp"),
+        ({"SITE_URL": "http://127.0.0.1:8000"}, "http://127.0.0.1:8000"),
+        ({"SITE_URL": "https://support.example.jp", "PKI_BASE_URL": "http://pki.example.jp/"}, "http://pki.example.jp"),
+    ],
+)
+def test_certificates_name_revocation_data_over_plain_http(variables, expected):
+    """Issue 25 #6: the CDP and the AIA come from PKI_BASE_URL, by default SITE_URL's host over http (port 80)."""
+    result = pki_base_url_with(**variables)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
+
+
+def test_an_https_pki_base_url_is_refused_at_start():
+    result = pki_base_url_with(PKI_BASE_URL="https://support.example.jp")
+    assert result.returncode != 0
+    assert "PKI_BASE_URL must be a plain http:// address" in result.stderr
 
 
 def test_the_development_server_logs_each_request_once(tmp_path):

@@ -6,8 +6,9 @@ from naccs.pki import ca
 
 class Command(BaseCommand):
     help = (
-        "Re-encrypt the CA keys written before the strong KDF (PKCS#8 PEM, 2048 PBKDF2 rounds) as PKCS#12 with "
-        f"{ca.KEY_KDF_ROUNDS:,} PBKDF2-HMAC-SHA256 rounds: the current CA's and the retired ones. Safe to repeat."
+        "Re-encrypt the CA keys written before the strong KDF (PKCS#8 PEM, 2048 PBKDF2 rounds) or with a weak MAC "
+        f"(PKCS#12 whose MAC has 2048 iterations) as PKCS#12 with {ca.KEY_KDF_ROUNDS:,} PBKDF2-HMAC-SHA256 rounds and "
+        "a MAC of as many iterations: the current CA's and the retired ones. Safe to repeat."
     )
 
     def handle(self, *args, **options):
