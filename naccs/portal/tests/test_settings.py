@@ -103,7 +103,7 @@ def test_a_command_run_beside_make_serve_uses_the_address_it_recorded(tmp_path):
 
 def test_make_serve_records_its_address_before_starting_anything():
     serve = (ROOT / "scripts" / "serve").read_text()
-    assert serve.index("manage.py record_site_url") < serve.index("db_worker")
+    assert serve.index("manage.py record_site_url") < serve.index("run_worker")
 
 
 def pki_base_url_with(**variables) -> subprocess.CompletedProcess:
