@@ -370,7 +370,8 @@ RENEWAL_WINDOW_DAYS = 28  # 取得 without an application from 28 days before ex
 EST_RETRY_MINUTES = env_int("EST_RETRY_MINUTES", 10)
 # The TLS proxy (nginx, deploy/nginx/) that verifies terminals' client certificates for EST and 取得: its certificate
 # header is believed only from these addresses and with this secret (none set: never believed). docs/renewal.md.
-TLS_PROXY_ADDRESSES = env_list("TLS_PROXY_ADDRESSES", ["127.0.0.1", "::1"])
+# "unix" is the app's unix socket (naccs/lib/client_address.py::UNIX_SOCKET_PEER), which only the proxy's group opens.
+TLS_PROXY_ADDRESSES = env_list("TLS_PROXY_ADDRESSES", ["127.0.0.1", "::1", "unix"])
 TLS_PROXY_SECRET = os.environ.get("TLS_PROXY_SECRET", "")
 if TRUSTED_PROXY_COUNT > 0 and not TLS_PROXY_SECRET:
     # Without the secret no request is known to come through the proxy: X-Forwarded-For would never be believed and

@@ -37,9 +37,11 @@ def manages_privileges(user) -> bool:
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    list_display = ["username", "last_name", "first_name", "company", "office", "is_staff", "is_active"]
+    list_display = [
+        "username", "last_name", "first_name", "company", "office", "is_company_administrator", "is_staff", "is_active"
+    ]  # fmt: skip
     list_select_related = ["company", "office"]
-    list_filter = ["is_staff", "is_active", "company"]
+    list_filter = ["is_staff", "is_active", "is_company_administrator", "company"]
     search_fields = ["username", "last_name", "first_name", "email", "company__code"]
     autocomplete_fields = ["company", "office"]
     fieldsets = (
@@ -50,6 +52,7 @@ class UserAdmin(DjangoUserAdmin):
                 "fields": (
                     "company",
                     "office",
+                    "is_company_administrator",
                     "last_name_kana",
                     "first_name_kana",
                     "department",

@@ -5,7 +5,7 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
-from .roles import sees_contract
+from .roles import manages_contract, sees_contract
 
 
 def company_user_required(view):
@@ -27,6 +27,20 @@ def contract_user_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not sees_contract(request.user):
+            return render(request, "accounts/not_for_this_login.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return company_user_required(wrapper)
+
+
+def contract_administrator_required(view):
+    """Pages of the company's 管理者 (契約内容の変更, システム設定, 通関士IDの追加, 請求, the expiry reminders, the
+    company's logins): for a login that `manages_contract`; an office user or a 通関士 ID gets a page saying so
+    (403)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not manages_contract(request.user):
             return render(request, "accounts/not_for_this_login.html", status=403)
         return view(request, *args, **kwargs)
 

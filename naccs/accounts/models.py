@@ -61,6 +61,15 @@ class User(AbstractUser):
     # defaults, so that code (or a migration state) that does not know these columns can still add a user.
     is_customs_broker = models.BooleanField("通関士", default=False, db_default=False)
     broker_registration_number = models.CharField("通関士登録番号", max_length=8, blank=True, default="", db_default="")
+    # The company's 管理者 manages its contract, every kind of 申込 and every terminal's certificate; any other
+    # company login is an office user, who sees only their own 事業所's terminals (naccs.accounts.roles).
+    is_company_administrator = models.BooleanField(
+        "管理者",
+        default=False,
+        db_default=False,
+        help_text="契約内容・すべての申込・すべての論理端末の証明書を管理します。"
+        "管理者でない利用者は自分の事業所の論理端末だけを扱えます。",
+    )
 
     objects = UserManager()
 
@@ -72,6 +81,21 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.username
+
+    def save(self, *args, **kwargs):
+        # A company always has someone who manages its contract: its first login (not a 通関士 ID) is its 管理者.
+        if self.pk is None and first_login_of_company(self):
+            self.is_company_administrator = True
+        super().save(*args, **kwargs)
+
+
+def first_login_of_company(user: User) -> bool:
+    """`user`, not yet saved, would be the first login of its company other than a 通関士 ID."""
+    return (
+        user.company_id is not None
+        and not user.is_customs_broker
+        and not User.objects.filter(company_id=user.company_id, is_customs_broker=False).exists()
+    )
 
 
 class FailureCount(models.Model):

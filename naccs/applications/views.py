@@ -40,7 +40,7 @@ def wizard_context(kind: Kind, current: str, application=None, **extra) -> dict:
 def wizard_application(request, kind: str, pk: int, *, details: bool = False, related=()) -> Application:
     """A 申込 a wizard page may show (404 otherwise): this user's draft, or a registered 申込 of the company; with
     `details`, together with what its kind's section shows, or with the `related` rows a step reads."""
-    applications = wizard_applications(request.user.company, request.user).filter(kind=kind).select_related(*related)
+    applications = wizard_applications(request.user, kind).select_related(*related)
     if details:
         applications = kind_of(kind).with_details(applications)
     return get_object_or_404(applications, pk=pk)
@@ -115,14 +115,14 @@ def confirm_step(request, kind, pk):
 
 @contract_user_required
 def done(request, kind, pk):
-    application = get_object_or_404(applications_for(request.user.company).filter(kind=kind), pk=pk)
+    application = get_object_or_404(wizard_applications(request.user, kind).exclude(status=Status.DRAFT), pk=pk)
     return render(request, "applications/done.html", wizard_context(kind_of(kind), DONE, application))
 
 
 @contract_user_required
 def application_list(request):
     """申込内容の確認: the company's 申込 of every kind, newest first, a page at a time; ?kind= shows one kind."""
-    applications = applications_for(request.user.company).order_by("-submitted_at", "-pk")
+    applications = applications_for(request.user).order_by("-submitted_at", "-pk")
     kind_filter = request.GET.get("kind", "")
     if kind_filter in Application.Kind.values:
         applications = applications.filter(kind=kind_filter)
@@ -149,9 +149,9 @@ def application_list(request):
 
 @contract_user_required
 def application_detail(request, pk):
-    kind_code = get_object_or_404(applications_for(request.user.company).values_list("kind", flat=True), pk=pk)
+    kind_code = get_object_or_404(applications_for(request.user).values_list("kind", flat=True), pk=pk)
     kind = kind_of(kind_code)
-    application = kind.with_details(applications_for(request.user.company)).get(pk=pk)
+    application = kind.with_details(applications_for(request.user)).get(pk=pk)
     context = {"application": application, "kind": kind, **kind.section_context(application)}
     return render(request, "applications/detail.html", context)
 
@@ -159,7 +159,7 @@ def application_detail(request, pk):
 @contract_user_required
 @require_http_methods(["GET", "POST"])
 def withdraw(request, pk):
-    application = get_object_or_404(applications_for(request.user.company), pk=pk)
+    application = get_object_or_404(applications_for(request.user), pk=pk)
     if request.method == "POST":
         outcome = lifecycle.withdraw(application=application, user=request.user)
         if outcome.message:

@@ -4,7 +4,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from naccs.accounts.decorators import contract_user_required
+from naccs.accounts.decorators import contract_administrator_required
 from naccs.lib.business_days import today
 
 from . import exports
@@ -16,7 +16,7 @@ from .selectors import account_of, document_of, invoices_for, status_label
 PAGE_SIZE = 24
 
 
-@contract_user_required
+@contract_administrator_required
 def invoices(request):
     company = request.user.company
     page = Paginator(invoices_for(company), PAGE_SIZE).get_page(request.GET.get("page"))
@@ -29,7 +29,7 @@ def own_invoice(request, pk: int) -> Invoice:
     return get_object_or_404(invoices_for(request.user.company), pk=pk)
 
 
-@contract_user_required
+@contract_administrator_required
 def detail(request, pk: int):
     invoice = own_invoice(request, pk)
     context = {
@@ -47,14 +47,14 @@ def attachment(content: bytes, *, content_type: str, filename: str) -> HttpRespo
     return response
 
 
-@contract_user_required
+@contract_administrator_required
 def pdf(request, pk: int):
     invoice = own_invoice(request, pk)
     content = invoice_pdf.render(document_of(invoice))
     return attachment(content, content_type="application/pdf", filename=f"invoice-{invoice.number}.pdf")
 
 
-@contract_user_required
+@contract_administrator_required
 def csv_lines(request, pk: int):
     invoice = own_invoice(request, pk)
     content = exports.lines_csv(document_of(invoice))

@@ -9,7 +9,7 @@ from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from naccs.accounts.decorators import contract_user_required
+from naccs.accounts.decorators import contract_administrator_required
 from naccs.applications.models import Application
 from naccs.audit.models import AuditEvent
 from naccs.billing.dashboard import overdue_block
@@ -39,7 +39,7 @@ def dashboard(request):
     return render(request, "center/dashboard.html", context)
 
 
-@contract_user_required
+@contract_administrator_required
 @require_http_methods(["GET", "POST"])
 def expiry_notices(request):
     """有効期限のお知らせメール: a company user asks for the expiry reminders (or stops them)."""

@@ -5,6 +5,7 @@ from datetime import datetime
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
 from naccs.accounts.models import User
+from naccs.accounts.roles import terminals_seen_by
 from naccs.applications.broker_ids.logins import needs_password
 from naccs.applications.kinds import kind_of
 from naccs.applications.models import Application, ReissueLine
@@ -21,13 +22,14 @@ AWAITING_PICKUP = "取得待ち"
 ACQUIRABLE = (RENEWABLE, AWAITING_PICKUP)
 
 
-def contract_terminals(company, *, now: datetime, name_filter: str = "") -> QuerySet:
-    """The company's terminals in name order as plain rows, each with its 認証コード (and when a reissue last changed
-    code 2), its current (newest unrevoked) certificate's serial and dates, and whether an open 申込 names it or a
-    pickup waits for it: one query for a page."""
+def contract_terminals(user, *, now: datetime, name_filter: str = "") -> QuerySet:
+    """The terminals of `user`'s company that they see (naccs.accounts.roles) in name order as plain rows, each with
+    its 認証コード (and when a reissue last changed code 2), its current (newest unrevoked) certificate's serial and
+    dates, and whether an open 申込 names it or a pickup waits for it: one query for a page."""
     current = Certificate.objects.filter(terminal=OuterRef("pk"), revoked_at__isnull=True).order_by("-not_after")
     replaced = ReplacedAuthCode.objects.filter(terminal=OuterRef("pk")).order_by("-replaced_at")
-    terminals = LogicalTerminal.objects.filter(company=company, is_active=True).order_by("name")
+    terminals = terminals_seen_by(user, LogicalTerminal.objects.filter(company=user.company_id, is_active=True))
+    terminals = terminals.order_by("name")
     if name_filter:
         terminals = terminals.filter(name__icontains=name_filter)
     return terminals.values("pk", "name", "category", "device_type", "auth_code1", "auth_code2", "auth_code3").annotate(

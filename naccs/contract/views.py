@@ -8,7 +8,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from naccs.accounts.decorators import contract_user_required
+from naccs.accounts.decorators import contract_administrator_required, contract_user_required
+from naccs.accounts.roles import manages_contract, terminals_seen_by
 from naccs.applications.broker_ids.logins import send_set_password_link
 from naccs.applications.contract_change.kind import contract_details_of
 from naccs.applications.kinds import kind_of
@@ -38,10 +39,11 @@ PAGE_SIZE = 50
 def overview(request):
     now = timezone.now()
     name_filter = name_filter_of(request.GET.get("q", ""))
-    terminals = contract_terminals(request.user.company, now=now, name_filter=name_filter)
+    terminals = contract_terminals(request.user, now=now, name_filter=name_filter)
     page = Paginator(terminals, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = with_status(page.object_list, now=now)
     company = request.user.company
+    administrator = manages_contract(request.user)
     terminal_settings = settings_by_terminal([row["pk"] for row in rows])
     context = {
         "page": page,
@@ -55,11 +57,12 @@ def overview(request):
                 "kind": kind_of(application.kind),
                 **kind_of(application.kind).section_context(application),
             }
-            for application in pending_contract_changes(company)
+            # A 契約内容の変更 is the 管理者's (naccs.accounts.roles): an office user is shown none.
+            for application in (pending_contract_changes(company) if administrator else ())
         ],
         "expired": EXPIRED,
         "acquirable": ACQUIRABLE,
-        "users": user_rows(company_users(request.user.company)),
+        "users": user_rows(company_users(company)) if administrator else None,
         "link_hours": settings.SET_PASSWORD_LINK_HOURS,
         **rules_context(),
     }
@@ -71,7 +74,8 @@ def overview(request):
 def acquire(request, name):
     """取得 for a terminal of the signed-in user's company: the file password alone (pki.acquisition.acquire_for_company
     says why no 認証コード and no anonymous limit); another company's terminal is 404."""
-    terminal = get_object_or_404(LogicalTerminal, company=request.user.company, name=name, is_active=True)
+    terminals = terminals_seen_by(request.user, LogicalTerminal.objects.filter(company=request.user.company))
+    terminal = get_object_or_404(terminals, name=name, is_active=True)
     form = PackagePasswordForm(request.POST or None)
     refusal = None
     if request.method == "POST" and form.is_valid():
@@ -90,7 +94,7 @@ def acquire(request, name):
     return render(request, "contract/acquire.html", context)
 
 
-@contract_user_required
+@contract_administrator_required
 def resend_set_password_link(request, pk):
     """A new 通関士's set-password link, sent again (the one before stops working): for a link that expired.
     Another company's user is not found whatever the method."""

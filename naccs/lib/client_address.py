@@ -15,13 +15,21 @@ import ipaddress
 from django.conf import settings
 
 SECRET_HEADER = "HTTP_X_TLS_PROXY_SECRET"  # nginx: proxy_set_header X-TLS-Proxy-Secret (deploy/nginx/)
+# How TLS_PROXY_ADDRESSES names the app's unix socket (scripts/serve-app-socket): a peer over a unix socket has no
+# address (gunicorn gives an empty REMOTE_ADDR), and only the proxy's group may open that socket.
+UNIX_SOCKET_PEER = "unix"
+
+
+def peer_of(request) -> str:
+    """The connection's peer as TLS_PROXY_ADDRESSES names it: its address, or UNIX_SOCKET_PEER over a unix socket."""
+    return request.META.get("REMOTE_ADDR") or UNIX_SOCKET_PEER
 
 
 def from_trusted_proxy(request) -> bool:
     """The request came through the TLS proxy: from one of TLS_PROXY_ADDRESSES *and* with the TLS_PROXY_SECRET only
     the proxy knows (a local process can connect from 127.0.0.1 too). Without a secret configured, never."""
     secret = settings.TLS_PROXY_SECRET
-    if not secret or request.META.get("REMOTE_ADDR") not in settings.TLS_PROXY_ADDRESSES:
+    if not secret or peer_of(request) not in settings.TLS_PROXY_ADDRESSES:
         return False
     return hmac.compare_digest(request.META.get(SECRET_HEADER, "").encode(), secret.encode())
 

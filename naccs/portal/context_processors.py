@@ -7,7 +7,7 @@ from django.contrib.messages import get_messages
 from django.templatetags.static import static
 from django.utils import timezone
 
-from naccs.accounts.roles import sees_contract
+from naccs.accounts.roles import manages_contract, sees_contract
 from naccs.accounts.signals import LOGIN_AT_KEY
 from naccs.lib.jinja2 import url
 
@@ -48,8 +48,9 @@ def portal(request) -> dict:
         "company": company,
         "office": user.office if company else None,
         "login_at": f"{timezone.localtime(datetime.fromisoformat(login_at)):%Y/%m/%d %H:%M}" if login_at else "",
-        "global_nav": offered(GLOBAL_NAV, sees_contract=sees_contract(user)) if company else (),
+        "global_nav": offered(GLOBAL_NAV, user=user) if company else (),
         "sees_contract": sees_contract(user),
+        "manages_contract": manages_contract(user),
         "current_url": request.path,
         "messages": get_messages(request),
     }

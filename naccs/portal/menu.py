@@ -12,6 +12,8 @@ from functools import cache
 
 from django.urls import NoReverseMatch, reverse
 
+from naccs.accounts.roles import manages_contract, sees_contract
+
 
 @cache
 def url_or_none(url_name: str) -> str | None:
@@ -77,12 +79,23 @@ GLOBAL_NAV = (
 # What a login that does not see the company's contract (a 通関士 ID, naccs.accounts.roles) is offered: the pages
 # without contract_user_required. The rest would answer it with 403.
 EVERY_LOGIN = frozenset({"portal:home", "accounts:password_change"})
+# What an office user (not the company's 管理者) is offered besides: the pages without contract_administrator_required.
+OFFICE_USER_PAGES = EVERY_LOGIN | {
+    "portal:apply",
+    "applications:list",
+    "applications:reissue_guidance",
+    "contract:overview",
+}
 
 
-def offered(entries, *, sees_contract: bool) -> list[MenuEntry]:
-    return list(entries) if sees_contract else [entry for entry in entries if entry.url_name in EVERY_LOGIN]
+def offered(entries, *, user) -> list[MenuEntry]:
+    """The entries `user`'s role may open (naccs.accounts.roles): the others would answer 403."""
+    if manages_contract(user):
+        return list(entries)
+    pages = OFFICE_USER_PAGES if sees_contract(user) else EVERY_LOGIN
+    return [entry for entry in entries if entry.url_name in pages]
 
 
-def menu_groups_for(*, sees_contract: bool) -> list:
-    groups = [(label, offered(entries, sees_contract=sees_contract)) for label, entries in MENU_GROUPS]
+def menu_groups_for(*, user) -> list:
+    groups = [(label, offered(entries, user=user)) for label, entries in MENU_GROUPS]
     return [(label, entries) for label, entries in groups if entries]

@@ -6,16 +6,15 @@ from django.template.loader import render_to_string
 from django.templatetags.static import static
 
 from naccs.accounts.decorators import company_user_required, contract_user_required
-from naccs.accounts.roles import sees_contract
 
 from .context_processors import site_context
-from .menu import APPLY_ENTRIES, menu_groups_for
+from .menu import APPLY_ENTRIES, menu_groups_for, offered
 from .selectors import latest_news, news_for
 
 
 @company_user_required
 def home(request):
-    groups = menu_groups_for(sees_contract=sees_contract(request.user))
+    groups = menu_groups_for(user=request.user)
     return render(request, "portal/home.html", {"news": latest_news(request.user.company), "menu_groups": groups})
 
 
@@ -27,7 +26,7 @@ def news_detail(request, pk: int):
 
 @contract_user_required
 def apply_menu(request):
-    return render(request, "portal/apply.html", {"entries": APPLY_ENTRIES})
+    return render(request, "portal/apply.html", {"entries": offered(APPLY_ENTRIES, user=request.user)})
 
 
 def favicon(request):

@@ -8,7 +8,9 @@ from datetime import datetime
 from django.db.models import Count, Min, OuterRef, Q, Subquery, Window
 from django.utils import timezone
 
-from .models import Certificate
+from naccs.accounts.roles import terminals_seen_by
+
+from .models import Certificate, LogicalTerminal
 from .renewal import expiring_before_for_window, renewal_window_text
 
 NAMES_SHOWN = 5
@@ -52,9 +54,9 @@ class RenewalBanner:
     under_way: list[UnderWay] = field(default_factory=list)  # among `names`
 
 
-def renewal_banner_for(company, now: datetime | None = None) -> RenewalBanner | None:
+def renewal_banner_for(company, now: datetime | None = None, *, user=None) -> RenewalBanner | None:
     """What the banner says for `company` (one query: the first few rows carry the totals), or None when no terminal
-    needs attention."""
+    needs attention; with `user`, about the terminals they see (an office user: their 事業所's)."""
     now = now or timezone.now()
     lookup = OPEN_REISSUES[0] if OPEN_REISSUES else None
     expired = Q(not_after__lte=now)
@@ -70,8 +72,9 @@ def renewal_banner_for(company, now: datetime | None = None) -> RenewalBanner | 
         }
     else:
         expired_without_reissue = expired
+    terminals = LogicalTerminal.objects.filter(company=company)
     concerned = Certificate.objects.filter(
-        terminal__company=company,
+        terminal__in=terminals_seen_by(user, terminals) if user is not None else terminals,
         terminal__is_active=True,
         revoked_at__isnull=True,  # a renewed certificate is revoked (superseded): its terminal needs nothing
         not_after__lt=expiring_before_for_window(now),
@@ -115,5 +118,8 @@ def renewal_banner_for(company, now: datetime | None = None) -> RenewalBanner | 
 
 def renewal_banner(request) -> dict:
     """Jinja2 context processor: `renewal_banner()` computes the banner only on the pages that show it."""
-    company = getattr(request.user, "company", None)
-    return {"renewal_banner": (lambda: renewal_banner_for(company)) if company is not None else (lambda: None)}
+    user = request.user
+    company = getattr(user, "company", None)
+    return {
+        "renewal_banner": (lambda: renewal_banner_for(company, user=user)) if company is not None else (lambda: None)
+    }

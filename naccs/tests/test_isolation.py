@@ -5,6 +5,7 @@ asks for every page and is sent to the login page (or the page is public); compa
 """
 
 import itertools
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -13,11 +14,13 @@ from django.core.exceptions import FieldDoesNotExist, FieldError
 from django.core.management import call_command
 from django.db import models
 from django.test import Client
+from django.utils import timezone
 
 from naccs.accounts.models import Company, User
 from naccs.applications.models import Application
+from naccs.terminals.models import Certificate, LogicalTerminal
 
-from .urlmatrix import all_routes, is_staff_route
+from .urlmatrix import OFFICE_USER_ROUTES, all_routes, is_staff_route
 
 pytestmark = pytest.mark.django_db
 
@@ -179,6 +182,107 @@ def test_a_customs_broker_id_reaches_no_page_of_the_contract(demo_world):
     home = client.get("/").content.decode()
     assert "パスワードの変更" in home and "契約内容の確認" not in home and "申込内容" not in home
     assert client.get("/accounts/password/").status_code == 200
+
+
+def urls_of(route, values) -> list[str]:
+    return [route.fill(kwargs) for kwargs in argument_sets(route, values)] if route.converters else [route.fill({})]
+
+
+def test_an_office_user_gets_403_for_the_administrators_pages_and_404_for_what_is_not_theirs(demo_world):
+    """Every company page over every id of the company's rows, as an office user (大阪事業所) none of whose rows
+    exist yet: the 管理者's pages say they are not for this login, the others find nothing of Tokyo's terminals or of
+    the 管理者's 申込."""
+    company_a, _, _ = demo_world
+    values = candidate_values(company_a)
+    osaka = User.objects.get(username="demo-osaka")
+    assert not osaka.is_company_administrator
+    client = Client()
+    client.force_login(osaka)
+    checked = set()
+    for route in company_routes():
+        if route.name in OPEN_TO_EVERY_LOGIN:
+            continue
+        ours = route.name in OFFICE_USER_ROUTES
+        for url in urls_of(route, values):
+            for method in ("get", "post"):
+                if ours and not route.converters and method == "post":
+                    continue  # a page without an id is theirs; posting to it starts a draft
+                expected = (200 if not route.converters else 404) if ours else 403
+                response = getattr(client, method)(url)
+                assert response.status_code == expected, (
+                    f"{method.upper()} {url} gave {response.status_code} to an office user, expected {expected}"
+                )
+                checked.add(route.name)
+    assert checked >= OFFICE_USER_ROUTES and len(checked) > len(OFFICE_USER_ROUTES)
+
+
+@pytest.fixture
+def osaka_terminal(demo_world):
+    company_a, _, _ = demo_world
+    osaka = User.objects.get(username="demo-osaka")
+    return LogicalTerminal.objects.create(
+        company=company_a, office=osaka.office, name="33330A", category="sea", device_type="netNACCS",
+        auth_code1="OSAKA111", auth_code2="OSAKA222", auth_code3="OSAKA333",
+    )  # fmt: skip
+
+
+def test_an_office_user_sees_and_acquires_only_their_offices_terminals(demo_world, osaka_terminal):
+    client = Client()
+    client.force_login(User.objects.get(username="demo-osaka"))
+    page = client.get("/contract/").content.decode()
+    assert "33330A" in page and "OSAKA222" in page
+    tokyo = LogicalTerminal.objects.filter(company=osaka_terminal.company).exclude(pk=osaka_terminal.pk)
+    for terminal in tokyo:
+        assert terminal.name not in page and terminal.auth_code2 not in page
+        assert client.get(f"/contract/acquire/{terminal.name}/").status_code == 404
+    assert client.get("/contract/acquire/33330A/").status_code == 200
+    # The company's logins and their set-password links are the 管理者's.
+    assert "demo-nagoya" not in page
+
+
+def test_the_reissue_wizard_offers_an_office_user_only_their_offices_terminals(demo_world, osaka_terminal):
+    client = Client()
+    client.force_login(User.objects.get(username="demo-osaka"))
+    started = client.post("/applications/reissue/")
+    draft = Application.objects.get(created_by__username="demo-osaka", kind="reissue")
+    assert started.status_code == 302
+    page = client.get(f"/applications/reissue/{draft.pk}/terminals/").content.decode()
+    assert "33330A" in page
+    for terminal in LogicalTerminal.objects.filter(company=osaka_terminal.company).exclude(pk=osaka_terminal.pk):
+        assert terminal.name not in page
+    tokyo = LogicalTerminal.objects.get(name="11110A")
+    posted = client.post(
+        f"/applications/reissue/{draft.pk}/terminals/",
+        {"desired_date": "", "reason": "replaced", "terminals": [tokyo.pk], "shown": [tokyo.pk], "go": "confirm"},
+    )
+    assert posted.status_code == 200
+    assert not draft.reissue_lines.exists()
+
+
+def test_the_administrator_sees_every_offices_terminals_and_the_companys_logins(demo_world, osaka_terminal):
+    _, demo, _ = demo_world
+    client = Client()
+    client.force_login(demo)
+    page = client.get("/contract/").content.decode()
+    assert "33330A" in page and "11110A" in page and "demo-nagoya" in page
+    assert client.get("/contract/acquire/33330A/").status_code == 200
+
+
+def test_an_office_user_is_offered_only_what_they_may_open(demo_world, osaka_terminal):
+    Certificate.objects.create(
+        terminal=osaka_terminal, serial="5" * 32, not_before=timezone.now() - timedelta(days=350),
+        not_after=timezone.now() + timedelta(days=5), issued_at=timezone.now() - timedelta(days=350),
+    )  # fmt: skip
+    client = Client()
+    client.force_login(User.objects.get(username="demo-osaka"))
+    home = client.get("/").content.decode()
+    assert "33330A" in home  # the renewal banner, about their own terminal
+    assert 'href="/contract/"' in home and 'href="/applications/reissue/"' in home
+    administrators = ("/billing/", "/applications/broker_ids/", "/applications/contract_change/", "/notices/expiry/")
+    for url in (*administrators, "/applications/system_settings/"):
+        assert f'href="{url}"' not in home
+    apply = client.get("/apply/").content.decode()
+    assert 'href="/applications/reissue/"' in apply and 'href="/applications/broker_ids/"' not in apply
 
 
 def test_company_users_never_reach_staff_pages(demo_world):

@@ -71,10 +71,10 @@ def test_a_certificate_expiring_in_29_days_may_not_be_renewed_yet(terminal):
 
 
 @pytest.mark.parametrize(("days", "status"), [(28, RENEWABLE), (29, VALID)])
-def test_the_contract_page_shows_the_renewal_window_from_28_days(terminal, days, status):
+def test_the_contract_page_shows_the_renewal_window_from_28_days(terminal, user, days, status):
     expiring_in(terminal, days)
     now = timezone.now()
-    (row,) = with_status(contract_terminals(terminal.company, now=now), now=now)
+    (row,) = with_status(contract_terminals(user, now=now), now=now)
     assert row["status"] == status
 
 

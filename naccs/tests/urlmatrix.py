@@ -48,3 +48,23 @@ def all_routes() -> list[Route]:
 def is_staff_route(route: Route) -> bool:
     """The back office: everything under /center/."""
     return route.name.startswith("admin:") or route.template.startswith("center/")
+
+
+# The company pages an office user (a company login that is not its 管理者, naccs.accounts.roles) may open, besides
+# those every login may: each shows them only their own 事業所's terminals and their own 申込. Every other company
+# page is the 管理者's. An allowlist, so that a new page is the 管理者's until someone decides otherwise.
+OFFICE_USER_ROUTES = frozenset(
+    {
+        "portal:apply",
+        "contract:overview",
+        "contract:acquire",
+        "applications:list",
+        "applications:detail",
+        "applications:withdraw",
+        "applications:applicant",
+        "applications:confirm",
+        "applications:done",
+        "applications:reissue_guidance",
+        "applications:reissue_terminals",
+    }
+)

@@ -111,3 +111,18 @@ def test_a_superuser_still_grants_privileges(staff_user, user):
     assert 'name="is_superuser"' in client.get(url).content.decode()
     assert client.post(url, change_form(user, is_staff="on")).status_code == 302
     assert User.objects.get(pk=user.pk).is_staff
+
+
+def test_user_management_makes_a_company_login_an_office_user_and_its_administrator_again(manager, user):
+    """The company's 管理者 is chosen in the back office (issue 24 #10: naccs.accounts.roles)."""
+    assert user.is_company_administrator  # the company's first login
+    client = logged_in(manager)
+    url = reverse("admin:accounts_user_change", args=[user.pk])
+    assert 'name="is_company_administrator"' in client.get(url).content.decode()
+    mine = {"company": user.company_id, "office": user.office_id}
+    assert client.post(url, change_form(user, **mine)).status_code == 302
+    user.refresh_from_db()
+    assert not user.is_company_administrator and user.company_id is not None
+    assert client.post(url, change_form(user, **mine, is_company_administrator="on")).status_code == 302
+    user.refresh_from_db()
+    assert user.is_company_administrator

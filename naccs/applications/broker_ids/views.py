@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from naccs.accounts.decorators import contract_user_required
+from naccs.accounts.decorators import contract_administrator_required
 from naccs.accounts.models import Office
 from naccs.lib.ids import parse_id
 
@@ -23,7 +23,7 @@ ADDED = "通関士を追加しました。続けて追加するか、「申込�
 NONE_ADDED = "追加する通関士を1名以上入力し、「この通関士を追加する」をクリックしてください。"
 
 
-@contract_user_required
+@contract_administrator_required
 @require_http_methods(["GET", "POST"])
 def guidance(request):
     if request.method == "POST":
@@ -35,7 +35,7 @@ def guidance(request):
     return render(request, "applications/broker_ids/guidance.html", context)
 
 
-@contract_user_required
+@contract_administrator_required
 @require_http_methods(["GET", "POST"])
 def brokers_step(request, pk):
     """The 通関士 already added, a form for one more, and the 利用開始希望日. Every button saves what is filled in:

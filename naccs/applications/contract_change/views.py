@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from naccs.accounts.decorators import contract_user_required
+from naccs.accounts.decorators import contract_administrator_required
 from naccs.lib.ids import parse_id
 from naccs.pki.pickups import PICKUP_MONTHS
 
@@ -21,14 +21,14 @@ CONTRACT_CHANGE = Application.Kind.CONTRACT_CHANGE
 Action = ContractChangeLine.Action
 
 
-@contract_user_required
+@contract_administrator_required
 @require_http_methods(["GET", "POST"])
 def guidance(request):
     template = "applications/contract_change/guidance.html"
     return steps.guidance_page(request, CONTRACT_CHANGE, template, pickup_months=PICKUP_MONTHS)
 
 
-@contract_user_required
+@contract_administrator_required
 @require_http_methods(["GET", "POST"])
 def details_step(request, pk):
     application = wizard_application(request, CONTRACT_CHANGE, pk, related=("contract_change",))
@@ -80,7 +80,7 @@ def line_fields(action: str, data: dict) -> dict:
     return {"terminal": data["terminal_name"]}
 
 
-@contract_user_required
+@contract_administrator_required
 @require_http_methods(["GET", "POST"])
 def items_step(request, pk):
     """The 事業所 and 論理端末 added or removed: each small form adds one line, each line can be taken out again, and

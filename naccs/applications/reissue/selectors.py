@@ -1,7 +1,9 @@
-"""Reads of the 論理端末 step, scoped to the company of the draft."""
+"""Reads of the 論理端末 step, scoped to the terminals the user sees (their company's, and for an office user their
+事業所's: naccs.accounts.roles)."""
 
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
+from naccs.accounts.roles import terminals_seen_by
 from naccs.terminals.models import Certificate, LogicalTerminal
 
 from ..models import ContractChangeLine, ReissueLine
@@ -9,8 +11,9 @@ from ..models import ContractChangeLine, ReissueLine
 ROW_FIELDS = ("name", "category", "device_type", "auth_code1", "auth_code2", "auth_code3")
 
 
-def terminals_for(company) -> QuerySet[LogicalTerminal]:
-    return LogicalTerminal.objects.filter(company=company, is_active=True).order_by("name")
+def terminals_for(user) -> QuerySet[LogicalTerminal]:
+    terminals = LogicalTerminal.objects.filter(company=user.company_id, is_active=True)
+    return terminals_seen_by(user, terminals).order_by("name")
 
 
 def open_reissue_lines(company) -> QuerySet[ReissueLine]:
@@ -19,11 +22,11 @@ def open_reissue_lines(company) -> QuerySet[ReissueLine]:
     return ReissueLine.objects.busy().filter(application__company=company)
 
 
-def terminal_choices(company, application, *, name_filter: str = "") -> QuerySet[LogicalTerminal]:
+def terminal_choices(user, application, *, name_filter: str = "") -> QuerySet[LogicalTerminal]:
     """The 論理端末 step's list: each terminal with its newest certificate's 発行日, whether another open 申込 names it
     (busy), whether an open 契約内容の変更 removes it (removing) and whether this draft has chosen it, so that one page
     of the list is one query."""
-    terminals = terminals_for(company).only(*ROW_FIELDS)
+    terminals = terminals_for(user).only(*ROW_FIELDS)
     if name_filter:
         terminals = terminals.filter(name__icontains=name_filter)
     newest_certificate = Certificate.objects.filter(terminal=OuterRef("pk")).order_by("-issued_at")
@@ -35,9 +38,9 @@ def terminal_choices(company, application, *, name_filter: str = "") -> QuerySet
     )
 
 
-def terminal_rows(company, application, *, name_filter: str = "") -> QuerySet:
+def terminal_rows(user, application, *, name_filter: str = "") -> QuerySet:
     """terminal_choices as plain rows for a page of the list (no model instances: a page only prints them)."""
-    return terminal_choices(company, application, name_filter=name_filter).values(
+    return terminal_choices(user, application, name_filter=name_filter).values(
         "pk", *ROW_FIELDS, "busy", "removing", "chosen", "issued_at"
     )
 

@@ -41,9 +41,8 @@ def terminals_step(request, pk):
     application = wizard_application(request, REISSUE, pk, related=("reissue",))
     if elsewhere := redirect_unless_editable(application):
         return elsewhere
-    company = request.user.company
     name_filter = name_filter_of(request.GET.get("q", ""))
-    listed = terminal_rows(company, application, name_filter=name_filter)
+    listed = terminal_rows(request.user, application, name_filter=name_filter)
     page = Paginator(listed, TERMINAL_PAGE_SIZE).get_page(request.GET.get("page"))
     # Which button: "confirm" (the 確認画面), a page number, or one of the two that choose in bulk.
     going = request.POST.get("go", "confirm")
@@ -52,8 +51,8 @@ def terminals_step(request, pk):
     if request.method == "POST":
         form = TerminalsForm(
             request.POST,
-            choosable=terminal_choices(company, application).filter(busy=False, removing=False),
-            listed=terminals_for(company),
+            choosable=terminal_choices(request.user, application).filter(busy=False, removing=False),
+            listed=terminals_for(request.user),
             proceeding=proceeding,
             chosen_elsewhere=lambda shown: set(
                 application.reissue_lines.exclude(terminal__in=shown).values_list("terminal_id", flat=True)

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from naccs.accounts.decorators import contract_user_required
+from naccs.accounts.decorators import contract_administrator_required
 from naccs.lib.ids import parse_id
 
 from .. import steps
@@ -19,13 +19,13 @@ SYSTEM_SETTINGS = Application.Kind.SYSTEM_SETTINGS
 NOTHING_TO_SET = "設定する論理端末を1台以上追加するか、通知先E-mailアドレスを入力してください。"
 
 
-@contract_user_required
+@contract_administrator_required
 @require_http_methods(["GET", "POST"])
 def guidance(request):
     return steps.guidance_page(request, SYSTEM_SETTINGS, "applications/system_settings/guidance.html")
 
 
-@contract_user_required
+@contract_administrator_required
 @require_http_methods(["GET", "POST"])
 def details_step(request, pk):
     application = wizard_application(request, SYSTEM_SETTINGS, pk, related=("system_settings",))
@@ -46,7 +46,7 @@ def details_step(request, pk):
     return render(request, "applications/system_settings/details.html", context)
 
 
-@contract_user_required
+@contract_administrator_required
 @require_http_methods(["GET", "POST"])
 def terminals_step(request, pk):
     """Each terminal's settings, one terminal at a time: 「この論理端末の設定を追加する」 adds (or replaces) a terminal,

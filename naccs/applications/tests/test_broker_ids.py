@@ -212,7 +212,7 @@ def test_a_person_in_another_open_application_is_refused_there_and_at_registrati
     # Added before the other 申込 was registered: refused when this one is.
     lifecycle.withdraw(application=first, user=first.created_by)
     draft = walk(numbers=("10001",))
-    colleague = make_user("colleague", company=company)
+    colleague = make_user("colleague", company=company, is_company_administrator=True)
     other = Client()
     other.force_login(colleague)
     again = int(other.post("/applications/broker_ids/").url.split("/")[3])

@@ -38,7 +38,7 @@ def test_concurrent_registrations_of_one_draft_make_one_application(user, walk):
 
 
 def test_two_users_naming_the_same_terminal_at_once_make_one_open_application(user, make_user, company, walk):
-    colleague = make_user("colleague", company=company)
+    colleague = make_user("colleague", company=company, is_company_administrator=True)
     clients = []
     for person in (user, colleague):
         client = Client()
@@ -115,7 +115,7 @@ def test_two_runs_applying_one_system_settings_application_apply_it_once(user_cl
 def test_two_contract_changes_removing_the_same_terminal_at_once_make_one_open_application(
     user, make_user, company, office, walk_contract_change
 ):
-    colleague = make_user("colleague", company=company, office=office)
+    colleague = make_user("colleague", company=company, office=office, is_company_administrator=True)
     clients = []
     for person in (user, colleague):
         client = Client()

@@ -203,7 +203,7 @@ def test_the_list_marks_busy_and_chosen_terminals_and_filters_literally(
     )
     closed.reissue_lines.create(terminal=terminals["D0003"])
 
-    rows = {terminal.name: terminal for terminal in terminal_choices(company, draft, name_filter=name_filter)}
+    rows = {terminal.name: terminal for terminal in terminal_choices(user, draft, name_filter=name_filter)}
     assert list(rows) == expected
     if not name_filter:
         assert rows["a_200"].busy and not rows["D0003"].busy and not rows["A_100"].busy

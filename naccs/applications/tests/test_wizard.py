@@ -310,7 +310,7 @@ def test_a_reissue_may_name_a_terminal_once_its_removal_is_withdrawn(
 
 
 def test_registering_a_terminal_taken_meanwhile_is_refused(client, walk, terminals, make_user, company):
-    colleague = make_user("colleague", company=company)
+    colleague = make_user("colleague", company=company, is_company_administrator=True)
     other = Client()
     other.force_login(colleague)
     mine = walk(client)

@@ -55,3 +55,20 @@ def test_the_header_is_ignored_when_no_secret_is_configured(settings):
     behind_the_proxy(settings, PROXY)
     settings.TLS_PROXY_SECRET = ""
     assert client_address(request_from(PROXY, "203.0.113.9", secret="")) == PROXY
+
+
+def test_over_the_apps_unix_socket_the_proxy_is_believed(settings):
+    """gunicorn bound to a unix socket gives an empty REMOTE_ADDR: the socket, which only the proxy's group may open
+    (scripts/serve-app-socket), is the proxy's peer."""
+    behind_the_proxy(settings, "unix")
+    assert client_address(request_from("", "203.0.113.9")) == "203.0.113.9"
+
+
+def test_the_unix_socket_is_not_the_proxy_unless_listed(settings):
+    behind_the_proxy(settings, "127.0.0.1")
+    assert client_address(request_from("", "203.0.113.9")) == ""
+
+
+def test_the_unix_socket_still_needs_the_secret(settings):
+    behind_the_proxy(settings, "unix")
+    assert client_address(request_from("", "203.0.113.9", secret="a-guess")) == ""
