@@ -1,12 +1,10 @@
 """契約内容の変更: what the contract-change kind adds to the lifecycle. The change takes effect on its 変更希望日
 through the morning run (carry_out), once, under the lock of its ContractChange row."""
 
-from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from naccs.accounts.models import Company, Office
-from naccs.audit.services import record
 from naccs.pki import pickups, revocation
 from naccs.pki.models import CertificatePickup
 from naccs.pki.pickups import PICKUP_MONTHS
@@ -25,7 +23,7 @@ def open_offices(company):
     return Office.objects.filter(company=company, closure__isnull=True).order_by("name")
 
 
-class ContractChangeKind(kinds.Kind):
+class ContractChangeKind(kinds.CarriedOutOnce):
     code = Application.Kind.CONTRACT_CHANGE
     label = "契約内容の変更"
     title = "契約内容変更申込"
@@ -38,17 +36,14 @@ class ContractChangeKind(kinds.Kind):
     template_folder = "applications/contract_change"
     completed_label = "変更済"
     # Category 利用申込 (the default), in the manual's words for the decisions.
-    news = {
-        kinds.SUBMITTED: f"{noun}を受け付けました。",
-        kinds.RESUBMITTED: f"{noun}を修正して再送信しました。",
-        kinds.WITHDRAWN: f"{noun}を取り下げました。",
-        kinds.APPROVED: "利用申込の審査を終了しました。通知内容をご確認してください。",
-        kinds.INFO_REQUESTED: (
-            "利用申込内容に確認事項があります。通知内容をご確認の上、申込内容の修正、または取り下げを行ってください。"
-        ),
-        kinds.REJECTED: f"{noun}を却下しました。",
-        kinds.COMPLETED: "契約内容を変更しました。「契約内容の確認」で変更後の内容をご確認ください。",
-    }
+    news = kinds.news_texts(
+        noun,
+        {
+            kinds.APPROVED: "利用申込の審査を終了しました。通知内容をご確認してください。",
+            kinds.INFO_REQUESTED: f"利用申込内容に確認事項があります。{kinds.ASKED_TO_AMEND}",
+            kinds.COMPLETED: "契約内容を変更しました。「契約内容の確認」で変更後の内容をご確認ください。",
+        },
+    )
 
     def start(self, application):
         ContractChange.objects.create(application=application)
@@ -68,12 +63,16 @@ class ContractChangeKind(kinds.Kind):
         list(LogicalTerminal.objects.select_for_update().filter(pk__in=removed).order_by("pk").values("pk"))
         check_lines(application.company, lines, exclude_application=application)
 
-    def carry_out(self, application_id, *, actor=None, progress=None):
-        if carry_out_change(application_id, actor=actor) and progress:
-            progress(1)
+    row_model = ContractChange
 
-    def is_carried_out(self, application):
-        return ContractChange.objects.filter(application=application, carried_out_at__isnull=False).exists()
+    def apply(self, row, *, actor, now):
+        """The whole change: the company's details, then each 事業所 and 論理端末 in the order they were entered."""
+        application = row.application
+        company = Company.objects.select_for_update().get(pk=application.company_id)
+        changed = apply_details(company, row)
+        lines = application.contract_change_lines.select_related("office", "terminal").order_by("pk")
+        made = [apply_line(company, line, application=application, actor=actor, now=now) for line in lines]
+        return {"details": changed, "lines": made}
 
     def with_details(self, applications):
         lines = ContractChangeLine.objects.select_related("office", "terminal__office").order_by("pk")
@@ -137,37 +136,6 @@ def check_lines(company, lines, *, exclude_application=None) -> None:
                 )
         elif line.action == Action.ADD_OFFICE and company.offices.filter(name=line.office_name).exists():
             raise TransitionRefused(f"事業所{line.office_name}は既に登録されています。")
-
-
-def carry_out_change(application_id: int, *, actor=None) -> bool:
-    """The change takes effect, all of it in one transaction; False when it already has (another run did it)."""
-    with transaction.atomic():
-        change = (
-            ContractChange.objects.select_for_update(of=("self",))
-            .select_related("application__company")
-            .get(application_id=application_id)
-        )
-        application = change.application
-        # Under the lock: two runs of the same day must not both carry it out.
-        if change.carried_out_at is not None or application.status != Application.Status.APPROVED:
-            return False
-        company = Company.objects.select_for_update().get(pk=application.company_id)
-        now = timezone.now()
-        changed = apply_details(company, change)
-        made = []
-        for line in application.contract_change_lines.select_related("office", "terminal").order_by("pk"):
-            made.append(apply_line(company, line, application=application, actor=actor, now=now))
-        change.carried_out_at = now
-        change.save(update_fields=["carried_out_at"])
-        record(
-            action="contract_change.carried_out",
-            actor=actor,
-            company=company,
-            obj=change,
-            after={"details": changed, "lines": made},
-            application=application.receipt_number,
-        )
-    return True
 
 
 def apply_details(company, change: ContractChange) -> dict:
