@@ -99,6 +99,16 @@ class Application(models.Model):
         """取り下げ can succeed (the lifecycle's WITHDRAW starts from these states): only then is it offered."""
         return self.status in self.UNDECIDED_STATUSES
 
+    @property
+    def is_asked_about(self) -> bool:
+        """確認事項あり: the center's question is shown, and the company corrects the 申込 and sends it again."""
+        return self.status == self.Status.NEEDS_INFO
+
+    @property
+    def is_rejected(self) -> bool:
+        """却下: the center's reason is shown with it."""
+        return self.status == self.Status.REJECTED
+
 
 class Reissue(models.Model):
     """What a デジタル証明書の再発行 申込 adds: its reason (manual ④); the terminals are its ReissueLine rows."""
