@@ -4,7 +4,8 @@ from datetime import date, datetime, timedelta
 
 import jpholiday
 from django.conf import settings
-from django.utils import timezone
+
+from .periods import today
 
 
 def is_closure_day(day: date) -> bool:
@@ -33,11 +34,6 @@ def next_business_day(after: date) -> date:
     while not is_business_day(day):
         day += timedelta(days=1)
     return day
-
-
-def today(now: datetime | None = None) -> date:
-    """Today in Asia/Tokyo, whatever the server's clock zone."""
-    return timezone.localtime(now).date() if now else timezone.localdate()
 
 
 def earliest_desired_date(now: datetime | None = None) -> date:
