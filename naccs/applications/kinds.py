@@ -16,12 +16,13 @@ from naccs.portal.models import NewsItem
 
 from .models import Application
 
-# Each kind's class, by Application.Kind. By dotted path: a kind's module uses the lifecycle, which asks this registry.
+# Each kind's class, by Application.Kind, in the order of manual screen ① under 申請を行う (the menu and the 申込実施
+# page list them so). By dotted path: a kind's module uses the lifecycle, which asks this registry.
 KIND_CLASSES = {
-    Application.Kind.REISSUE: "naccs.applications.reissue.kind.ReissueKind",
-    Application.Kind.BROKER_IDS: "naccs.applications.broker_ids.kind.BrokerIdsKind",
     Application.Kind.CONTRACT_CHANGE: "naccs.applications.contract_change.kind.ContractChangeKind",
     Application.Kind.SYSTEM_SETTINGS: "naccs.applications.system_settings.kind.SystemSettingsKind",
+    Application.Kind.BROKER_IDS: "naccs.applications.broker_ids.kind.BrokerIdsKind",
+    Application.Kind.REISSUE: "naccs.applications.reissue.kind.ReissueKind",
 }
 
 # What happens to a 申込, each announced as the kind says (Kind.news, Kind.mail_template).
@@ -65,7 +66,6 @@ class Kind:
     """What one kind of 申込 adds to the lifecycle; subclasses set the attributes and override the hooks."""
 
     code: str  # an Application.Kind value
-    label: str  # 申込種別: 「デジタル証明書の再発行」
     # The 申込 named as a noun, in every mail and 新着情報 text that names it: 「デジタル証明書の再発行申込」. Texts are
     # built from it, never from `label` + 「申込」 (a label may end in 申込 already: 「システム設定の申込」).
     noun: str
@@ -82,6 +82,11 @@ class Kind:
     # 新着情報 per event; events without a text post nothing. The 申込受付番号 is added to each.
     news: dict[str, str] = {}
     news_categories: dict[str, str] = {}  # per event; 利用申込 otherwise
+
+    @property
+    def label(self) -> str:
+        """申込種別: 「デジタル証明書の再発行」, as Application.Kind names it (the one home of the kinds' labels)."""
+        return Application.Kind(self.code).label
 
     def start(self, application: Application) -> None:
         """A draft was just made: create the kind's own rows."""

@@ -20,7 +20,6 @@ DUPLICATE_EMAIL = "このE-mailアドレスの通関士は既にこの申込に�
 
 class BrokerIdsKind(kinds.Kind):
     code = Application.Kind.BROKER_IDS
-    label = "通関士IDの追加"
     title = "通関士ID追加申込"
     noun = "通関士IDの追加申込"
     guidance_url_name = "applications:broker_ids_guidance"

@@ -25,7 +25,6 @@ def open_offices(company):
 
 class ContractChangeKind(kinds.CarriedOutOnce):
     code = Application.Kind.CONTRACT_CHANGE
-    label = "契約内容の変更"
     title = "契約内容変更申込"
     noun = "利用申込（契約内容の変更）"  # the manual's
     guidance_url_name = "applications:contract_change_guidance"

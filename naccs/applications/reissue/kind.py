@@ -21,7 +21,6 @@ BEING_REMOVED = "契約内容の変更で削除の申込中"
 
 class ReissueKind(kinds.Kind):
     code = Application.Kind.REISSUE
-    label = "デジタル証明書の再発行"
     title = "デジタル証明書再発行申込"
     noun = "デジタル証明書の再発行申込"
     guidance_url_name = "applications:reissue_guidance"

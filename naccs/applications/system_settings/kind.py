@@ -17,7 +17,6 @@ MAX_TERMINALS = 100
 
 class SystemSettingsKind(kinds.CarriedOutOnce):
     code = Application.Kind.SYSTEM_SETTINGS
-    label = "システム設定の申込"
     title = "システム設定申込"
     noun = "システム設定申込"
     guidance_url_name = "applications:system_settings_guidance"
