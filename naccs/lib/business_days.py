@@ -43,3 +43,10 @@ def earliest_desired_date(now: datetime | None = None) -> date:
 
 def latest_desired_date(now: datetime | None = None) -> date:
     return today(now) + timedelta(days=settings.REISSUE_MAX_DAYS_AHEAD)
+
+
+def run_time_words() -> str:
+    """When on its 希望日 the morning run (MORNING_RUN_TIME, Tokyo) carries a 申込 out, as pages and mails say it:
+    「午前中」, or 「午後」 for a run set after noon."""
+    hour = int(settings.MORNING_RUN_TIME.partition(":")[0])
+    return "午前中" if hour < 12 else "午後"
