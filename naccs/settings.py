@@ -338,8 +338,9 @@ ACQUIRE_ATTEMPT_WINDOW_MINUTES = env_int("ACQUIRE_ATTEMPT_WINDOW_MINUTES", 15)
 # The counts of failed 取得 and logins (accounts.FailureCount) are kept this long, then deleted by the daily task.
 FAILURE_COUNT_RETENTION_DAYS = env_int("FAILURE_COUNT_RETENTION_DAYS", 90)
 
-# 再発行希望日: at most this many days ahead.
-REISSUE_MAX_DAYS_AHEAD = env_int("REISSUE_MAX_DAYS_AHEAD", 60)
+# Every kind's 希望日 (再発行希望日, 利用開始希望日, 変更希望日, 設定希望日): at most this many days ahead. Its first
+# name, REISSUE_MAX_DAYS_AHEAD, is still read when the new one is not set (a deployment configured before it).
+DESIRED_DATE_MAX_DAYS_AHEAD = env_int("DESIRED_DATE_MAX_DAYS_AHEAD", env_int("REISSUE_MAX_DAYS_AHEAD", 60))
 
 # Security headers; the production ones are switched on when DEBUG is off.
 X_FRAME_OPTIONS = "DENY"

@@ -42,7 +42,7 @@ def earliest_desired_date(now: datetime | None = None) -> date:
 
 
 def latest_desired_date(now: datetime | None = None) -> date:
-    return today(now) + timedelta(days=settings.REISSUE_MAX_DAYS_AHEAD)
+    return today(now) + timedelta(days=settings.DESIRED_DATE_MAX_DAYS_AHEAD)
 
 
 def run_time_words() -> str:
