@@ -6,14 +6,10 @@ import pytest
 from django.utils import timezone
 
 from naccs.terminals.models import Certificate
-from naccs.tests.helpers import make_terminal
+from naccs.tests.helpers import expiring_in
 
 pytestmark = pytest.mark.django_db
 PAGES = ["/", "/contract/"]
-
-
-def expiring_in(company, name, days):
-    return make_terminal(company, name, expires_at=timezone.now() + timedelta(days=days))
 
 
 @pytest.mark.parametrize("page", PAGES)
