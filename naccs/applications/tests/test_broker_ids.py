@@ -199,9 +199,7 @@ def test_another_company_may_add_the_same_person(user_client, office, walk, make
     assert BrokerLine.objects.filter(application_id=pk).count() == 1
 
 
-def test_a_person_in_another_open_application_is_refused_there_and_at_registration(
-    user_client, office, walk, registered, make_user, company
-):
+def test_a_person_in_another_open_application_is_refused_beside_the_field(user_client, office, registered):
     first = registered(numbers=("10001",))
     pk = int(user_client.post("/applications/broker_ids/").url.split("/")[3])
     html = user_client.post(
@@ -209,8 +207,12 @@ def test_a_person_in_another_open_application_is_refused_there_and_at_registrati
     ).content.decode()
     expected = f"この通関士は申込受付番号 {first.receipt_number} の申込で追加を申し込んでいます。"
     assert field_error(html, "registration_number") == expected
+
+
+def test_a_person_added_by_another_application_registered_meanwhile_is_refused_at_registration(
+    user_client, office, walk, make_user, company
+):
     # Added before the other 申込 was registered: refused when this one is.
-    lifecycle.withdraw(application=first, user=first.created_by)
     draft = walk(numbers=("10001",))
     colleague = make_user("colleague", company=company)
     other = Client()
@@ -267,10 +269,18 @@ def test_registering_twice_makes_one_application_and_one_mail(user_client, walk)
     assert application.status == Status.SUBMITTED and len(application.receipt_number) == 11
     mail = OutboundMail.objects.get()
     assert mail.subject.startswith("【NACCS】通関士IDの追加受付完了")
-    done = user_client.get(first.url).content.decode()
-    assert application.receipt_number in done and "パスワード設定の案内" in done
-    # Back to a step of the registered 申込 shows where it stands instead of editing it.
-    assert user_client.get(f"/applications/broker_ids/{pk}/brokers/").url == first.url
+
+
+def test_the_done_page_shows_the_receipt_number_and_the_password_mail_to_come(user_client, walk):
+    pk = walk()
+    done = user_client.get(user_client.post(f"/applications/broker_ids/{pk}/confirm/").url).content.decode()
+    assert Application.objects.get(pk=pk).receipt_number in done and "パスワード設定の案内" in done
+
+
+def test_back_to_a_step_of_a_registered_application_shows_where_it_stands(user_client, walk):
+    pk = walk()
+    registered_at = user_client.post(f"/applications/broker_ids/{pk}/confirm/").url
+    assert user_client.get(f"/applications/broker_ids/{pk}/brokers/").url == registered_at
 
 
 def test_the_list_shows_every_kind_with_a_filter(user_client, registered, make_application):
@@ -297,24 +307,42 @@ def test_approval_makes_inactive_logins_with_the_next_free_ids(registered, staff
     for line in lines:
         assert line.user.is_customs_broker and not line.user.is_active and not line.user.has_usable_password()
         assert line.user.office == office and line.user.email == line.email
+
+
+def test_the_approval_news_tells_the_company_to_check_the_added_users(registered, staff_user, company):
+    application = registered()
+    approve(application, staff_user)
     news = NewsItem.objects.filter(company=company).latest("pk")
     assert news.text == (
         f"通関士IDの追加申込の審査を終了しました。追加した利用者を確認してください。（申込受付番号：{application.receipt_number}）"
     )
+
+
+def test_the_approval_mail_names_each_new_login(registered, staff_user):
+    approve(registered(numbers=("10001", "10002")), staff_user)
     approved_mail = OutboundMail.objects.filter(subject__contains="審査終了").get()
-    assert "12345678002 関税 一郎" in approved_mail.body
+    assert "12345678001 関税 一郎" in approved_mail.body and "12345678002 関税 一郎" in approved_mail.body
+
+
+def test_the_approval_is_audited_with_each_login_made(registered, staff_user):
+    application = registered(numbers=("10001", "10002"))
+    approve(application, staff_user)
     assert AuditEvent.objects.filter(action="broker_ids.user_created").count() == 2
     assert AuditEvent.objects.filter(action="application.approved", object_id=str(application.pk)).exists()
 
 
-def test_info_request_fix_and_resubmit(user_client, registered, staff_user, company, office):
-    application = registered()
-    lifecycle.request_info(application=application, actor=staff_user, message="登録番号をご確認ください。")
+def test_an_info_request_is_announced_in_the_news_and_by_mail(registered, staff_user, company):
+    lifecycle.request_info(application=registered(), actor=staff_user, message="登録番号をご確認ください。")
     news = NewsItem.objects.filter(company=company).latest("pk")
     assert news.text.startswith(
         "通関士IDの追加申込に確認事項があります。通知内容をご確認の上、申込内容の修正、または取り下げを行ってください。"
     )
     assert OutboundMail.objects.filter(subject__contains="確認事項").exists()
+
+
+def test_info_request_fix_and_resubmit(user_client, registered, staff_user, office):
+    application = registered()
+    lifecycle.request_info(application=application, actor=staff_user, message="登録番号をご確認ください。")
     line = application.broker_lines.get()
     url = f"/applications/broker_ids/{application.pk}/brokers/"
     user_client.post(url, {"go": f"remove-{line.pk}"})
@@ -327,15 +355,19 @@ def test_info_request_fix_and_resubmit(user_client, registered, staff_user, comp
     assert AuditEvent.objects.filter(action="application.resubmitted").count() == 1
 
 
-def test_rejection_and_withdrawal_make_no_login(user_client, registered, staff_user):
+def test_a_rejection_makes_no_login_and_mails_the_decision(registered, staff_user):
     rejected = registered(numbers=("10001",))
     lifecycle.reject(application=rejected, actor=staff_user, reason="登録番号が確認できません。")
+    assert not User.objects.filter(is_customs_broker=True).exists()
+    assert OutboundMail.objects.filter(subject__contains="却下").exists()
+
+
+def test_a_withdrawal_makes_no_login(user_client, registered):
     withdrawn = registered(numbers=("10002",))
     user_client.post(f"/applications/{withdrawn.pk}/withdraw/")
     withdrawn.refresh_from_db()
     assert withdrawn.status == Status.WITHDRAWN
     assert not User.objects.filter(is_customs_broker=True).exists()
-    assert OutboundMail.objects.filter(subject__contains="却下").exists()
 
 
 def link_code(mail) -> str:
@@ -354,24 +386,35 @@ def start_use(application, staff_user):
     return process_day(day=application.desired_date)
 
 
-def test_the_morning_run_of_the_start_date_opens_the_logins_and_mails_each_a_link(registered, staff_user, company):
+def test_the_morning_run_before_the_start_date_opens_no_login(registered, staff_user):
     application = registered(numbers=("10001", "10002"))
     approve(application, staff_user)
-    before_day = application.desired_date - timedelta(days=1)
-    process_day(day=before_day)
+    process_day(day=application.desired_date - timedelta(days=1))
     assert not User.objects.filter(is_customs_broker=True, is_active=True).exists()
-    report = process_day(day=application.desired_date)
+
+
+def test_the_morning_run_of_the_start_date_opens_the_logins_and_completes(registered, staff_user):
+    application = registered(numbers=("10001", "10002"))
+    report = start_use(application, staff_user)
     assert report.completed == 1
     application.refresh_from_db()
     assert application.status == Status.COMPLETED
     assert User.objects.filter(is_customs_broker=True, is_active=True).count() == 2
+
+
+def test_the_morning_run_mails_each_broker_a_link_and_no_password(registered, staff_user):
+    start_use(registered(numbers=("10001", "10002")), staff_user)
     links = OutboundMail.objects.filter(subject__contains="パスワード設定のご案内")
     assert sorted(mail.to for mail in links) == ["ichiro10001@example.jp", "ichiro10002@example.jp"]
     for mail in links:
         assert "72時間" in mail.body and PASSWORD not in mail.body
-    # A second run of the same day does nothing again.
+
+
+def test_a_second_run_of_the_start_date_mails_no_link_again(registered, staff_user):
+    application = registered(numbers=("10001", "10002"))
+    start_use(application, staff_user)
     process_day(day=application.desired_date)
-    assert links.count() == 2
+    assert OutboundMail.objects.filter(subject__contains="パスワード設定のご案内").count() == 2
 
 
 def test_the_morning_run_command_counts_the_brokers_as_brokers(registered, staff_user, clock, capsys):
@@ -383,15 +426,27 @@ def test_the_morning_run_command_counts_the_brokers_as_brokers(registered, staff
     assert "申込 1 件, 通関士 2 名処理, 完了 1 件" in out and "端末" not in out
 
 
-def test_the_new_broker_sets_a_password_once_and_logs_in(client, registered, staff_user):
-    application = registered()
-    start_use(application, staff_user)
-    code = link_code(OutboundMail.objects.get(subject__contains="パスワード設定"))
-    opened = open_link(client, code)
+@pytest.fixture
+def mailed_code(registered, staff_user):
+    """The code of the set-password link mailed to the one 通関士 of an application carried out."""
+    start_use(registered(), staff_user)
+    return link_code(OutboundMail.objects.get(subject__contains="パスワード設定"))
+
+
+def test_the_link_opens_the_form_for_the_new_login(client, mailed_code):
+    opened = open_link(client, mailed_code)
     assert "利用者ID「12345678001」のパスワードを設定してください。" in opened.content.decode()
-    form_url = opened.redirect_chain[-1][0]
+
+
+def test_a_weak_first_password_is_refused(client, mailed_code):
+    form_url = open_link(client, mailed_code).redirect_chain[-1][0]
     weak = client.post(form_url, {"new_password1": "12345678", "new_password2": "12345678"})
     assert "このパスワードは短すぎます" in weak.content.decode() or "短すぎ" in weak.content.decode()
+
+
+def test_the_new_broker_sets_a_password_once_and_logs_in(client, mailed_code):
+    code = mailed_code
+    form_url = open_link(client, code).redirect_chain[-1][0]
     done = client.post(form_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
     assert done.url == "/accounts/set-password/done/"
     assert Client().post("/accounts/login/", {"username": "12345678001", "password": NEW_PASSWORD}).url == "/"
