@@ -11,8 +11,10 @@ from .. import steps
 from ..desired_date import as_typed
 from ..lifecycle import TransitionRefused
 from ..models import Application, ContractChangeLine
+from .drafts import add_line, remove_line, set_details
 from .forms import AddOfficeForm, AddTerminalForm, CloseOfficeForm, DetailsForm, RemoveTerminalForm
-from .kind import add_line, check_lines, contract_details_of, open_offices, remove_line, set_details
+from .kind import check_lines
+from .selectors import contract_details_of, open_offices
 
 CONTRACT_CHANGE = Application.Kind.CONTRACT_CHANGE
 Action = ContractChangeLine.Action
