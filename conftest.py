@@ -199,6 +199,7 @@ def make_application(user, run_day):
         _counter["n"] += 1
         n = _counter["n"]
         application = Application.objects.create(
+            kind="reissue",
             company=company,
             created_by=user,
             status=status,

@@ -41,7 +41,8 @@ class Application(models.Model):
     OPEN_STATUSES = (Status.SUBMITTED, Status.NEEDS_INFO, Status.APPROVED)
 
     receipt_number = models.CharField("申込受付番号", max_length=11, unique=True, null=True, blank=True)
-    kind = models.CharField("申込種別", max_length=16, choices=Kind.choices, default=Kind.REISSUE)
+    # No default: every 申込 is made of a kind (lifecycle.start), never a reissue by omission.
+    kind = models.CharField("申込種別", max_length=16, choices=Kind.choices)
     company = models.ForeignKey(
         "accounts.Company", on_delete=models.PROTECT, related_name="applications", verbose_name="利用者"
     )

@@ -28,6 +28,7 @@ def test_the_list_is_paginated_newest_first(user_client, user, company):
 
     for number in range(25):
         Application.objects.create(
+            kind="reissue",
             company=company,
             created_by=user,
             status=Status.SUBMITTED,

@@ -20,7 +20,11 @@ def test_contract_page_shows_every_status(user_client, company, user):
         statuses[name] = uncertified_terminal(company, name, codes=(f"NAC{name}", "X", "Y"))
         certify(statuses[name], age_days=age)
     application = Application.objects.create(
-        company=company, created_by=user, status=Application.Status.SUBMITTED, receipt_number="20261125001"
+        kind="reissue",
+        company=company,
+        created_by=user,
+        status=Application.Status.SUBMITTED,
+        receipt_number="20261125001",
     )
     application.reissue_lines.create(terminal=statuses["11110D"])
     pickups.open_pickup(terminal=statuses["11110E"])

@@ -52,7 +52,7 @@ def reissue_of(user, terminal, status="submitted"):
     from naccs.applications.models import Application, Reissue
 
     application = Application.objects.create(
-        company=terminal.company, created_by=user, status=status, receipt_number="20261201001",
+        kind="reissue", company=terminal.company, created_by=user, status=status, receipt_number="20261201001",
         submitted_at=timezone.now(),
     )  # fmt: skip
     Reissue.objects.create(application=application, reason="expired")
