@@ -8,12 +8,9 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
 # var/ holds the SQLite database (sessions, password hashes, 認証コード), mail and the CA: the portal's user only.
-# Files this process makes are its own (0600, directories 0700), whatever the shell's umask.
-os.umask(0o077)
-VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
-VAR_DIR.chmod(0o700)
+# It is made, private, at start (naccs.apps.ProjectConfig.ready), not when the settings are read.
+VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -51,6 +48,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "t
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
+    "naccs.apps.ProjectConfig",  # first: its ready() makes var/ private before any app writes a file
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
