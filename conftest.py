@@ -4,9 +4,6 @@ import os
 
 import pytest
 
-# Playwright's sync API runs an event loop in the test thread; Django's ORM calls from that thread are safe here.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -207,6 +204,7 @@ def make_application(user, run_day):
         _counter["n"] += 1
         n = _counter["n"]
         application = Application.objects.create(
+            kind="reissue",
             company=company,
             created_by=user,
             status=status,
@@ -232,10 +230,14 @@ def staff_client(client, staff_user):
     return client
 
 
-@pytest.fixture(scope="session")
-def browser():
+@pytest.fixture
+def browser(monkeypatch):
+    """A real Chromium for one test. Playwright's sync API keeps an event loop running in the test thread for as long
+    as it is started, so Django's ORM calls from this thread are allowed (DJANGO_ALLOW_ASYNC_UNSAFE) for this test
+    only: in every other test a database call from an event loop (the responder's) stays an error."""
     from playwright.sync_api import sync_playwright
 
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium

@@ -8,32 +8,12 @@ from urllib.parse import urlsplit
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from naccs.lib.environment import env_bool, env_int, env_list
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
 # var/ holds the SQLite database (sessions, password hashes, 認証コード), mail and the CA: the portal's user only.
-# Files this process makes are its own (0600, directories 0700), whatever the shell's umask.
-os.umask(0o077)
-VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
-VAR_DIR.chmod(0o700)
-
-
-def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    return int(value) if value else default
-
-
-def env_list(name: str, default: list[str]) -> list[str]:
-    value = os.environ.get(name)
-    if not value:
-        return default
-    return [item.strip() for item in value.split(",") if item.strip()]
+# It is made, private, at start (naccs.apps.ProjectConfig.ready), not when the settings are read.
+VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
 
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
@@ -52,6 +32,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "t
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
+    "naccs.apps.ProjectConfig",  # first: its ready() makes var/ private before any app writes a file
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -389,8 +370,9 @@ ACQUIRE_ATTEMPT_WINDOW_MINUTES = env_int("ACQUIRE_ATTEMPT_WINDOW_MINUTES", 15)
 # The counts of failed 取得 and logins (accounts.FailureCount) are kept this long, then deleted by the daily task.
 FAILURE_COUNT_RETENTION_DAYS = env_int("FAILURE_COUNT_RETENTION_DAYS", 90)
 
-# 再発行希望日: at most this many days ahead.
-REISSUE_MAX_DAYS_AHEAD = env_int("REISSUE_MAX_DAYS_AHEAD", 60)
+# Every kind's 希望日 (再発行希望日, 利用開始希望日, 変更希望日, 設定希望日): at most this many days ahead. Its first
+# name, REISSUE_MAX_DAYS_AHEAD, is still read when the new one is not set (a deployment configured before it).
+DESIRED_DATE_MAX_DAYS_AHEAD = env_int("DESIRED_DATE_MAX_DAYS_AHEAD", env_int("REISSUE_MAX_DAYS_AHEAD", 60))
 
 # Security headers; the production ones are switched on when DEBUG is off.
 X_FRAME_OPTIONS = "DENY"

@@ -5,7 +5,7 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
-from .roles import manages_contract, sees_contract
+from .roles import manages_contract, may_apply_for, sees_contract
 
 
 def company_user_required(view):
@@ -45,3 +45,19 @@ def contract_administrator_required(view):
         return view(request, *args, **kwargs)
 
     return company_user_required(wrapper)
+
+
+def may_apply_required(kind: str):
+    """The pages of the wizard of a kind of 申込: for a login that `may_apply_for` it; anyone else gets a page saying
+    they are not for this login (403), as on the 管理者's pages."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not may_apply_for(request.user, kind):
+                return render(request, "accounts/not_for_this_login.html", status=403)
+            return view(request, *args, **kwargs)
+
+        return company_user_required(wrapper)
+
+    return decorate

@@ -15,8 +15,8 @@ class ApplicationsConfig(AppConfig):
         from .models import Application
         from .reissue.selectors import open_reissue_lines
 
-        for kind in all_kinds():
-            register_apply_entry(kind.label, kind.guidance_url_name)
+        for position, kind in enumerate(all_kinds()):
+            register_apply_entry(kind.label, kind.guidance_url_name, position=position)
         register_open_reissues(
             OpenReissues(
                 lines_of=open_reissue_lines,

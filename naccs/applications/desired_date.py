@@ -54,3 +54,18 @@ def desired_date_field(label: str, *, required: bool = True) -> forms.CharField:
 def as_typed(day: date | None) -> str:
     """A saved 希望日 as the field shows it again."""
     return day.strftime("%Y%m%d") if day else ""
+
+
+class DesiredDateForm(forms.Form):
+    """A step's form that holds the 申込's 希望日: a subclass declares `desired_date = desired_date_field(label)` with
+    the kind's own label. `proceeding`: to the 確認画面, where the 希望日 is required; otherwise (another page of the
+    step) an empty one keeps its saved value. `now`: the moment the rules are checked at (tests)."""
+
+    def __init__(self, *args, proceeding: bool = True, now=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.now = now
+        self.fields["desired_date"].required = proceeding
+
+    def clean_desired_date(self):
+        field = self.fields["desired_date"]
+        return clean_desired_date(self.cleaned_data["desired_date"], label=field.label, now=self.now)

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from naccs.accounts.models import User
 from naccs.audit.services import record
+from naccs.lib.business_days import run_time_words
 from naccs.mailer.services import queue_mail
 from naccs.portal.services import post_news
 from naccs.terminals.notices import notice_recipients
@@ -132,6 +133,7 @@ def _announce(application: Application, event: str, *, message: str = "") -> Non
         "kind": kind,
         "message": message,
         "resubmitted": event == kinds.RESUBMITTED,
+        "run_time_words": run_time_words(),
         **kind.mail_context(application),
     }
     # The applicant, and the company's 通知先 (a copy of the same notice).

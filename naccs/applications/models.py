@@ -41,7 +41,8 @@ class Application(models.Model):
     OPEN_STATUSES = (Status.SUBMITTED, Status.NEEDS_INFO, Status.APPROVED)
 
     receipt_number = models.CharField("申込受付番号", max_length=11, unique=True, null=True, blank=True)
-    kind = models.CharField("申込種別", max_length=16, choices=Kind.choices, default=Kind.REISSUE)
+    # No default: every 申込 is made of a kind (lifecycle.start), never a reissue by omission.
+    kind = models.CharField("申込種別", max_length=16, choices=Kind.choices)
     company = models.ForeignKey(
         "accounts.Company", on_delete=models.PROTECT, related_name="applications", verbose_name="利用者"
     )
@@ -98,6 +99,16 @@ class Application(models.Model):
     def can_be_withdrawn(self) -> bool:
         """取り下げ can succeed (the lifecycle's WITHDRAW starts from these states): only then is it offered."""
         return self.status in self.UNDECIDED_STATUSES
+
+    @property
+    def is_asked_about(self) -> bool:
+        """確認事項あり: the center's question is shown, and the company corrects the 申込 and sends it again."""
+        return self.status == self.Status.NEEDS_INFO
+
+    @property
+    def is_rejected(self) -> bool:
+        """却下: the center's reason is shown with it."""
+        return self.status == self.Status.REJECTED
 
 
 class Reissue(models.Model):

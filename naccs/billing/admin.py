@@ -9,8 +9,8 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 
-from naccs.lib.business_days import today
 from naccs.lib.formats import billing_month, yen
+from naccs.lib.periods import today
 
 from . import payments, services
 from .forms import BankCsvForm, CloseForm

@@ -18,7 +18,7 @@ from django.utils import timezone
 from naccs.accounts.models import Company
 from naccs.applications.models import ReissueLine
 from naccs.audit.services import record
-from naccs.lib.business_days import today
+from naccs.lib.periods import today
 from naccs.terminals.models import LogicalTerminal
 
 from .models import BillingAccount, Charge, Invoice, InvoiceLine, TariffItem

@@ -2,8 +2,8 @@
 
 from django.db.models import Count, Sum
 
-from naccs.lib.business_days import today
 from naccs.lib.formats import billing_month, yen
+from naccs.lib.periods import today
 
 from .models import Invoice
 

@@ -5,7 +5,7 @@ from datetime import date
 
 from django import forms
 
-from naccs.lib.business_days import today
+from naccs.lib.periods import today
 
 from .months import has_ended, not_ended_message
 

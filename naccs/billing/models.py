@@ -3,7 +3,7 @@
 Money is integer yen everywhere; a tax rate is an integer percent (10 = 10%)."""
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 
 from naccs.lib.permanent import PermanentQuerySet, PermanentRecord, PermanentRecordError
@@ -129,6 +129,10 @@ class InvoiceQuerySet(PermanentQuerySet):
     def overdue(self, day):
         """The home of the rule "未入金": a 確定 invoice, not corrected, whose 支払期日 has passed."""
         return self.filter(kind=Invoice.Kind.INVOICE, status=Invoice.Status.CONFIRMED, due_date__lt=day)
+
+    def with_overdue(self, day):
+        """Each invoice with `is_overdue` on `day`, by the rule of `overdue` (one query for a page of them)."""
+        return self.annotate(is_overdue=Exists(Invoice.objects.overdue(day).filter(pk=OuterRef("pk"))))
 
 
 class Invoice(PermanentRecord):

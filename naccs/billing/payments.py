@@ -14,7 +14,7 @@ from datetime import date, datetime
 from django.db import transaction
 
 from naccs.audit.services import record
-from naccs.lib.business_days import today
+from naccs.lib.periods import today
 
 from .models import Invoice, Payment
 from .services import BillingError

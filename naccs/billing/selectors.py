@@ -1,7 +1,6 @@
 """Reads of billing for company staff, scoped by the company from their first argument."""
 
 from dataclasses import dataclass
-from datetime import date
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -17,12 +16,10 @@ def invoices_for(company) -> QuerySet:
     return Invoice.objects.shown_to_companies().filter(company=company).order_by("-month", "-number")
 
 
-def status_label(invoice: Invoice, day: date) -> str:
-    """What the company reads as the state: 確定, 入金済, 訂正済, or 未入金 once the 支払期日 has passed unpaid
-    (the same rule as Invoice.objects.overdue)."""
-    if invoice.kind == Invoice.Kind.INVOICE and invoice.status == Invoice.Status.CONFIRMED and invoice.due_date < day:
-        return OVERDUE
-    return invoice.get_status_display()
+def status_label(invoice: Invoice) -> str:
+    """What the company reads as the state: 確定, 入金済, 訂正済, or 未入金 once the 支払期日 has passed unpaid (an
+    invoice read through Invoice.objects.with_overdue, the one rule of 未入金)."""
+    return OVERDUE if invoice.is_overdue else invoice.get_status_display()
 
 
 def account_of(company) -> BillingAccount:

@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from naccs.accounts.models import User
 from naccs.audit.services import record
-from naccs.lib.business_days import today
 from naccs.lib.formats import billing_month, yen
+from naccs.lib.periods import today
 from naccs.mailer.services import queue_mail
 from naccs.portal.models import NewsItem
 from naccs.portal.services import post_news

@@ -5,7 +5,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from naccs.accounts.decorators import contract_administrator_required
-from naccs.lib.business_days import today
+from naccs.lib.periods import today
 
 from . import exports
 from . import pdf as invoice_pdf
@@ -19,9 +19,8 @@ PAGE_SIZE = 24
 @contract_administrator_required
 def invoices(request):
     company = request.user.company
-    page = Paginator(invoices_for(company), PAGE_SIZE).get_page(request.GET.get("page"))
-    day = today()
-    rows = [(invoice, status_label(invoice, day)) for invoice in page.object_list]
+    page = Paginator(invoices_for(company).with_overdue(today()), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(invoice, status_label(invoice)) for invoice in page.object_list]
     return render(request, "billing/invoices.html", {"page": page, "rows": rows, "account": account_of(company)})
 
 
@@ -31,10 +30,10 @@ def own_invoice(request, pk: int) -> Invoice:
 
 @contract_administrator_required
 def detail(request, pk: int):
-    invoice = own_invoice(request, pk)
+    invoice = get_object_or_404(invoices_for(request.user.company).with_overdue(today()), pk=pk)
     context = {
         "document": document_of(invoice),
-        "status": status_label(invoice, today()),
+        "status": status_label(invoice),
         "account": account_of(request.user.company),
         "corrections": invoices_for(request.user.company).filter(corrects=invoice),
     }

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 from naccs.accounts.decorators import contract_administrator_required, contract_user_required
 from naccs.accounts.roles import manages_contract, terminals_seen_by
 from naccs.applications.broker_ids.logins import send_set_password_link
-from naccs.applications.contract_change.kind import contract_details_of
+from naccs.applications.contract_change.selectors import contract_details_of
 from naccs.applications.kinds import kind_of
 from naccs.lib.client_address import client_address
 from naccs.pki.acquisition import AcquisitionRefused, acquire_for_company, rules_context

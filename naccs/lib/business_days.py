@@ -4,7 +4,8 @@ from datetime import date, datetime, timedelta
 
 import jpholiday
 from django.conf import settings
-from django.utils import timezone
+
+from .periods import today
 
 
 def is_closure_day(day: date) -> bool:
@@ -35,15 +36,17 @@ def next_business_day(after: date) -> date:
     return day
 
 
-def today(now: datetime | None = None) -> date:
-    """Today in Asia/Tokyo, whatever the server's clock zone."""
-    return timezone.localtime(now).date() if now else timezone.localdate()
-
-
 def earliest_desired_date(now: datetime | None = None) -> date:
     """A 希望日 can be asked for from the next business day on (manual ④: 翌営業日以降)."""
     return next_business_day(today(now))
 
 
 def latest_desired_date(now: datetime | None = None) -> date:
-    return today(now) + timedelta(days=settings.REISSUE_MAX_DAYS_AHEAD)
+    return today(now) + timedelta(days=settings.DESIRED_DATE_MAX_DAYS_AHEAD)
+
+
+def run_time_words() -> str:
+    """When on its 希望日 the morning run (MORNING_RUN_TIME, Tokyo) carries a 申込 out, as pages and mails say it:
+    「午前中」, or 「午後」 for a run set after noon."""
+    hour = int(settings.MORNING_RUN_TIME.partition(":")[0])
+    return "午前中" if hour < 12 else "午後"

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from jinja2 import Environment
 
+from .business_days import run_time_words
 from .formats import billing_month, yen
 
 
@@ -73,5 +74,5 @@ def environment(**options) -> Environment:
     env.filters.update(
         ymd=ymd, hm=hm, iso=iso, linebreaks=paragraphs, linebreaksbr=line_breaks, yen=yen, billing_month=billing_month
     )
-    env.globals.update(url=url, static=static)
+    env.globals.update(url=url, static=static, run_time_words=run_time_words)
     return env

@@ -8,6 +8,11 @@ from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
 
+def today(now: datetime | None = None) -> date:
+    """Today in Asia/Tokyo, whatever the server's clock zone (the calendar day of `now` when given)."""
+    return timezone.localtime(now).date() if now else timezone.localdate()
+
+
 def years_after(moment: datetime, years: int) -> datetime:
     """The same time of day on the same date `years` later, in Tokyo (2028-02-29 → 2029-02-28)."""
     return timezone.localtime(moment) + relativedelta(years=years)

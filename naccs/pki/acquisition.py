@@ -18,7 +18,7 @@ from django.utils import timezone
 from naccs.accounts import limits
 from naccs.terminals.models import Certificate, LogicalTerminal, ReplacedAuthCode
 from naccs.terminals.provisioning import typed_auth_code
-from naccs.terminals.renewal import in_renewal_window, renewal_window_opens_on, renewal_window_text
+from naccs.terminals.renewal import in_renewal_window, renewal_window_text
 
 from . import ca
 from .issuance import (
@@ -112,8 +112,7 @@ def check_renewal_window(unrevoked: list[Certificate], now) -> None:
         )
     raise AcquisitionRefused(
         f"現在のデジタル証明書は有効です（有効期限 {timezone.localtime(current.not_after):%Y/%m/%d}）。"
-        f"更新のための取得は有効期限の{settings.RENEWAL_WINDOW_DAYS}日前"
-        f"（{renewal_window_opens_on(current.not_after):%Y/%m/%d}）から行えます。",
+        f"更新のための取得は{renewal_window_text(current.not_after)}行えます。",
         why="not allowed",
     )
 

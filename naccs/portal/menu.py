@@ -1,55 +1,46 @@
 """The home menu (メニュー一覧) and the global nav, as in manual screen ①.
 
-An entry names a URL pattern; when that pattern does not exist yet the entry is shown as 「準備中」
-rather than as a link to a dead page, so a feature appears in the menu by adding its URL.
-
-The entries under 申請を行う are the kinds of 申込: each registered kind adds its own (register_apply_entry, called
-by naccs.applications at start, since the portal sits below the apps that make the kinds).
+The entries under 申請を行う are the kinds of 申込: each registered kind adds its own, with its label and its place
+(register_apply_entry, called by naccs.applications at start, since the portal sits below the apps that make the
+kinds and knows none of them).
 """
 
 from dataclasses import dataclass
 from functools import cache
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from naccs.accounts.roles import manages_contract, sees_contract
 
 
 @cache
-def url_or_none(url_name: str) -> str | None:
+def url_of(url_name: str) -> str:
     """The menu is the same on every page; resolve each entry once per process."""
-    try:
-        return reverse(url_name)
-    except NoReverseMatch:
-        return None
+    return reverse(url_name)
 
 
 @dataclass(frozen=True)
 class MenuEntry:
     label: str
-    url_name: str | None
+    url_name: str
+    position: int = 0  # among the entries of its group, for those registered at start
 
     @property
-    def url(self) -> str | None:
-        return url_or_none(self.url_name) if self.url_name else None
+    def url(self) -> str:
+        return url_of(self.url_name)
 
 
-# The order of manual screen ① under 申請を行う; a kind not named here comes after these.
-APPLY_ORDER = ("契約内容の変更", "システム設定の申込", "通関士IDの追加", "デジタル証明書の再発行")
-# Filled at start by register_apply_entry, in APPLY_ORDER; the same list in both menus.
+# Filled at start by register_apply_entry, in the order the kinds give (the manual's); the same list in both menus.
 APPLY_ENTRIES: list[MenuEntry] = []
 
 
-def apply_position(entry: MenuEntry) -> int:
-    return APPLY_ORDER.index(entry.label) if entry.label in APPLY_ORDER else len(APPLY_ORDER)
-
-
-def register_apply_entry(label: str, url_name: str) -> None:
-    """A kind of 申込 under 申請を行う and on the 申込実施 page (registering it again changes nothing)."""
-    entry = MenuEntry(label, url_name)
+def register_apply_entry(label: str, url_name: str, *, position: int) -> None:
+    """A kind of 申込 under 申請を行う and on the 申込実施 page, at its `position` (registering it again changes
+    nothing)."""
+    entry = MenuEntry(label, url_name, position)
     if entry not in APPLY_ENTRIES:
         APPLY_ENTRIES.append(entry)
-        APPLY_ENTRIES.sort(key=apply_position)
+        APPLY_ENTRIES.sort(key=lambda entry: entry.position)
 
 
 MENU_GROUPS = (

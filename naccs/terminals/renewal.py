@@ -30,6 +30,10 @@ def days_until_expiry(not_after: datetime, now: datetime) -> int:
     return (timezone.localtime(not_after).date() - timezone.localtime(now).date()).days
 
 
-def renewal_window_text() -> str:
-    """The window as the pages and mails state it: 「有効期限の28日前から有効期限まで」."""
-    return f"有効期限の{settings.RENEWAL_WINDOW_DAYS}日前から有効期限まで"
+def renewal_window_text(not_after: datetime | None = None) -> str:
+    """The window as the pages and mails state it: 「有効期限の28日前から有効期限まで」; for one certificate that
+    expires at `not_after`, when its window opens: 「有効期限の28日前（2027/02/01）から」."""
+    opens = f"有効期限の{settings.RENEWAL_WINDOW_DAYS}日前"
+    if not_after is None:
+        return f"{opens}から有効期限まで"
+    return f"{opens}（{renewal_window_opens_on(not_after):%Y/%m/%d}）から"

@@ -48,19 +48,28 @@ def behind_the_proxy(settings, address="10.0.0.5") -> dict:
     return {"REMOTE_ADDR": address, "HTTP_X_TLS_PROXY_SECRET": PROXY_SECRET_FOR_TESTS}
 
 
-def make_terminal(company, name, *, certificate_age_days=300, expires_at=None):
-    """A terminal with a certificate record (not signed: no CA needed) issued `certificate_age_days` ago and valid
-    1年間 from then, or valid 1年間 until `expires_at`. Certificates never change once stored, so the dates are
-    chosen here."""
-    terminal = LogicalTerminal.objects.create(
+# The three 認証コード of an uncertified_terminal unless a test chooses its own.
+CODES = ("NAC11110A", "ABCDE00001", "NACCS")
+
+
+def uncertified_terminal(company, name="11110A", codes=CODES):
+    """A terminal in use without any certificate yet (what 取得 and EST tests start from)."""
+    return LogicalTerminal.objects.create(
         company=company,
         name=name,
         category=LogicalTerminal.Category.SEA,
         device_type=LogicalTerminal.DeviceType.NET,
-        auth_code1=f"NAC{name}",
-        auth_code2="ABCDE00001",
-        auth_code3="NACCS",
+        auth_code1=codes[0],
+        auth_code2=codes[1],
+        auth_code3=codes[2],
     )
+
+
+def make_terminal(company, name, *, certificate_age_days=300, expires_at=None):
+    """A terminal with a certificate record (not signed: no CA needed) issued `certificate_age_days` ago and valid
+    1年間 from then, or valid 1年間 until `expires_at`. Certificates never change once stored, so the dates are
+    chosen here."""
+    terminal = uncertified_terminal(company, name, (f"NAC{name}", "ABCDE00001", "NACCS"))
     if expires_at is None:
         issued = timezone.now() - timedelta(days=certificate_age_days)
         expires_at = certificate_expiry(issued)
@@ -70,6 +79,11 @@ def make_terminal(company, name, *, certificate_age_days=300, expires_at=None):
         terminal=terminal, serial=f"{terminal.pk:032x}", not_before=issued, not_after=expires_at, issued_at=issued
     )
     return terminal
+
+
+def expiring_in(company, name, days, *, now=None):
+    """make_terminal whose certificate expires `days` days after `now` (now by default), at this time of day."""
+    return make_terminal(company, name, expires_at=(now or timezone.now()) + timedelta(days=days))
 
 
 def at_once(action, count=2):

@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from naccs.audit.services import record
 from naccs.pki import ca, pickups
-from naccs.pki.tests.conftest import certify, make_terminal
+from naccs.pki.tests.conftest import certify
 from naccs.terminals.models import ReplacedAuthCode
+from naccs.tests.helpers import uncertified_terminal
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock("2027-01-04T08:55", tick=False)]
 
@@ -20,13 +21,13 @@ def test_an_audit_event_names_its_day_and_time_in_tokyo():
 
 
 def test_a_pickup_names_the_day_it_opened_in_tokyo(company):
-    terminal = make_terminal(company)
+    terminal = uncertified_terminal(company)
     certify(terminal, age_days=0)
     assert str(pickups.open_pickup(terminal=terminal)).endswith("2027/01/04")
 
 
 def test_a_replaced_code_names_its_day_in_tokyo(company):
-    terminal = make_terminal(company)
+    terminal = uncertified_terminal(company)
     replaced = ReplacedAuthCode.objects.create(terminal=terminal, digest="x", replaced_at=timezone.now())
     assert str(replaced).endswith("2027/01/04")
 

@@ -14,7 +14,7 @@ from naccs.center.models import ExpiryReminder
 from naccs.contract.selectors import RENEWABLE, VALID, contract_terminals, with_status
 from naccs.pki import acquisition, pickups
 from naccs.pki.models import CertificatePickup
-from naccs.pki.tests.conftest import CODES, P12_PASSWORD, acquire, certify, make_terminal
+from naccs.pki.tests.conftest import CODES, P12_PASSWORD, acquire, certify, uncertified_terminal
 from naccs.terminals.models import Certificate
 
 pytestmark = pytest.mark.django_db
@@ -23,10 +23,10 @@ TOKYO = ZoneInfo("Asia/Tokyo")
 
 @pytest.fixture
 def terminal(company):
-    return make_terminal(company)
+    return uncertified_terminal(company)
 
 
-def expiring_in(terminal, days: int) -> Certificate:
+def certificate_expiring_in(terminal, days: int) -> Certificate:
     """The terminal's certificate, made to expire `days` days from now (at this time of day)."""
     return certify(terminal, expires_at=timezone.now() + timedelta(days=days))
 
@@ -60,19 +60,19 @@ def test_a_certificate_acquired_on_a_29th_of_february_is_valid_until_the_28th_a_
 
 
 def test_a_certificate_expiring_in_28_days_may_be_renewed(terminal):
-    expiring_in(terminal, 28)
+    certificate_expiring_in(terminal, 28)
     assert acquire().certificate.terminal_id == terminal.pk
 
 
 def test_a_certificate_expiring_in_29_days_may_not_be_renewed_yet(terminal):
-    expiring_in(terminal, 29)
+    certificate_expiring_in(terminal, 29)
     with pytest.raises(acquisition.AcquisitionRefused, match="有効期限の28日前"):
         acquire()
 
 
 @pytest.mark.parametrize(("days", "status"), [(28, RENEWABLE), (29, VALID)])
 def test_the_contract_page_shows_the_renewal_window_from_28_days(terminal, user, days, status):
-    expiring_in(terminal, days)
+    certificate_expiring_in(terminal, days)
     now = timezone.now()
     (row,) = with_status(contract_terminals(user, now=now), now=now)
     assert row["status"] == status
@@ -80,7 +80,7 @@ def test_the_contract_page_shows_the_renewal_window_from_28_days(terminal, user,
 
 @pytest.mark.parametrize(("days", "reminded"), [(28, True), (29, False)])
 def test_the_renewal_window_reminder_comes_28_days_before_expiry(terminal, user, days, reminded):
-    expiring_in(terminal, days)
+    certificate_expiring_in(terminal, days)
     reminders.send_expiry_reminders()
     assert ExpiryReminder.objects.filter(kind=ExpiryReminder.Kind.WINDOW_OPENS).exists() is reminded
 

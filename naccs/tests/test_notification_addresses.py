@@ -9,7 +9,7 @@ from django.utils import timezone
 from naccs.applications import kinds, lifecycle
 from naccs.mailer.models import OutboundMail
 from naccs.terminals.models import NotificationAddress
-from naccs.tests.helpers import make_terminal
+from naccs.tests.helpers import expiring_in, make_terminal
 
 pytestmark = pytest.mark.django_db
 NOTICE = "notice@example.jp"
@@ -47,7 +47,7 @@ def test_a_registered_application_notice_reaches_them_once_even_if_the_applicant
 def test_expiry_reminders_reach_them(registered, company, user):
     from naccs.center import reminders
 
-    make_terminal(company, "11110A", expires_at=timezone.now() + timedelta(days=20))
+    expiring_in(company, "11110A", 20)
     reminders.send_expiry_reminders(now=timezone.now())
     assert sent_to(NOTICE) and sent_to(NOTICE) == sent_to(user.email)
 

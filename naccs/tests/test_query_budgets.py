@@ -45,7 +45,7 @@ def build_company(code, name, *, terminals, applications, news, brokers, users, 
     )  # fmt: skip
     created = Application.objects.bulk_create(
         Application(
-            company=company, created_by=user, status=Application.Status.SUBMITTED,
+            kind="reissue", company=company, created_by=user, status=Application.Status.SUBMITTED,
             receipt_number=f"{code[:3]}{number:08d}", submitted_at=now - timedelta(minutes=number),
             desired_date=earliest_desired_date(), applicant_last_name="通関",
         )

@@ -8,7 +8,7 @@ from naccs.lib.forms import RowChoiceField, required
 from naccs.lib.text import digits_only
 
 from ..applicant import check_email_confirmed, fullwidth_name, kana_name
-from ..desired_date import clean_desired_date, desired_date_field
+from ..desired_date import DesiredDateForm, desired_date_field
 from ..fields import clean_email
 from .kind import duplicate_broker
 
@@ -16,18 +16,10 @@ START_DATE = "利用開始希望日"
 NAME_MAX_LENGTH = 50
 
 
-class StartDateForm(forms.Form):
+class StartDateForm(DesiredDateForm):
     """利用開始希望日: a business day, by the same rules as 再発行希望日. Required only to go on to the 確認画面."""
 
     desired_date = desired_date_field(START_DATE)
-
-    def __init__(self, *args, proceeding=True, now=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.now = now
-        self.fields["desired_date"].required = proceeding
-
-    def clean_desired_date(self):
-        return clean_desired_date(self.cleaned_data["desired_date"], now=self.now, label=START_DATE)
 
 
 class OfficeChoiceField(RowChoiceField):

@@ -20,7 +20,6 @@ DUPLICATE_EMAIL = "このE-mailアドレスの通関士は既にこの申込に�
 
 class BrokerIdsKind(kinds.Kind):
     code = Application.Kind.BROKER_IDS
-    label = "通関士IDの追加"
     title = "通関士ID追加申込"
     noun = "通関士IDの追加申込"
     guidance_url_name = "applications:broker_ids_guidance"
@@ -29,17 +28,14 @@ class BrokerIdsKind(kinds.Kind):
     completed_label = "利用開始済"
     work_unit = ("通関士", "名")
     # The manual's texts for the decision and the question; the 利用者コード and 申込受付番号 are added to each.
-    news = {
-        kinds.SUBMITTED: f"{noun}を受け付けました。",
-        kinds.RESUBMITTED: f"{noun}を修正して再送信しました。",
-        kinds.WITHDRAWN: f"{noun}を取り下げました。",
-        kinds.APPROVED: f"{noun}の審査を終了しました。追加した利用者を確認してください。",
-        kinds.INFO_REQUESTED: (
-            f"{noun}に確認事項があります。通知内容をご確認の上、申込内容の修正、または取り下げを行ってください。"
-        ),
-        kinds.REJECTED: f"{noun}を却下しました。",
-        kinds.COMPLETED: "追加した通関士の利用を開始しました。各通関士にパスワード設定の案内をお送りしました。",
-    }
+    news = kinds.news_texts(
+        noun,
+        {
+            kinds.APPROVED: f"{noun}の審査を終了しました。追加した利用者を確認してください。",
+            kinds.INFO_REQUESTED: f"{noun}に確認事項があります。{kinds.ASKED_TO_AMEND}",
+            kinds.COMPLETED: "追加した通関士の利用を開始しました。各通関士にパスワード設定の案内をお送りしました。",
+        },
+    )
 
     def start(self, application):
         """Nothing until a 通関士 is added: the 申込 row holds the 利用開始希望日."""
@@ -60,15 +56,14 @@ class BrokerIdsKind(kinds.Kind):
     def approved(self, application, *, actor):
         logins.create_logins(application, actor=actor)
 
+    carried_out_rows = (BrokerLine, "activated_at")
+
     def carry_out(self, application_id, *, actor=None, progress=None):
         pending = BrokerLine.objects.filter(application_id=application_id, activated_at__isnull=True).order_by("pk")
         for line_id in list(pending.values_list("pk", flat=True)):
             logins.activate(line_id, actor=actor)
             if progress:
                 progress(1)
-
-    def is_carried_out(self, application):
-        return not application.broker_lines.filter(activated_at__isnull=True).exists()
 
     def with_details(self, applications):
         return applications.prefetch_related(self.lines_prefetch())

@@ -5,7 +5,7 @@ from django import forms
 from naccs.lib.forms import RowChoiceField
 from naccs.terminals.models import LogicalTerminal
 
-from ..desired_date import clean_desired_date, desired_date_field
+from ..desired_date import DesiredDateForm, desired_date_field
 from ..fields import clean_phone, clean_plain_text, find_terminal
 from ..models import ContractChange
 
@@ -14,7 +14,7 @@ CHOOSE_DEVICE = "利用機器区分を選択してください。"
 UNCHANGED_HINT = "変更する場合のみ入力してください（空欄の項目は変更しません）。"
 
 
-class DetailsForm(forms.Form):
+class DetailsForm(DesiredDateForm):
     """変更希望日 and the company details as they are to be; a blank field stays as it is."""
 
     desired_date = desired_date_field(DATE_LABEL)
@@ -23,16 +23,9 @@ class DetailsForm(forms.Form):
     representative = forms.CharField(label="代表者", required=False, help_text=UNCHANGED_HINT)
     phone = forms.CharField(label="連絡先電話番号", required=False, help_text="半角数字10桁または11桁　例）0301234567")
 
-    def __init__(self, *args, now=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.now = now
-
     def _text(self, name):
         max_length = ContractChange._meta.get_field(name).max_length
         return clean_plain_text(self.cleaned_data[name], label=self.fields[name].label, max_length=max_length)
-
-    def clean_desired_date(self):
-        return clean_desired_date(self.cleaned_data["desired_date"], label=DATE_LABEL, now=self.now)
 
     def clean_company_name(self):
         return self._text("company_name")

@@ -1,33 +1,24 @@
-"""契約内容の変更: what the contract-change kind adds to the lifecycle. The change takes effect on its 変更希望日
-through the morning run (carry_out), once, under the lock of its ContractChange row."""
+"""契約内容の変更: what the contract-change kind adds to the lifecycle (its hooks and the rules of a list of changes).
+The change takes effect on its 変更希望日 through the morning run (`apply`, in changes.py), once, under the lock of
+its ContractChange row; a draft is edited through drafts.py."""
 
-from django.db import transaction
 from django.db.models import Prefetch, Q
-from django.utils import timezone
 
-from naccs.accounts.models import Company, Office
-from naccs.audit.services import record
-from naccs.pki import pickups, revocation
-from naccs.pki.models import CertificatePickup
+from naccs.accounts.models import Company
 from naccs.pki.pickups import PICKUP_MONTHS
-from naccs.terminals.models import Certificate, ContractDetails, LogicalTerminal, OfficeClosure
-from naccs.terminals.provisioning import new_auth_code, next_terminal_name
+from naccs.terminals.models import LogicalTerminal, OfficeClosure
 
 from .. import kinds
 from ..lifecycle import TransitionRefused
 from ..models import Application, ContractChange, ContractChangeLine, ReissueLine
+from .changes import apply_details, apply_line
+from .selectors import contract_details_of
 
 Action = ContractChangeLine.Action
 
 
-def open_offices(company):
-    """The company's 事業所 that have not been closed."""
-    return Office.objects.filter(company=company, closure__isnull=True).order_by("name")
-
-
-class ContractChangeKind(kinds.Kind):
+class ContractChangeKind(kinds.CarriedOutOnce):
     code = Application.Kind.CONTRACT_CHANGE
-    label = "契約内容の変更"
     title = "契約内容変更申込"
     noun = "利用申込（契約内容の変更）"  # the manual's
     guidance_url_name = "applications:contract_change_guidance"
@@ -38,17 +29,14 @@ class ContractChangeKind(kinds.Kind):
     template_folder = "applications/contract_change"
     completed_label = "変更済"
     # Category 利用申込 (the default), in the manual's words for the decisions.
-    news = {
-        kinds.SUBMITTED: f"{noun}を受け付けました。",
-        kinds.RESUBMITTED: f"{noun}を修正して再送信しました。",
-        kinds.WITHDRAWN: f"{noun}を取り下げました。",
-        kinds.APPROVED: "利用申込の審査を終了しました。通知内容をご確認してください。",
-        kinds.INFO_REQUESTED: (
-            "利用申込内容に確認事項があります。通知内容をご確認の上、申込内容の修正、または取り下げを行ってください。"
-        ),
-        kinds.REJECTED: f"{noun}を却下しました。",
-        kinds.COMPLETED: "契約内容を変更しました。「契約内容の確認」で変更後の内容をご確認ください。",
-    }
+    news = kinds.news_texts(
+        noun,
+        {
+            kinds.APPROVED: "利用申込の審査を終了しました。通知内容をご確認してください。",
+            kinds.INFO_REQUESTED: f"利用申込内容に確認事項があります。{kinds.ASKED_TO_AMEND}",
+            kinds.COMPLETED: "契約内容を変更しました。「契約内容の確認」で変更後の内容をご確認ください。",
+        },
+    )
 
     def start(self, application):
         ContractChange.objects.create(application=application)
@@ -68,12 +56,16 @@ class ContractChangeKind(kinds.Kind):
         list(LogicalTerminal.objects.select_for_update().filter(pk__in=removed).order_by("pk").values("pk"))
         check_lines(application.company, lines, exclude_application=application)
 
-    def carry_out(self, application_id, *, actor=None, progress=None):
-        if carry_out_change(application_id, actor=actor) and progress:
-            progress(1)
+    row_model = ContractChange
 
-    def is_carried_out(self, application):
-        return ContractChange.objects.filter(application=application, carried_out_at__isnull=False).exists()
+    def apply(self, row, *, actor, now):
+        """The whole change: the company's details, then each 事業所 and 論理端末 in the order they were entered."""
+        application = row.application
+        company = Company.objects.select_for_update().get(pk=application.company_id)
+        changed = apply_details(company, row)
+        lines = application.contract_change_lines.select_related("office", "terminal").order_by("pk")
+        made = [apply_line(company, line, application=application, actor=actor, now=now) for line in lines]
+        return {"details": changed, "lines": made}
 
     def with_details(self, applications):
         lines = ContractChangeLine.objects.select_related("office", "terminal__office").order_by("pk")
@@ -100,14 +92,6 @@ class ContractChangeKind(kinds.Kind):
         added = application.contract_change_lines.filter(action=Action.ADD_TERMINAL, terminal__isnull=False)
         terminals = [line.terminal for line in added.select_related("terminal")]
         return {"added_terminals": terminals, "months": PICKUP_MONTHS}
-
-
-def contract_details_of(company) -> ContractDetails:
-    """The company's registered details (an unsaved empty row when none were ever registered)."""
-    try:
-        return company.contract_details
-    except ContractDetails.DoesNotExist:
-        return ContractDetails(company=company)
 
 
 def check_lines(company, lines, *, exclude_application=None) -> None:
@@ -137,122 +121,3 @@ def check_lines(company, lines, *, exclude_application=None) -> None:
                 )
         elif line.action == Action.ADD_OFFICE and company.offices.filter(name=line.office_name).exists():
             raise TransitionRefused(f"事業所{line.office_name}は既に登録されています。")
-
-
-def carry_out_change(application_id: int, *, actor=None) -> bool:
-    """The change takes effect, all of it in one transaction; False when it already has (another run did it)."""
-    with transaction.atomic():
-        change = (
-            ContractChange.objects.select_for_update(of=("self",))
-            .select_related("application__company")
-            .get(application_id=application_id)
-        )
-        application = change.application
-        # Under the lock: two runs of the same day must not both carry it out.
-        if change.carried_out_at is not None or application.status != Application.Status.APPROVED:
-            return False
-        company = Company.objects.select_for_update().get(pk=application.company_id)
-        now = timezone.now()
-        changed = apply_details(company, change)
-        made = []
-        for line in application.contract_change_lines.select_related("office", "terminal").order_by("pk"):
-            made.append(apply_line(company, line, application=application, actor=actor, now=now))
-        change.carried_out_at = now
-        change.save(update_fields=["carried_out_at"])
-        record(
-            action="contract_change.carried_out",
-            actor=actor,
-            company=company,
-            obj=change,
-            after={"details": changed, "lines": made},
-            application=application.receipt_number,
-        )
-    return True
-
-
-def apply_details(company, change: ContractChange) -> dict:
-    """The new 利用者名, 住所, 代表者 and 連絡先電話番号 (blank ones stay as they are); what changed, for the audit."""
-    changed = {}
-    if change.company_name and change.company_name != company.name:
-        changed["company_name"] = change.company_name
-        company.name = change.company_name
-        company.save(update_fields=["name"])
-    details = contract_details_of(company)
-    for name in ("address", "representative", "phone"):
-        if value := getattr(change, name):
-            changed[name] = value
-            setattr(details, name, value)
-    if changed.keys() - {"company_name"}:
-        details.save()
-    return changed
-
-
-def apply_line(company, line: ContractChangeLine, *, application, actor, now) -> str:
-    """One 事業所 or 論理端末 added or removed; a few words of what was done, for the audit."""
-    if line.action == Action.ADD_OFFICE:
-        office = Office.objects.create(company=company, name=line.office_name)
-        line.office = office
-        line.save(update_fields=["office"])
-        return f"add_office:{office.name}"
-    if line.action == Action.CLOSE_OFFICE:
-        OfficeClosure.objects.create(office=line.office, closed_on=timezone.localdate(now))
-        return f"close_office:{line.office.name}"
-    if line.action == Action.ADD_TERMINAL:
-        terminal = LogicalTerminal.objects.create(
-            company=company,
-            office=line.office,
-            name=next_terminal_name(company),
-            category=line.category,
-            device_type=line.device_type,
-            auth_code1=new_auth_code(),
-            auth_code2=new_auth_code(),
-            auth_code3=new_auth_code(),
-        )
-        line.terminal = terminal
-        line.save(update_fields=["terminal"])
-        # Its first certificate is acquired as a reissued one is: within PICKUP_MONTHS, else the pickup closes.
-        pickups.open_pickup(terminal=terminal, application=application, actor=actor)
-        return terminal.name
-    terminal = LogicalTerminal.objects.select_for_update(of=("self",)).get(pk=line.terminal_id)
-    terminal.is_active = False
-    terminal.save(update_fields=["is_active"])
-    CertificatePickup.objects.unused().filter(terminal=terminal).update(closed_at=now)
-    for certificate in Certificate.objects.filter(terminal=terminal, revoked_at__isnull=True):
-        revocation.revoke_certificate(
-            certificate=certificate, reason=Certificate.RevocationReason.CESSATION, actor=actor
-        )
-    return f"remove_terminal:{terminal.name}"
-
-
-# Enough for a company's reorganisation; a page of changes stays one page.
-MAX_LINES = 100
-
-
-def set_details(application, data: dict) -> None:
-    """Save the 契約者情報 step into a locked draft."""
-    application.desired_date = data["desired_date"]
-    ContractChange.objects.filter(application=application).update(
-        **{name: data[name] for name in ContractChange.DETAIL_FIELDS}
-    )
-
-
-def add_line(application, *, action: str, **fields) -> None:
-    """One more 事業所 or 論理端末 into a locked draft; naming the same one twice is refused."""
-    lines = application.contract_change_lines
-    if lines.count() >= MAX_LINES:
-        raise TransitionRefused(f"1つの申込で変更できるのは{MAX_LINES}件までです。")
-    if action == Action.ADD_OFFICE:
-        name = fields["office_name"]
-        if Office.objects.filter(company=application.company, name=name).exists():
-            raise TransitionRefused(f"事業所{name}は既に登録されています。")
-        if lines.filter(action=action, office_name=name).exists():
-            raise TransitionRefused(f"事業所{name}は既に追加しています。")
-    elif action == Action.CLOSE_OFFICE and lines.filter(action=action, office=fields["office"]).exists():
-        raise TransitionRefused(f"事業所{fields['office'].name}は既に廃止する事業所にしています。")
-    elif action == Action.REMOVE_TERMINAL and lines.filter(action=action, terminal=fields["terminal"]).exists():
-        raise TransitionRefused(f"論理端末{fields['terminal'].name}は既に削除する論理端末にしています。")
-    ContractChangeLine.objects.create(application=application, action=action, **fields)
-
-
-def remove_line(application, line_id: int) -> None:
-    application.contract_change_lines.filter(pk=line_id).delete()

@@ -1,21 +1,20 @@
 """The contract-change wizard's own pages: its guidance, 契約者情報 (with the 変更希望日) and 事業所・論理端末."""
 
 from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods
 
 from naccs.accounts.decorators import contract_administrator_required
-from naccs.lib.ids import parse_id
 from naccs.pki.pickups import PICKUP_MONTHS
 
 from .. import steps
 from ..desired_date import as_typed
-from ..kinds import kind_of
 from ..lifecycle import TransitionRefused
 from ..models import Application, ContractChangeLine
-from ..views import redirect_unless_editable, wizard_application, wizard_context
+from .drafts import add_line, remove_line, set_details
 from .forms import AddOfficeForm, AddTerminalForm, CloseOfficeForm, DetailsForm, RemoveTerminalForm
-from .kind import add_line, check_lines, contract_details_of, open_offices, remove_line, set_details
+from .kind import check_lines
+from .selectors import contract_details_of, open_offices
 
 CONTRACT_CHANGE = Application.Kind.CONTRACT_CHANGE
 Action = ContractChangeLine.Action
@@ -28,12 +27,8 @@ def guidance(request):
     return steps.guidance_page(request, CONTRACT_CHANGE, template, pickup_months=PICKUP_MONTHS)
 
 
-@contract_administrator_required
-@require_http_methods(["GET", "POST"])
-def details_step(request, pk):
-    application = wizard_application(request, CONTRACT_CHANGE, pk, related=("contract_change",))
-    if elsewhere := redirect_unless_editable(application):
-        return elsewhere
+@steps.step_page(CONTRACT_CHANGE, 0, "details.html", related=("contract_change",))
+def details_step(request, application):
     change = application.contract_change
     initial = {name: getattr(change, name) for name in change.DETAIL_FIELDS}
     form = DetailsForm(request.POST or None, initial={**initial, "desired_date": as_typed(application.desired_date)})
@@ -41,11 +36,7 @@ def details_step(request, pk):
         if steps.save(request, application, lambda locked: set_details(locked, form.cleaned_data)):
             return redirect("applications:contract_change_items", application.pk)
         return redirect(application)
-    kind = kind_of(CONTRACT_CHANGE)
-    context = wizard_context(
-        kind, kind.steps[0].label, application, form=form, current_details=contract_details_of(request.user.company)
-    )
-    return render(request, "applications/contract_change/details.html", context)
+    return {"form": form, "current_details": contract_details_of(request.user.company)}
 
 
 # The forms of the 事業所・論理端末 step, by the button that sends each: (form class, action, field of a refusal).
@@ -80,14 +71,10 @@ def line_fields(action: str, data: dict) -> dict:
     return {"terminal": data["terminal_name"]}
 
 
-@contract_administrator_required
-@require_http_methods(["GET", "POST"])
-def items_step(request, pk):
+@steps.step_page(CONTRACT_CHANGE, 1, "items.html", related=("contract_change", "company"))
+def items_step(request, application):
     """The 事業所 and 論理端末 added or removed: each small form adds one line, each line can be taken out again, and
     「申込内容確認へ進む」 checks the whole list."""
-    application = wizard_application(request, CONTRACT_CHANGE, pk, related=("contract_change", "company"))
-    if elsewhere := redirect_unless_editable(application):
-        return elsewhere
     company = request.user.company
     going = request.POST.get("go", "")
     forms = item_forms(company, request.POST, sent=going)
@@ -97,9 +84,8 @@ def items_step(request, pk):
             change = lambda locked: add_line(locked, action=going, **fields)  # noqa: E731
             if steps.save(request, application, change, form=form, field=ITEM_FORMS[going][1]):
                 return redirect(request.path)
-        elif going == "remove" and (line_id := parse_id(request.POST.get("line"))):
-            steps.save(request, application, lambda locked: remove_line(locked, line_id))
-            return redirect(request.path)
+        elif removed := steps.remove_line(request, application, remove_line):
+            return removed
         elif going == "confirm":
             lines = list(application.contract_change_lines.select_related("office", "terminal"))
             if not lines and not application.contract_change.changes_details:
@@ -111,7 +97,5 @@ def items_step(request, pk):
                 messages.error(request, str(refusal))
                 return redirect(request.path)
             return redirect("applications:confirm", CONTRACT_CHANGE, application.pk)
-    kind = kind_of(CONTRACT_CHANGE)
     lines = application.contract_change_lines.select_related("office", "terminal").order_by("pk")
-    context = wizard_context(kind, kind.steps[1].label, application, forms=forms, lines=lines, actions=Action)
-    return render(request, "applications/contract_change/items.html", context)
+    return {"forms": forms, "lines": lines, "actions": Action}

@@ -5,7 +5,7 @@ from django import forms
 from naccs.lib.forms import RowMultipleChoiceField
 from naccs.lib.text import has_control_characters
 
-from ..desired_date import clean_desired_date, desired_date_field
+from ..desired_date import DesiredDateForm, desired_date_field
 from ..models import Reissue
 from .kind import expired_refusal, still_valid
 
@@ -20,7 +20,7 @@ class TerminalChoiceField(RowMultipleChoiceField):
         return terminal.name
 
 
-class TerminalsForm(forms.Form):
+class TerminalsForm(DesiredDateForm):
     """再発行希望日, 再発行理由 and the terminals (manual ④)."""
 
     desired_date = desired_date_field("再発行希望日")
@@ -53,17 +53,12 @@ class TerminalsForm(forms.Form):
         """`proceeding`: to the 確認画面, where every field is required; otherwise only to another page of the list,
         where what is filled in is checked and saved and what is empty keeps its saved value.
         `chosen_elsewhere(shown)`: the ids of the terminals the draft names outside the page shown."""
-        super().__init__(*args, **kwargs)
-        self.now = now
+        super().__init__(*args, proceeding=proceeding, now=now, **kwargs)
         self.proceeding = proceeding
         self.chosen_elsewhere = chosen_elsewhere or (lambda shown: set())
         self.fields["terminals"].queryset = choosable
         self.fields["shown"].queryset = listed
-        self.fields["desired_date"].required = proceeding
         self.fields["reason"].required = proceeding
-
-    def clean_desired_date(self):
-        return clean_desired_date(self.cleaned_data["desired_date"], label="再発行希望日", now=self.now)
 
     def clean_reason_text(self):
         value = self.cleaned_data["reason_text"].strip()

@@ -21,7 +21,6 @@ BEING_REMOVED = "契約内容の変更で削除の申込中"
 
 class ReissueKind(kinds.Kind):
     code = Application.Kind.REISSUE
-    label = "デジタル証明書の再発行"
     title = "デジタル証明書再発行申込"
     noun = "デジタル証明書の再発行申込"
     guidance_url_name = "applications:reissue_guidance"
@@ -29,15 +28,14 @@ class ReissueKind(kinds.Kind):
     template_folder = "applications/reissue"
     completed_label = "再発行済"
     work_unit = ("端末", "台")
-    news = {
-        kinds.SUBMITTED: f"{noun}を受け付けました。",
-        kinds.RESUBMITTED: f"{noun}を修正して再送信しました。",
-        kinds.WITHDRAWN: f"{noun}を取り下げました。",
-        kinds.APPROVED: f"{noun}の審査が終了しました。",
-        kinds.INFO_REQUESTED: f"{noun}について確認事項があります。",
-        kinds.REJECTED: f"{noun}を却下しました。",
-        kinds.COMPLETED: "デジタル証明書を再発行しました。",
-    }
+    news = kinds.news_texts(
+        noun,
+        {
+            kinds.APPROVED: f"{noun}の審査が終了しました。",
+            kinds.INFO_REQUESTED: f"{noun}について確認事項があります。",
+            kinds.COMPLETED: "デジタル証明書を再発行しました。",
+        },
+    )
     NAMES_IN_NOTICE = 5
     news_categories = {kinds.COMPLETED: NewsItem.Category.CERTIFICATE}
 
@@ -82,11 +80,10 @@ class ReissueKind(kinds.Kind):
                 certificate=certificate, reason=Certificate.RevocationReason.KEY_COMPROMISE, actor=actor
             )
 
+    carried_out_rows = (ReissueLine, "processed_at")
+
     def carry_out(self, application_id, *, actor=None, progress=None):
         processing.carry_out(application_id, actor=actor, progress=progress)
-
-    def is_carried_out(self, application):
-        return not application.reissue_lines.filter(processed_at__isnull=True).exists()
 
     def with_details(self, applications):
         # 発行日 (manual ⑤): when the terminal's newest certificate was issued.

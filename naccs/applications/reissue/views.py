@@ -2,9 +2,8 @@
 
 from urllib.parse import urlencode
 
-from django.contrib import messages
 from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
@@ -12,10 +11,9 @@ from naccs.accounts.decorators import contract_user_required
 from naccs.pki.acquisition import rules_context
 from naccs.terminals.listing import name_filter_of, with_labels
 
-from .. import lifecycle, steps
-from ..kinds import kind_of
+from .. import steps
+from ..desired_date import as_typed
 from ..models import Application
-from ..views import redirect_unless_editable, wizard_application, wizard_context
 from .forms import TerminalsForm
 from .kind import BEING_REMOVED, choose_terminals
 from .selectors import chosen_summary, terminal_choices, terminal_rows, terminals_for
@@ -33,14 +31,10 @@ def guidance(request):
     return steps.guidance_page(request, REISSUE, "applications/reissue/guidance.html", **rules_context())
 
 
-@contract_user_required
-@require_http_methods(["GET", "POST"])
-def terminals_step(request, pk):
+@steps.step_page(REISSUE, 0, "terminals.html", related=("reissue",))
+def terminals_step(request, application):
     """Manual ④. A company may have thousands of terminals, so the list comes a page at a time with a name filter;
     every button saves the ticks of the page shown, then goes to another page or on to the 確認画面."""
-    application = wizard_application(request, REISSUE, pk, related=("reissue",))
-    if elsewhere := redirect_unless_editable(application):
-        return elsewhere
     name_filter = name_filter_of(request.GET.get("q", ""))
     listed = terminal_rows(request.user, application, name_filter=name_filter)
     page = Paginator(listed, TERMINAL_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -61,7 +55,7 @@ def terminals_step(request, pk):
     else:
         form = TerminalsForm(
             initial={
-                "desired_date": application.desired_date.strftime("%Y%m%d") if application.desired_date else "",
+                "desired_date": as_typed(application.desired_date),
                 "reason": reissue.reason,
                 "reason_text": reissue.reason_text,
             }
@@ -75,13 +69,8 @@ def terminals_step(request, pk):
             )
         elif going == CHOOSE_NONE:
             data["terminals"], data["shown"] = [], None
-        try:
-            application = lifecycle.save_step(
-                application=application, user=request.user, change=lambda locked: choose_terminals(locked, **data)
-            )
-        except lifecycle.TransitionRefused as refusal:  # registered in another tab meanwhile
-            messages.error(request, str(refusal))
-            return redirect(application)
+        if not steps.save(request, application, lambda locked: choose_terminals(locked, **data)):
+            return redirect(application)  # registered in another tab meanwhile
         if going.isdigit():
             query = urlencode({"page": going, "q": request.POST.get("q", "").strip()})
             return redirect(f"{reverse('applications:reissue_terminals', args=[application.pk])}?{query}")
@@ -93,11 +82,7 @@ def terminals_step(request, pk):
     # After a refused POST the boxes show what was ticked, otherwise what is saved.
     ticked = {str(value) for value in form["terminals"].value() or []} if form.is_bound else None
     chosen_count, chosen_names = chosen_summary(application, CHOSEN_NAMES_SHOWN)
-    kind = kind_of(REISSUE)
-    context = wizard_context(
-        kind,
-        kind.steps[0].label,
-        application,
+    return dict(
         form=form,
         page=page,
         rows=[
@@ -111,4 +96,3 @@ def terminals_step(request, pk):
         chosen_more=chosen_count - len(chosen_names),
         being_removed=BEING_REMOVED,
     )
-    return render(request, "applications/reissue/terminals.html", context)

@@ -5,28 +5,24 @@ from django import forms
 from naccs.lib.forms import RowMultipleChoiceField
 from naccs.terminals.models import SettingItem
 
-from ..desired_date import clean_desired_date, desired_date_field
+from ..desired_date import DesiredDateForm, desired_date_field
 from ..fields import clean_email, find_terminal
 from .kind import MAX_NOTIFICATION_ADDRESSES
 
 DATE_LABEL = "設定希望日"
 
 
-class DetailsForm(forms.Form):
+class DetailsForm(DesiredDateForm):
     desired_date = desired_date_field(DATE_LABEL)
 
-    def __init__(self, *args, now=None, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.now = now
         for number in range(1, MAX_NOTIFICATION_ADDRESSES + 1):
             self.fields[f"address{number}"] = forms.CharField(
                 label=f"通知先E-mailアドレス{number}",
                 required=False,
                 help_text="半角英数字　例）notice@naccs.jp　※変更する場合のみ入力してください。",
             )
-
-    def clean_desired_date(self):
-        return clean_desired_date(self.cleaned_data["desired_date"], label=DATE_LABEL, now=self.now)
 
     def clean(self):
         data = super().clean()

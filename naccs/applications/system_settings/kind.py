@@ -2,11 +2,8 @@
 (terminals.SettingItem, kept by the center); approval applies them on the 設定希望日 through the morning run
 (carry_out), once, under the lock of the SystemSettings row."""
 
-from django.db import transaction
 from django.db.models import Prefetch
-from django.utils import timezone
 
-from naccs.audit.services import record
 from naccs.portal.models import NewsItem
 from naccs.terminals.models import LogicalTerminal, NotificationAddress, SettingItem, TerminalSetting
 
@@ -18,9 +15,8 @@ MAX_NOTIFICATION_ADDRESSES = 3
 MAX_TERMINALS = 100
 
 
-class SystemSettingsKind(kinds.Kind):
+class SystemSettingsKind(kinds.CarriedOutOnce):
     code = Application.Kind.SYSTEM_SETTINGS
-    label = "システム設定の申込"
     title = "システム設定申込"
     noun = "システム設定申込"
     guidance_url_name = "applications:system_settings_guidance"
@@ -30,17 +26,14 @@ class SystemSettingsKind(kinds.Kind):
     )
     template_folder = "applications/system_settings"
     completed_label = "設定済"
-    news = {
-        kinds.SUBMITTED: f"{noun}を受け付けました。",
-        kinds.RESUBMITTED: f"{noun}を修正して再送信しました。",
-        kinds.WITHDRAWN: f"{noun}を取り下げました。",
-        kinds.APPROVED: f"{noun}の審査を終了しました。通知内容をご確認してください。",
-        kinds.INFO_REQUESTED: (
-            f"{noun}内容に確認事項があります。通知内容をご確認の上、申込内容の修正、または取り下げを行ってください。"
-        ),
-        kinds.REJECTED: f"{noun}を却下しました。",
-        kinds.COMPLETED: "システム設定を反映しました。「契約内容の確認」で各論理端末の設定をご確認ください。",
-    }
+    news = kinds.news_texts(
+        noun,
+        {
+            kinds.APPROVED: f"{noun}の審査を終了しました。通知内容をご確認してください。",
+            kinds.INFO_REQUESTED: f"{noun}内容に確認事項があります。{kinds.ASKED_TO_AMEND}",
+            kinds.COMPLETED: "システム設定を反映しました。「契約内容の確認」で各論理端末の設定をご確認ください。",
+        },
+    )
     news_categories = dict.fromkeys(news, NewsItem.Category.SYSTEM_SETTINGS)
 
     def start(self, application):
@@ -61,12 +54,31 @@ class SystemSettingsKind(kinds.Kind):
                 f"論理端末{'、'.join(names)}は利用されていません。論理端末の設定の入力に戻って取り消してください。"
             )
 
-    def carry_out(self, application_id, *, actor=None, progress=None):
-        if apply_settings(application_id, actor=actor) and progress:
-            progress(1)
+    row_model = SystemSettings
 
-    def is_carried_out(self, application):
-        return SystemSettings.objects.filter(application=application, carried_out_at__isnull=False).exists()
+    def apply(self, row, *, actor, now):
+        """Every terminal's settings (a terminal removed meanwhile is passed over) and the notification addresses."""
+        application = row.application
+        company = application.company
+        applied = []
+        for line in lines_with_items().filter(application=application, terminal__is_active=True):
+            terminal = LogicalTerminal.objects.select_for_update(of=("self",)).get(pk=line.terminal_id)
+            TerminalSetting.objects.filter(terminal=terminal).delete()
+            outputs = SettingItem.objects.filter(kind=SettingItem.Kind.OUTPUT, pk__in=list(line.mail_outputs))
+            TerminalSetting.objects.bulk_create(
+                [TerminalSetting(terminal=terminal, item=item) for item in line.business_groups.all()]
+                + [
+                    TerminalSetting(terminal=terminal, item=item, delivery_mail=line.mail_outputs[str(item.pk)])
+                    for item in outputs
+                ]
+            )
+            applied.append(terminal.name)
+        if row.notification_addresses:
+            NotificationAddress.objects.filter(company=company).delete()
+            NotificationAddress.objects.bulk_create(
+                NotificationAddress(company=company, email=email) for email in row.notification_addresses
+            )
+        return {"terminals": applied, "notification_addresses": row.notification_addresses}
 
     def with_details(self, applications):
         return applications.select_related("system_settings").prefetch_related(
@@ -125,47 +137,3 @@ def set_terminal(application, *, terminal, business_groups, mail_outputs: dict) 
 
 def remove_terminal(application, line_id: int) -> None:
     application.system_settings_lines.filter(pk=line_id).delete()
-
-
-def apply_settings(application_id: int, *, actor=None) -> bool:
-    """Every terminal's settings and the notification addresses, in one transaction; False when already applied."""
-    with transaction.atomic():
-        settings = (
-            SystemSettings.objects.select_for_update(of=("self",))
-            .select_related("application__company")
-            .get(application_id=application_id)
-        )
-        application = settings.application
-        # Under the lock: two runs of the same day must not both apply it.
-        if settings.carried_out_at is not None or application.status != Application.Status.APPROVED:
-            return False
-        company = application.company
-        applied = []
-        for line in lines_with_items().filter(application=application, terminal__is_active=True):
-            terminal = LogicalTerminal.objects.select_for_update(of=("self",)).get(pk=line.terminal_id)
-            TerminalSetting.objects.filter(terminal=terminal).delete()
-            outputs = SettingItem.objects.filter(kind=SettingItem.Kind.OUTPUT, pk__in=list(line.mail_outputs))
-            TerminalSetting.objects.bulk_create(
-                [TerminalSetting(terminal=terminal, item=item) for item in line.business_groups.all()]
-                + [
-                    TerminalSetting(terminal=terminal, item=item, delivery_mail=line.mail_outputs[str(item.pk)])
-                    for item in outputs
-                ]
-            )
-            applied.append(terminal.name)
-        if settings.notification_addresses:
-            NotificationAddress.objects.filter(company=company).delete()
-            NotificationAddress.objects.bulk_create(
-                NotificationAddress(company=company, email=email) for email in settings.notification_addresses
-            )
-        settings.carried_out_at = timezone.now()
-        settings.save(update_fields=["carried_out_at"])
-        record(
-            action="system_settings.carried_out",
-            actor=actor,
-            company=company,
-            obj=settings,
-            after={"terminals": applied, "notification_addresses": settings.notification_addresses},
-            application=application.receipt_number,
-        )
-    return True

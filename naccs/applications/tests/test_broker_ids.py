@@ -1,75 +1,23 @@
-"""通関士IDの追加 end to end through the test client: the wizard, the review, the logins and their first password."""
+"""通関士IDの追加 through the test client: the guidance, the 通関士 step, the 確認画面 and registration (what follows
+it: test_broker_ids_logins.py)."""
+
+# The fixtures imported from brokers.py are the tests' parameters, which ruff would read as redefinitions.
+# ruff: noqa: F811
 
 import re
-from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 
-from conftest import PASSWORD
-from naccs.accounts.models import User
-from naccs.applications import lifecycle
 from naccs.applications.models import Application, BrokerLine
-from naccs.audit.models import AuditEvent
-from naccs.center.morning_run import process_day
 from naccs.lib.business_days import earliest_desired_date
 from naccs.mailer.models import OutboundMail
-from naccs.portal.models import NewsItem
 
+from .brokers import broker, registered, start_date, walk  # noqa: F401 (fixtures among them)
 from .conftest import APPLICANT
 
 pytestmark = pytest.mark.django_db
 Status = Application.Status
-NEW_PASSWORD = "kaizoku-ou-ni-2027"
-
-
-def broker(at, number="10001", **changes):
-    """A 通関士 of the office `at`, as typed into the form."""
-    return {
-        "last_name": "関税",
-        "first_name": "一郎",
-        "last_name_kana": "カンゼイ",
-        "first_name_kana": "イチロウ",
-        "registration_number": number,
-        "office": at.pk,
-        "email": f"ichiro{number}@example.jp",
-        "email_confirm": f"ichiro{number}@example.jp",
-        **changes,
-    }
-
-
-@pytest.fixture
-def start_date(clock):
-    clock.stand_still()  # so that it stays the earliest 利用開始希望日 while the test posts it
-    return earliest_desired_date()
-
-
-@pytest.fixture
-def walk(user_client, office, start_date):
-    """The wizard up to the 確認画面 with `numbers` 通関士; returns the draft's id."""
-
-    def go(numbers=("10001",), client=user_client):
-        pk = int(client.post("/applications/broker_ids/").url.split("/")[3])
-        client.post(f"/applications/broker_ids/{pk}/applicant/", APPLICANT)
-        url = f"/applications/broker_ids/{pk}/brokers/"
-        day = start_date.strftime("%Y%m%d")
-        for number in numbers:
-            client.post(url, {"go": "add", "desired_date": day, **broker(office, number)})
-        assert client.post(url, {"go": "confirm", "desired_date": day}).url == f"/applications/broker_ids/{pk}/confirm/"
-        return pk
-
-    return go
-
-
-@pytest.fixture
-def registered(user_client, walk):
-    def go(numbers=("10001",)):
-        pk = walk(numbers)
-        user_client.post(f"/applications/broker_ids/{pk}/confirm/")
-        return Application.objects.get(pk=pk)
-
-    return go
 
 
 def test_guidance_leads_to_the_applicant_step_prefilled(user_client, user):
@@ -199,9 +147,7 @@ def test_another_company_may_add_the_same_person(user_client, office, walk, make
     assert BrokerLine.objects.filter(application_id=pk).count() == 1
 
 
-def test_a_person_in_another_open_application_is_refused_there_and_at_registration(
-    user_client, office, walk, registered, make_user, company
-):
+def test_a_person_in_another_open_application_is_refused_beside_the_field(user_client, office, registered):
     first = registered(numbers=("10001",))
     pk = int(user_client.post("/applications/broker_ids/").url.split("/")[3])
     html = user_client.post(
@@ -209,8 +155,12 @@ def test_a_person_in_another_open_application_is_refused_there_and_at_registrati
     ).content.decode()
     expected = f"この通関士は申込受付番号 {first.receipt_number} の申込で追加を申し込んでいます。"
     assert field_error(html, "registration_number") == expected
+
+
+def test_a_person_added_by_another_application_registered_meanwhile_is_refused_at_registration(
+    user_client, office, walk, make_user, company
+):
     # Added before the other 申込 was registered: refused when this one is.
-    lifecycle.withdraw(application=first, user=first.created_by)
     draft = walk(numbers=("10001",))
     colleague = make_user("colleague", company=company, is_company_administrator=True)
     other = Client()
@@ -267,10 +217,18 @@ def test_registering_twice_makes_one_application_and_one_mail(user_client, walk)
     assert application.status == Status.SUBMITTED and len(application.receipt_number) == 11
     mail = OutboundMail.objects.get()
     assert mail.subject.startswith("【NACCS】通関士IDの追加受付完了")
-    done = user_client.get(first.url).content.decode()
-    assert application.receipt_number in done and "パスワード設定の案内" in done
-    # Back to a step of the registered 申込 shows where it stands instead of editing it.
-    assert user_client.get(f"/applications/broker_ids/{pk}/brokers/").url == first.url
+
+
+def test_the_done_page_shows_the_receipt_number_and_the_password_mail_to_come(user_client, walk):
+    pk = walk()
+    done = user_client.get(user_client.post(f"/applications/broker_ids/{pk}/confirm/").url).content.decode()
+    assert Application.objects.get(pk=pk).receipt_number in done and "パスワード設定の案内" in done
+
+
+def test_back_to_a_step_of_a_registered_application_shows_where_it_stands(user_client, walk):
+    pk = walk()
+    registered_at = user_client.post(f"/applications/broker_ids/{pk}/confirm/").url
+    assert user_client.get(f"/applications/broker_ids/{pk}/brokers/").url == registered_at
 
 
 def test_the_list_shows_every_kind_with_a_filter(user_client, registered, make_application):
@@ -281,270 +239,3 @@ def test_the_list_shows_every_kind_with_a_filter(user_client, registered, make_a
     only = user_client.get("/applications/?kind=broker_ids").content.decode()
     assert broker_ids.receipt_number in only and "デジタル証明書の再発行</td>" not in only
     assert user_client.get("/applications/?kind=nonsense").status_code == 200
-
-
-def approve(application, staff_user):
-    return lifecycle.approve(application=application, actor=staff_user)
-
-
-def test_approval_makes_inactive_logins_with_the_next_free_ids(registered, staff_user, company, make_user, office):
-    make_user(f"{company.code}001", company=company)  # 001 is taken; 002 is free
-    make_user(f"{company.code}003", company=company)
-    application = registered(numbers=("10001", "10002"))
-    assert approve(application, staff_user).changed
-    lines = list(application.broker_lines.select_related("user"))
-    assert [line.user.username for line in lines] == ["12345678002", "12345678004"]
-    for line in lines:
-        assert line.user.is_customs_broker and not line.user.is_active and not line.user.has_usable_password()
-        assert line.user.office == office and line.user.email == line.email
-    news = NewsItem.objects.filter(company=company).latest("pk")
-    assert news.text == (
-        f"通関士IDの追加申込の審査を終了しました。追加した利用者を確認してください。（申込受付番号：{application.receipt_number}）"
-    )
-    approved_mail = OutboundMail.objects.filter(subject__contains="審査終了").get()
-    assert "12345678002 関税 一郎" in approved_mail.body
-    assert AuditEvent.objects.filter(action="broker_ids.user_created").count() == 2
-    assert AuditEvent.objects.filter(action="application.approved", object_id=str(application.pk)).exists()
-
-
-def test_info_request_fix_and_resubmit(user_client, registered, staff_user, company, office):
-    application = registered()
-    lifecycle.request_info(application=application, actor=staff_user, message="登録番号をご確認ください。")
-    news = NewsItem.objects.filter(company=company).latest("pk")
-    assert news.text.startswith(
-        "通関士IDの追加申込に確認事項があります。通知内容をご確認の上、申込内容の修正、または取り下げを行ってください。"
-    )
-    assert OutboundMail.objects.filter(subject__contains="確認事項").exists()
-    line = application.broker_lines.get()
-    url = f"/applications/broker_ids/{application.pk}/brokers/"
-    user_client.post(url, {"go": f"remove-{line.pk}"})
-    day = application.desired_date.strftime("%Y%m%d")
-    user_client.post(url, {"go": "confirm", "desired_date": day, **broker(office, "10009")})
-    user_client.post(f"/applications/broker_ids/{application.pk}/confirm/")
-    application.refresh_from_db()
-    assert application.status == Status.SUBMITTED
-    assert list(application.broker_lines.values_list("registration_number", flat=True)) == ["10009"]
-    assert AuditEvent.objects.filter(action="application.resubmitted").count() == 1
-
-
-def test_rejection_and_withdrawal_make_no_login(user_client, registered, staff_user):
-    rejected = registered(numbers=("10001",))
-    lifecycle.reject(application=rejected, actor=staff_user, reason="登録番号が確認できません。")
-    withdrawn = registered(numbers=("10002",))
-    user_client.post(f"/applications/{withdrawn.pk}/withdraw/")
-    withdrawn.refresh_from_db()
-    assert withdrawn.status == Status.WITHDRAWN
-    assert not User.objects.filter(is_customs_broker=True).exists()
-    assert OutboundMail.objects.filter(subject__contains="却下").exists()
-
-
-def link_code(mail) -> str:
-    """The part of a mailed set-password link after "#": the token, which no request ever carries in its URL."""
-    return re.search(r"https?://[^/\s]+/accounts/set-password/#(\S+)", mail.body).group(1)
-
-
-def open_link(client, code):
-    """Open the link as a browser does: the landing page, then what its script posts, then the redirect."""
-    client.get("/accounts/set-password/")
-    return client.post("/accounts/set-password/", {"code": code}, follow=True)
-
-
-def start_use(application, staff_user):
-    approve(application, staff_user)
-    return process_day(day=application.desired_date)
-
-
-def test_the_morning_run_of_the_start_date_opens_the_logins_and_mails_each_a_link(registered, staff_user, company):
-    application = registered(numbers=("10001", "10002"))
-    approve(application, staff_user)
-    before_day = application.desired_date - timedelta(days=1)
-    process_day(day=before_day)
-    assert not User.objects.filter(is_customs_broker=True, is_active=True).exists()
-    report = process_day(day=application.desired_date)
-    assert report.completed == 1
-    application.refresh_from_db()
-    assert application.status == Status.COMPLETED
-    assert User.objects.filter(is_customs_broker=True, is_active=True).count() == 2
-    links = OutboundMail.objects.filter(subject__contains="パスワード設定のご案内")
-    assert sorted(mail.to for mail in links) == ["ichiro10001@example.jp", "ichiro10002@example.jp"]
-    for mail in links:
-        assert "72時間" in mail.body and PASSWORD not in mail.body
-    # A second run of the same day does nothing again.
-    process_day(day=application.desired_date)
-    assert links.count() == 2
-
-
-def test_the_morning_run_command_counts_the_brokers_as_brokers(registered, staff_user, clock, capsys):
-    application = registered(numbers=("10001", "10002"))
-    approve(application, staff_user)
-    clock.at(f"{application.desired_date}T07:30")
-    call_command("process_reissues", "--date", application.desired_date.isoformat())
-    out = capsys.readouterr().out
-    assert "申込 1 件, 通関士 2 名処理, 完了 1 件" in out and "端末" not in out
-
-
-def test_the_new_broker_sets_a_password_once_and_logs_in(client, registered, staff_user):
-    application = registered()
-    start_use(application, staff_user)
-    code = link_code(OutboundMail.objects.get(subject__contains="パスワード設定"))
-    opened = open_link(client, code)
-    assert "利用者ID「12345678001」のパスワードを設定してください。" in opened.content.decode()
-    form_url = opened.redirect_chain[-1][0]
-    weak = client.post(form_url, {"new_password1": "12345678", "new_password2": "12345678"})
-    assert "このパスワードは短すぎます" in weak.content.decode() or "短すぎ" in weak.content.decode()
-    done = client.post(form_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
-    assert done.url == "/accounts/set-password/done/"
-    assert Client().post("/accounts/login/", {"username": "12345678001", "password": NEW_PASSWORD}).url == "/"
-    # Single use: the same link opens nothing once the password is set.
-    again = open_link(Client(), code).content.decode()
-    assert "有効期限が切れているか、既に使用されています" in again
-
-
-def test_the_token_never_travels_in_a_url(client, registered, staff_user):
-    """Issue 24 #9: access logs hold URLs. The mailed link keeps the token after "#" (browsers never send it); it
-    is posted, kept in the session, and every page is served under a URL without it."""
-    application = registered()
-    start_use(application, staff_user)
-    mail = OutboundMail.objects.get(subject__contains="パスワード設定")
-    code = link_code(mail)
-    token = code.split("/")[1]
-    url = re.search(r"https?://\S+", mail.body).group(0)
-    assert url.split("#")[0].endswith("/accounts/set-password/") and token not in url.split("#")[0]
-    opened = open_link(client, code)
-    form_url = opened.redirect_chain[-1][0]
-    assert "パスワードを設定してください" in opened.content.decode()
-    done = client.post(form_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
-    for seen in ("/accounts/set-password/", form_url, done.url):
-        assert token not in seen
-    assert User.objects.get(username="12345678001").check_password(NEW_PASSWORD)
-
-
-def test_a_mangled_code_is_told_beside_its_field(client):
-    for code in ("", "no-slash", "MTA/bad token!", "#" + "x" * 300):
-        response = client.post("/accounts/set-password/", {"code": code})
-        assert response.status_code == 200 and "field-error" in response.content.decode(), code
-
-
-@pytest.mark.parametrize(("hours", "valid"), [(71.9, True), (72.1, False)])
-def test_the_link_is_valid_for_72_hours(registered, staff_user, clock, hours, valid):
-    application = registered()
-    start_use(application, staff_user)
-    code = link_code(OutboundMail.objects.get(subject__contains="パスワード設定"))
-    clock.advance(hours=hours)
-    html = open_link(Client(), code).content.decode()
-    assert ("パスワードを設定してください" in html) is valid
-
-
-def test_an_expired_link_is_sent_again_from_the_contract_page(user_client, other_client, registered, staff_user):
-    application = registered()
-    start_use(application, staff_user)
-    first = link_code(OutboundMail.objects.get(subject__contains="パスワード設定"))
-    new_user = User.objects.get(username="12345678001")
-    contract = user_client.get("/contract/").content.decode()
-    assert "12345678001" in contract and "パスワード未設定" in contract and "案内を再送信" in contract
-    assert other_client.post(f"/contract/users/{new_user.pk}/set-password-link/").status_code == 404
-    user_client.post(f"/contract/users/{new_user.pk}/set-password-link/")
-    mails = OutboundMail.objects.filter(subject__contains="パスワード設定").order_by("pk")
-    assert mails.count() == 2
-    second = link_code(mails.last())
-    # The new link works; the one before it is spent.
-    assert "有効期限が切れているか" in open_link(Client(), first).content.decode()
-    assert "パスワードを設定してください" in open_link(Client(), second).content.decode()
-    assert AuditEvent.objects.filter(action="broker_ids.set_password_link_sent").count() == 2
-
-
-def test_no_link_is_sent_once_a_password_is_set(user_client, registered, staff_user):
-    application = registered()
-    start_use(application, staff_user)
-    new_user = User.objects.get(username="12345678001")
-    new_user.set_password(NEW_PASSWORD)
-    new_user.save()
-    user_client.post(f"/contract/users/{new_user.pk}/set-password-link/")
-    assert OutboundMail.objects.filter(subject__contains="パスワード設定").count() == 1
-    assert "/set-password-link/" not in user_client.get("/contract/").content.decode()
-
-
-def test_the_contract_page_lists_the_companys_users(user_client, user, registered, staff_user, other_user):
-    application = registered()
-    approve(application, staff_user)
-    html = user_client.get("/contract/").content.decode().split('id="users-title"')[1]
-    assert "tsukan" in html and "通関 花子" in html and "東京事業所" in html
-    assert "12345678001" in html and "関税 一郎" in html and "通関士" in html
-    assert f"利用開始前（{application.desired_date:%Y/%m/%d}から）" in html
-    assert other_user.username not in html
-
-
-@pytest.fixture
-def center(staff_user):
-    """The back office in a browser of its own (user_client is the company's)."""
-    client = Client()
-    client.force_login(staff_user)
-    return client
-
-
-def test_the_back_office_resends_the_link(center, registered, staff_user):
-    application = registered()
-    start_use(application, staff_user)
-    line = application.broker_lines.get()
-    response = center.post(
-        "/center/applications/brokerline/",
-        {"action": "resend_set_password_link", "_selected_action": [line.pk]},
-    )
-    assert response.status_code == 302
-    assert OutboundMail.objects.filter(subject__contains="パスワード設定").count() == 2
-
-
-def test_the_back_office_filters_and_searches_by_kind(center, registered, make_application):
-    make_application()
-    application = registered()
-    listing = center.get("/center/applications/application/?kind__exact=broker_ids").content.decode()
-    assert application.receipt_number in listing
-    assert (
-        center.get("/center/applications/application/?q=10001").content.decode().count(application.receipt_number) >= 1
-    )
-    detail = center.get(f"/center/applications/application/{application.pk}/change/").content.decode()
-    assert "関税" in detail and "10001" in detail
-
-
-def take_all_ids_but(company, free: int):
-    """Every 識別番号 001–999 of the company taken except the last `free` ones."""
-    User.objects.bulk_create(
-        User(username=f"{company.code}{number:03d}", company=company) for number in range(1, 1000 - free)
-    )
-
-
-def test_registration_is_refused_when_the_company_has_too_few_free_ids(user_client, walk, company):
-    take_all_ids_but(company, free=1)
-    pk = walk(numbers=("10001", "10002"))
-    response = user_client.post(f"/applications/broker_ids/{pk}/confirm/", follow=True)
-    assert "利用者ID（利用者コード＋識別番号3桁）の空きが足りません（追加2名、空き1件）。" in response.content.decode()
-    assert Application.objects.get(pk=pk).status == Status.DRAFT
-
-
-def test_an_approval_without_free_ids_is_refused_in_the_back_office(center, registered, company):
-    application = registered(numbers=("10001",))
-    take_all_ids_but(company, free=0)  # taken meanwhile, after the registration
-    response = center.post(
-        f"/center/applications/application/{application.pk}/decide/", {"decision": "approve"}, follow=True
-    )
-    assert response.status_code == 200
-    assert "の空きが足りません（追加1名、空き0件）" in response.content.decode()
-    application.refresh_from_db()
-    assert application.status == Status.SUBMITTED
-    assert not BrokerLine.objects.filter(user__isnull=False).exists()
-
-
-def test_a_view_only_staff_member_cannot_resend_a_link(make_user, registered, staff_user):
-    from django.contrib.auth.models import Permission
-
-    application = registered()
-    start_use(application, staff_user)
-    viewer = make_user("viewer", is_staff=True)
-    viewer.user_permissions.set(Permission.objects.filter(codename__startswith="view_"))
-    client = Client()
-    client.force_login(viewer)
-    line = application.broker_lines.get()
-    client.post(
-        "/center/applications/brokerline/", {"action": "resend_set_password_link", "_selected_action": [line.pk]}
-    )
-    assert OutboundMail.objects.filter(subject__contains="パスワード設定").count() == 1

@@ -28,6 +28,7 @@ def test_the_list_is_paginated_newest_first(user_client, user, company):
 
     for number in range(25):
         Application.objects.create(
+            kind="reissue",
             company=company,
             created_by=user,
             status=Status.SUBMITTED,
@@ -124,3 +125,15 @@ def test_an_undecided_application_offers_withdrawal(user_client, submitted, stat
     assert (
         "取り下げた申込は元に戻せません" in user_client.get(f"/applications/{submitted.pk}/withdraw/").content.decode()
     )
+
+
+def test_a_rejected_application_shows_the_reason_of_the_center(user_client, submitted):
+    Application.objects.filter(pk=submitted.pk).update(status=Status.REJECTED, center_message="書類が不足しています。")
+    html = user_client.get(f"/applications/{submitted.pk}/").content.decode()
+    assert "却下の理由" in html and "書類が不足しています。" in html
+
+
+def test_an_application_not_asked_about_offers_no_correction(user_client, submitted):
+    Application.objects.filter(pk=submitted.pk).update(center_message="以前の確認事項")
+    html = user_client.get(f"/applications/{submitted.pk}/").content.decode()
+    assert "申込内容を修正する" not in html and "却下の理由" not in html and "以前の確認事項" not in html

@@ -153,3 +153,23 @@ def test_no_mail_or_news_of_any_kind_doubles_a_word(user, code):
         assert not DOUBLED.search(text), text
     kind = kinds.kind_of(code)
     assert all(kind.noun in kind.news[event] for event in (kinds.SUBMITTED, kinds.WITHDRAWN, kinds.REJECTED))
+
+
+@pytest.mark.parametrize(
+    "run_time, words", [("07:00", "の午前中に再発行処理を行います"), ("13:30", "の午後に再発行処理を行います")]
+)
+def test_the_approval_mail_says_when_in_the_day_the_run_carries_it_out(
+    make_application, staff_user, settings, run_time, words
+):
+    settings.MORNING_RUN_TIME = run_time
+    lifecycle.approve(application=make_application(), actor=staff_user)
+    assert words in OutboundMail.objects.get(to="hanako@example.jp").body
+
+
+@pytest.mark.parametrize("run_time, words", [("07:00", "午前中"), ("13:30", "午後")])
+def test_the_done_page_says_when_in_the_day_the_run_carries_it_out(user_client, walk, settings, run_time, words):
+    settings.MORNING_RUN_TIME = run_time
+    pk = walk()
+    user_client.post(f"/applications/reissue/{pk}/confirm/")
+    html = user_client.get(f"/applications/reissue/{pk}/done/").content.decode()
+    assert f"の{words}に再発行処理が完了しましたら" in html

@@ -47,3 +47,11 @@ def test_reissue_applications_and_their_reasons_survive_the_migration():
         assert new.get_model("center", "ExpiryReminder").objects.get().kind == "window"
     finally:
         migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+def test_an_application_is_of_no_kind_until_it_is_given_one():
+    """Every 申込 is made of its kind (lifecycle.start); none becomes a reissue because a caller forgot to say."""
+    from naccs.applications.models import Application
+
+    assert not Application._meta.get_field("kind").has_default()
+    assert Application().kind == ""

@@ -137,7 +137,11 @@ def test_the_rows_are_escaped(user_client, draft, company):
 def test_choose_all_takes_every_choosable_terminal_of_the_filtered_list(user_client, user, draft, many, company):
     busy = many[1]
     other = Application.objects.create(
-        company=company, created_by=user, receipt_number="26112500001", status=Application.Status.SUBMITTED
+        kind="reissue",
+        company=company,
+        created_by=user,
+        receipt_number="26112500001",
+        status=Application.Status.SUBMITTED,
     )
     other.reissue_lines.create(terminal=busy)
     response = user_client.post(step_url(draft, "?q=T0000"), {"go": "all", "q": "T0000"})
@@ -192,14 +196,22 @@ def test_the_list_marks_busy_and_chosen_terminals_and_filters_literally(
     terminals["C0002"].is_active = False
     terminals["C0002"].save()
     make_terminal(other_company, "A_999")
-    draft = Application.objects.create(company=company, created_by=user)
+    draft = Application.objects.create(kind="reissue", company=company, created_by=user)
     draft.reissue_lines.create(terminal=terminals["A_100"])
     submitted = Application.objects.create(
-        company=company, created_by=user, status=Application.Status.SUBMITTED, receipt_number="26112600001"
+        kind="reissue",
+        company=company,
+        created_by=user,
+        status=Application.Status.SUBMITTED,
+        receipt_number="26112600001",
     )
     submitted.reissue_lines.create(terminal=terminals["a_200"])
     closed = Application.objects.create(
-        company=company, created_by=user, status=Application.Status.COMPLETED, receipt_number="26112600002"
+        kind="reissue",
+        company=company,
+        created_by=user,
+        status=Application.Status.COMPLETED,
+        receipt_number="26112600002",
     )
     closed.reissue_lines.create(terminal=terminals["D0003"])
 

@@ -56,7 +56,7 @@ def test_the_next_business_day_is_accepted(terminals):
 
 
 def test_the_limit_of_days_ahead_is_configurable(terminals, settings):
-    settings.REISSUE_MAX_DAYS_AHEAD = 10
+    settings.DESIRED_DATE_MAX_DAYS_AHEAD = 10
     assert form_for(terminals, desired_date="20261207").errors["desired_date"] == [
         "再発行希望日は2026/12/05までの日付を入力してください。"
     ]
@@ -110,3 +110,31 @@ def test_an_impossible_terminal_id_is_refused_not_crashed(terminals, value):
     assert form_for(terminals, terminals=[value]).errors["terminals"] == [
         "選択できない論理端末が含まれています。画面を開き直してから選択してください。"
     ]
+
+
+@pytest.mark.parametrize(
+    "environment, days",
+    [
+        ({}, "60"),
+        ({"REISSUE_MAX_DAYS_AHEAD": "30"}, "30"),  # the setting's former name, from a deployment made before
+        ({"REISSUE_MAX_DAYS_AHEAD": "30", "DESIRED_DATE_MAX_DAYS_AHEAD": "45"}, "45"),
+    ],
+)
+def test_the_limit_of_days_ahead_is_read_under_its_name_or_its_former_one(environment, days):
+    import os
+    import subprocess
+    import sys
+
+    inherited = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in ("REISSUE_MAX_DAYS_AHEAD", "DESIRED_DATE_MAX_DAYS_AHEAD")
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", "from naccs import settings; print(settings.DESIRED_DATE_MAX_DAYS_AHEAD)"],
+        env={**inherited, **environment},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.strip() == days

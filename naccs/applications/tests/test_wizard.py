@@ -337,5 +337,5 @@ def test_receipt_numbers_keep_eleven_characters_past_the_thousandth_of_a_day(use
     from naccs.applications.lifecycle import _new_receipt_number
 
     now = datetime(2026, 11, 25, 10, tzinfo=ZoneInfo("Asia/Tokyo"))
-    Application.objects.create(company=company, created_by=user, receipt_number="26112500999")
+    Application.objects.create(kind="reissue", company=company, created_by=user, receipt_number="26112500999")
     assert _new_receipt_number(now) == "26112501000"

@@ -26,7 +26,12 @@ def terminals(company, *names, device="netNACCS", active=True):
 
 def reissued(company, user, terminal_name, when):
     application = Application.objects.create(
-        company=company, created_by=user, status="completed", receipt_number=f"26{terminal_name}", desired_date=when
+        kind="reissue",
+        company=company,
+        created_by=user,
+        status="completed",
+        receipt_number=f"26{terminal_name}",
+        desired_date=when,
     )
     Reissue.objects.create(application=application, reason="expired")
     terminal = make_terminal(company, terminal_name)

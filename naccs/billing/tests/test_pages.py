@@ -54,6 +54,17 @@ def test_an_unpaid_invoice_past_its_due_date_reads_unpaid(overdue_invoice, user_
     assert '<span class="status">未入金</span>' in html
 
 
+def test_an_unpaid_invoice_past_its_due_date_reads_unpaid_on_its_page(overdue_invoice, user_client):
+    html = user_client.get(f"/billing/{overdue_invoice.pk}/").content.decode()
+    assert "未入金" in html
+
+
+def test_a_paid_invoice_past_its_due_date_does_not_read_unpaid(overdue_invoice, user_client):
+    Invoice.objects.filter(pk=overdue_invoice.pk).update(status=Invoice.Status.PAID)
+    assert "未入金" not in user_client.get(f"/billing/{overdue_invoice.pk}/").content.decode()
+    assert "未入金" not in user_client.get("/billing/").content.decode()
+
+
 def test_the_list_goes_back_two_years_newest_first(company, user_client):
     """30 months of invoices, 2024/06 to 2026/11: the first page holds the 24 newest, 2026/11 back to 2024/12."""
     months = [date(2024 + (5 + n) // 12, (5 + n) % 12 + 1, 1) for n in range(30)]

@@ -1,21 +1,15 @@
 """The dashboard's fleet block: expiring in 7/30/60/90 days, renewed this month, expired unrenewed, and a 12-month
 forecast drawn on the server as SVG."""
 
-from datetime import timedelta
-
 import pytest
 from django.utils import timezone
 
 from naccs.center.fleet import fleet_context
 from naccs.pki.issuance import certificate_expiry
 from naccs.terminals.models import Certificate
-from naccs.tests.helpers import make_terminal
+from naccs.tests.helpers import expiring_in, make_terminal
 
 pytestmark = pytest.mark.django_db
-
-
-def expiring_in(company, name, days):
-    return make_terminal(company, name, expires_at=timezone.now() + timedelta(days=days))
 
 
 @pytest.fixture

@@ -12,13 +12,9 @@ from naccs.center.models import ExpiryNoticeOptIn, ExpiryReminder
 from naccs.mailer.models import OutboundMail
 from naccs.portal.models import NewsItem
 from naccs.terminals.models import Certificate
-from naccs.tests.helpers import at_once, make_terminal
+from naccs.tests.helpers import at_once, expiring_in
 
 pytestmark = pytest.mark.django_db
-
-
-def expiring_in(company, name, days, *, now=None):
-    return make_terminal(company, name, expires_at=(now or timezone.now()) + timedelta(days=days))
 
 
 def kinds_sent(name):

@@ -8,7 +8,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 
 from naccs.audit.models import AuditEvent
 from naccs.pki import acquisition
-from naccs.pki.tests.conftest import CODES, P12_PASSWORD, acquire, certify, make_terminal
+from naccs.pki.tests.conftest import CODES, P12_PASSWORD, acquire, certify, uncertified_terminal
 from naccs.tests.helpers import behind_the_proxy
 
 pytestmark = pytest.mark.django_db
@@ -18,7 +18,7 @@ FORM = {"password": P12_PASSWORD, "password_confirm": P12_PASSWORD}
 
 @pytest.fixture
 def renewable(company):
-    terminal = make_terminal(company)
+    terminal = uncertified_terminal(company)
     certify(terminal, age_days=350)
     return terminal
 
@@ -62,7 +62,7 @@ def test_behind_the_proxy_the_audit_names_the_real_client(user_client, renewable
 
 
 def test_the_rules_still_apply(user_client, company):
-    certify(make_terminal(company), age_days=30)
+    certify(uncertified_terminal(company), age_days=30)
     html = user_client.post(URL, FORM).content.decode()
     assert (
         "から行えます" in html

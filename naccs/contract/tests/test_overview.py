@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from naccs.applications.models import Application
 from naccs.pki import pickups
-from naccs.pki.tests.conftest import certify, make_terminal
+from naccs.pki.tests.conftest import certify, uncertified_terminal
 from naccs.terminals.models import LogicalTerminal
 
 pytestmark = pytest.mark.django_db
@@ -17,10 +17,14 @@ pytestmark = pytest.mark.django_db
 def test_contract_page_shows_every_status(user_client, company, user):
     statuses = {}
     for name, age in [("11110A", 40), ("11110B", 350), ("11110C", 400), ("11110D", 100), ("11110E", 100)]:
-        statuses[name] = make_terminal(company, name, codes=(f"NAC{name}", "X", "Y"))
+        statuses[name] = uncertified_terminal(company, name, codes=(f"NAC{name}", "X", "Y"))
         certify(statuses[name], age_days=age)
     application = Application.objects.create(
-        company=company, created_by=user, status=Application.Status.SUBMITTED, receipt_number="20261125001"
+        kind="reissue",
+        company=company,
+        created_by=user,
+        status=Application.Status.SUBMITTED,
+        receipt_number="20261125001",
     )
     application.reissue_lines.create(terminal=statuses["11110D"])
     pickups.open_pickup(terminal=statuses["11110E"])
@@ -35,7 +39,7 @@ def test_contract_page_shows_every_status(user_client, company, user):
 
 
 def test_contract_page_shows_serial_and_dates(user_client, company):
-    terminal = make_terminal(company)
+    terminal = uncertified_terminal(company)
     certificate = certify(terminal, age_days=10)
     html = user_client.get("/contract/").content.decode()
     assert certificate.serial in html
@@ -60,25 +64,27 @@ def days_left_of(html: str, name: str) -> str:
     ],
 )
 def test_days_left_are_calendar_days_in_tokyo_to_the_expiry_date(user_client, company, expires, shown):
-    certify(make_terminal(company), expires_at=datetime.fromisoformat(expires).replace(tzinfo=ZoneInfo("Asia/Tokyo")))
+    certify(
+        uncertified_terminal(company), expires_at=datetime.fromisoformat(expires).replace(tzinfo=ZoneInfo("Asia/Tokyo"))
+    )
     assert days_left_of(user_client.get("/contract/").content.decode(), "11110A") == shown
 
 
 def test_contract_page_names_the_category_and_device_type_as_users_say_them(user_client, company):
-    make_terminal(company, "11110A")
+    uncertified_terminal(company, "11110A")
     LogicalTerminal.objects.filter(name="11110A").update(category="air", device_type="package")
     row = user_client.get("/contract/").content.decode().split("<td>11110A</td>")[1].split("</tr>")[0]
     assert "<td>航空</td>" in row and "<td>パッケージソフト</td>" in row
 
 
 def test_contract_page_never_shows_another_company(user_client, other_company):
-    certify(make_terminal(other_company, "22220A"), age_days=10)
+    certify(uncertified_terminal(other_company, "22220A"), age_days=10)
     assert "22220A" not in user_client.get("/contract/").content.decode()
 
 
 def test_contract_page_queries_do_not_grow_with_terminals(user_client, company, django_assert_max_num_queries):
     for number in range(30):
-        certify(make_terminal(company, f"T{number:05d}"), age_days=number * 10)
+        certify(uncertified_terminal(company, f"T{number:05d}"), age_days=number * 10)
     # One query per block, none per terminal: session, user, the page of terminals (count, rows), their システム設定,
     # the contract details, the pending changes, the company's users, the renewal banner, the 通知先.
     with django_assert_max_num_queries(10):
@@ -87,7 +93,7 @@ def test_contract_page_queries_do_not_grow_with_terminals(user_client, company, 
 
 def test_contract_page_lists_fifty_terminals_a_page_with_a_filter(user_client, company):
     for number in range(60):
-        make_terminal(company, f"T{number:05d}")
+        uncertified_terminal(company, f"T{number:05d}")
     first = user_client.get("/contract/").content.decode()
     assert "60台中 1〜50台目" in first and "<td>T00049</td>" in first and "<td>T00050</td>" not in first
     assert '<a href="?page=2">次へ</a>' in first

@@ -17,24 +17,10 @@ from django.utils import timezone
 from naccs.lib.periods import years_after
 from naccs.pki import acquisition, ca, issuance, ocsp, ocsp_signer, published, revocation
 from naccs.pki.tests.est_helpers import PROXY_SECRET
-from naccs.terminals.models import LogicalTerminal
-from naccs.tests.helpers import database_url, free_port, wait_for_port
+from naccs.tests.helpers import CODES, database_url, free_port, uncertified_terminal, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[3]
-CODES = ("NAC11110A", "ABCDE00001", "NACCS")
 P12_PASSWORD = "p12-pass-2026"
-
-
-def make_terminal(company, name="11110A", codes=CODES):
-    return LogicalTerminal.objects.create(
-        company=company,
-        name=name,
-        category=LogicalTerminal.Category.SEA,
-        device_type=LogicalTerminal.DeviceType.NET,
-        auth_code1=codes[0],
-        auth_code2=codes[1],
-        auth_code3=codes[2],
-    )
 
 
 def certify(terminal, *, age_days=None, expires_at=None):
@@ -86,7 +72,7 @@ PRODUCTION_RECENT_SECONDS = published.RECENT_SECONDS
 
 @pytest.fixture
 def terminal(company):
-    return make_terminal(company)
+    return uncertified_terminal(company)
 
 
 @pytest.fixture

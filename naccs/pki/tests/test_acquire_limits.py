@@ -11,7 +11,7 @@ from naccs.accounts.models import FailureCount
 from naccs.pki import acquisition
 from naccs.tests.helpers import at_once
 
-from .conftest import CODES, P12_PASSWORD, acquire, make_terminal
+from .conftest import CODES, P12_PASSWORD, acquire, uncertified_terminal
 
 WRONG = ("WRONG", CODES[1], CODES[2])
 THROTTLED = "一時的に受付を停止しています"
@@ -114,7 +114,7 @@ def test_the_signed_in_acquisition_is_only_for_the_users_own_company(renewable, 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
 def test_thirty_simultaneous_wrong_tries_get_at_most_five_code_checks(company, code_checks):
-    make_terminal(company)
+    uncertified_terminal(company)
     results, errors = at_once(lambda: acquire(codes=WRONG), count=30)
     assert results == [] and len(errors) == 30
     assert all(isinstance(error, acquisition.AcquisitionRefused) for error in errors), errors

@@ -16,9 +16,9 @@ import pytest
 from django.conf import settings
 
 from naccs.terminals.models import Certificate
-from naccs.tests.helpers import database_url
+from naccs.tests.helpers import database_url, uncertified_terminal
 
-from .conftest import ROOT, make_terminal, tls_proxy
+from .conftest import ROOT, tls_proxy
 from .est_helpers import PROXY_SECRET
 from .test_est_nginx import curl, holding, make_request, reenroll
 
@@ -78,7 +78,7 @@ def test_nginx_reaches_the_app_over_its_socket(proxied):
 def test_the_proxy_is_believed_over_the_socket_a_terminal_renews_by_est(proxied, company):
     """The app believes nginx's client-certificate header only from the proxy (naccs/lib/client_address.py): over the
     socket gunicorn gives no peer address, and the socket is the proxy's."""
-    current = holding(make_terminal(company), proxied.workdir, age_days=350)
+    current = holding(uncertified_terminal(company), proxied.workdir, age_days=350)
     make_request(proxied.workdir)
     status, answer = reenroll(proxied.workdir, proxied)
     assert status == 200, answer.decode()

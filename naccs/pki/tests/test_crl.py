@@ -17,7 +17,7 @@ from naccs.pki.models import CertificateRevocationList
 from naccs.terminals.models import Certificate
 from naccs.tests.helpers import at_once
 
-from .conftest import acquire, certify, make_terminal
+from .conftest import acquire, certify, uncertified_terminal
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +56,7 @@ def test_fetches_without_revocations_in_between_serve_the_same_crl(renewable, cl
 
 def test_a_batch_of_revocations_makes_one_new_crl(company, client):
     first = fetch(client)
-    terminals = [make_terminal(company, name=f"1111{number}A") for number in range(3)]
+    terminals = [uncertified_terminal(company, name=f"1111{number}A") for number in range(3)]
     for terminal in terminals:
         certify(terminal, age_days=350)
         certify(terminal, age_days=0)  # supersedes the first

@@ -15,7 +15,7 @@ from naccs.audit.models import AuditEvent
 from naccs.pki import ca, ocsp, pickups, revocation
 from naccs.terminals.models import Certificate
 
-from .conftest import certify, make_terminal
+from .conftest import certify, uncertified_terminal
 from .est_helpers import PROXY_SECRET, csr_for, est_body, from_proxy
 
 pytestmark = pytest.mark.django_db
@@ -152,7 +152,7 @@ def test_it_refuses_a_revoked_certificate(client, current):
 
 
 def test_it_refuses_a_request_for_another_terminal(client, current, company):
-    make_terminal(company, name="11110B", codes=("NAC11110B", "X", "Y"))
+    uncertified_terminal(company, name="11110B", codes=("NAC11110B", "X", "Y"))
     _, response = reenroll(client, current.pem, name="11110B")
     assert response.status_code == 403
     assert "11110A" in text_of(response) and "11110B" in text_of(response)

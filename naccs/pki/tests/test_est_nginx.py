@@ -18,7 +18,7 @@ from naccs.pki import ca, issuance, revocation
 from naccs.terminals.models import Certificate
 from naccs.tests.helpers import free_port
 
-from .conftest import make_terminal, tls_proxy
+from .conftest import tls_proxy, uncertified_terminal
 from .est_helpers import PROXY_SECRET
 
 pytestmark = [
@@ -140,7 +140,7 @@ def handshake(workdir, nginx, certificate: str) -> bytes:
 
 
 def test_a_terminal_renews_with_curl_and_its_new_certificate_passes_mutual_tls(nginx, workdir, company):
-    current = holding(make_terminal(company), workdir, age_days=350)  # expires in 15 days
+    current = holding(uncertified_terminal(company), workdir, age_days=350)  # expires in 15 days
     make_request(workdir)
     status, answer = reenroll(workdir, nginx)
     assert status == 200, answer.decode()
@@ -165,7 +165,7 @@ def test_cacerts_reads_back_with_openssl_pkcs7(nginx, workdir):
 def test_a_request_sent_again_gets_the_same_certificate_and_a_new_one_is_refused_as_renewed(nginx, workdir, company):
     """A lost answer: curl sends the same request again and gets the certificate already issued; a request with
     another key is a second renewal, refused."""
-    holding(make_terminal(company), workdir, age_days=350)
+    holding(uncertified_terminal(company), workdir, age_days=350)
     make_request(workdir)
     status, first = reenroll(workdir, nginx)
     assert status == 200, first.decode()
@@ -179,7 +179,7 @@ def test_a_request_sent_again_gets_the_same_certificate_and_a_new_one_is_refused
 
 
 def test_without_a_client_certificate_it_answers_401(nginx, workdir, company):
-    holding(make_terminal(company), workdir, age_days=350)
+    holding(uncertified_terminal(company), workdir, age_days=350)
     make_request(workdir)
     status, answer = reenroll(workdir, nginx, None)
     assert status == 401
@@ -189,7 +189,7 @@ def test_without_a_client_certificate_it_answers_401(nginx, workdir, company):
 def test_headers_a_client_sends_itself_are_not_believed(nginx, workdir, company):
     from urllib.parse import quote
 
-    current = holding(make_terminal(company), workdir, age_days=350)
+    current = holding(uncertified_terminal(company), workdir, age_days=350)
     make_request(workdir)
     forged = ("-H", f"X-SSL-Client-Cert: {quote(current.pem)}", "-H", "X-SSL-Client-Verify: SUCCESS",
               "-H", f"X-TLS-Proxy-Secret: {PROXY_SECRET}")  # fmt: skip
@@ -200,7 +200,7 @@ def test_headers_a_client_sends_itself_are_not_believed(nginx, workdir, company)
 
 
 def test_a_revoked_certificate_is_refused(nginx, workdir, company):
-    current = holding(make_terminal(company), workdir, age_days=350)
+    current = holding(uncertified_terminal(company), workdir, age_days=350)
     revocation.revoke_certificate(certificate=current, reason=Certificate.RevocationReason.KEY_COMPROMISE)
     make_request(workdir)
     status, answer = reenroll(workdir, nginx)
@@ -209,7 +209,7 @@ def test_a_revoked_certificate_is_refused(nginx, workdir, company):
 
 
 def test_a_certificate_of_another_ca_is_refused_by_nginx(nginx, workdir, company):
-    holding(make_terminal(company), workdir, age_days=350)
+    holding(uncertified_terminal(company), workdir, age_days=350)
     made = run(
         "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
         "-keyout", "foreign.key", "-out", "foreign.pem", "-subj", "/CN=11110A", "-days", "30", cwd=workdir,
@@ -222,7 +222,7 @@ def test_a_certificate_of_another_ca_is_refused_by_nginx(nginx, workdir, company
 
 
 def test_an_expired_certificate_is_refused(nginx, workdir, company):
-    holding(make_terminal(company), workdir, age_days=370)
+    holding(uncertified_terminal(company), workdir, age_days=370)
     make_request(workdir)
     status, answer = reenroll(workdir, nginx)
     assert status == 403
@@ -230,7 +230,7 @@ def test_an_expired_certificate_is_refused(nginx, workdir, company):
 
 
 def test_outside_the_window_it_is_refused_with_the_date(nginx, workdir, company):
-    current = holding(make_terminal(company), workdir, age_days=30)
+    current = holding(uncertified_terminal(company), workdir, age_days=30)
     make_request(workdir)
     status, answer = reenroll(workdir, nginx)
     assert status == 403
@@ -239,7 +239,7 @@ def test_outside_the_window_it_is_refused_with_the_date(nginx, workdir, company)
 
 
 def test_serverkeygen_through_nginx_gives_a_key_that_openssl_opens(nginx, workdir, company):
-    holding(make_terminal(company), workdir, age_days=350)
+    holding(uncertified_terminal(company), workdir, age_days=350)
     (workdir / "keygen.cnf").write_text(
         "[req]\nprompt = no\ndistinguished_name = dn\nattributes = attrs\n"
         "[dn]\nCN = 11110A\n[attrs]\nchallengePassword = key-pass-2026\n"
@@ -270,7 +270,7 @@ def test_serverkeygen_through_nginx_gives_a_key_that_openssl_opens(nginx, workdi
 
 
 def test_the_acquire_page_through_nginx_offers_to_renew_with_the_current_certificate(nginx, workdir, company):
-    holding(make_terminal(company), workdir, age_days=350)
+    holding(uncertified_terminal(company), workdir, age_days=350)
     status, page = curl(workdir, f"{nginx.url}/pki/acquire/")
     assert status == 200
     assert "更新する</button>" in page.decode()

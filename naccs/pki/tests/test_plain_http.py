@@ -14,9 +14,9 @@ from cryptography.x509 import ocsp
 
 from naccs.pki import ca
 from naccs.terminals.models import Certificate
-from naccs.tests.helpers import free_port
+from naccs.tests.helpers import free_port, uncertified_terminal
 
-from .conftest import certify, make_terminal, tls_proxy
+from .conftest import certify, tls_proxy
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -62,7 +62,7 @@ def named(certificate: x509.Certificate) -> dict[str, str]:
 
 
 def test_a_relying_party_gets_everything_the_certificate_names_over_plain_http(plain_http, company):
-    row = certify(make_terminal(company), age_days=10)
+    row = certify(uncertified_terminal(company), age_days=10)
     certificate = x509.load_pem_x509_certificate(row.pem.encode())
     urls = named(certificate)
     assert all(url.startswith(f"{plain_http}/pki/") for url in urls.values()), urls

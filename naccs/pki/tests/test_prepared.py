@@ -20,7 +20,7 @@ from naccs.pki import ocsp as responder
 from naccs.pki.models import PreparedOCSPResponse
 from naccs.terminals.models import Certificate
 
-from .conftest import certify, make_terminal
+from .conftest import certify, uncertified_terminal
 
 # Issue 17: pre-produced responses for SHA-1 (RFC 5019) and SHA-256 CertIDs; four hours of validity, re-signed
 # after half of it.
@@ -42,11 +42,11 @@ def post(client, der):
 @pytest.fixture
 def certificates(company):
     """Two terminals: one certificate good, one revoked (superseded), one good and new; and one expired."""
-    first, second = make_terminal(company, name="11110A"), make_terminal(company, name="22220B")
+    first, second = uncertified_terminal(company, name="11110A"), uncertified_terminal(company, name="22220B")
     superseded = certify(first, age_days=100)
     current = certify(first, age_days=1)
     other = certify(second, age_days=10)
-    expired = certify(make_terminal(company, name="33330C"), age_days=400)
+    expired = certify(uncertified_terminal(company, name="33330C"), age_days=400)
     return {"superseded": superseded, "current": current, "other": other, "expired": expired}
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from naccs.pki import ca, issuance
 from naccs.terminals.models import Certificate
 
-from .conftest import make_terminal, tls_proxy
+from .conftest import tls_proxy, uncertified_terminal
 from .est_helpers import PROXY_SECRET
 
 pytestmark = [
@@ -49,7 +49,7 @@ def current_certificate(terminal, directory: Path) -> Certificate:
 
 
 def test_renewing_in_a_browser_with_the_current_certificate(browser, nginx_url, test_ca, company, tmp_path):
-    current = current_certificate(make_terminal(company), tmp_path)
+    current = current_certificate(uncertified_terminal(company), tmp_path)
     context = browser.new_context(
         base_url=nginx_url,
         ignore_https_errors=True,  # nginx's server certificate is from our CA, which this browser does not know

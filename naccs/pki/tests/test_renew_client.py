@@ -24,7 +24,7 @@ from naccs.pki.acquisition import pkcs12_file
 from naccs.terminals.models import Certificate
 from naccs.tests.helpers import free_port
 
-from .conftest import P12_PASSWORD, QuietHandler, ThreadingServer, make_terminal, tls_proxy
+from .conftest import P12_PASSWORD, QuietHandler, ThreadingServer, tls_proxy, uncertified_terminal
 from .est_helpers import PROXY_SECRET
 from .test_est_nginx import curl, handshake
 
@@ -119,7 +119,7 @@ def test_the_client_installs_into_a_fresh_environment_with_cryptography_only(nac
 
 
 def test_forty_days_before_expiry_run_does_nothing_and_asks_nothing(naccs_renew, nginx, company, p12):
-    holding_p12(make_terminal(company), p12, expires_at=timezone.now() + timedelta(days=40))
+    holding_p12(uncertified_terminal(company), p12, expires_at=timezone.now() + timedelta(days=40))
     before, seen = p12.read_bytes(), requests_seen(nginx_dir_of(nginx))
     done = client(naccs_renew, "run", "--p12", str(p12), "--server", nginx.url)
     assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
@@ -129,7 +129,7 @@ def test_forty_days_before_expiry_run_does_nothing_and_asks_nothing(naccs_renew,
 
 
 def test_renew_outside_the_window_says_when_it_opens(naccs_renew, nginx, company, p12):
-    holding_p12(make_terminal(company), p12, expires_at=timezone.now() + timedelta(days=40))
+    holding_p12(uncertified_terminal(company), p12, expires_at=timezone.now() + timedelta(days=40))
     opens = timezone.localtime(timezone.now() + timedelta(days=40)).date() - timedelta(days=28)
     done = client(naccs_renew, "renew", "--p12", str(p12), "--server", nginx.url)
     assert done.returncode == 0
@@ -137,7 +137,7 @@ def test_renew_outside_the_window_says_when_it_opens(naccs_renew, nginx, company
 
 
 def test_run_inside_the_window_renews_and_the_new_file_passes_mutual_tls(naccs_renew, nginx, company, tmp_path, p12):
-    current = holding_p12(make_terminal(company), p12, expires_at=timezone.now() + timedelta(days=15))
+    current = holding_p12(uncertified_terminal(company), p12, expires_at=timezone.now() + timedelta(days=15))
     before = p12.read_bytes()
     done = client(naccs_renew, "run", "--p12", str(p12), "--server", nginx.url)
     assert done.returncode == 0, done.stderr
@@ -176,7 +176,7 @@ def test_run_inside_the_window_renews_and_the_new_file_passes_mutual_tls(naccs_r
 
 
 def test_renew_with_an_ec_key(naccs_renew, nginx, company, p12):
-    holding_p12(make_terminal(company), p12, expires_at=timezone.now() + timedelta(days=3))
+    holding_p12(uncertified_terminal(company), p12, expires_at=timezone.now() + timedelta(days=3))
     done = client(naccs_renew, "renew", "--p12", str(p12), "--server", nginx.url, "--key-type", "ec")
     assert done.returncode == 0, done.stderr
     key, _, _ = pkcs12.load_key_and_certificates(p12.read_bytes(), P12_PASSWORD.encode())
@@ -184,7 +184,7 @@ def test_renew_with_an_ec_key(naccs_renew, nginx, company, p12):
 
 
 def test_exec_runs_after_the_renewal_with_the_new_file(naccs_renew, nginx, company, tmp_path, p12):
-    holding_p12(make_terminal(company), p12, expires_at=timezone.now() + timedelta(days=3))
+    holding_p12(uncertified_terminal(company), p12, expires_at=timezone.now() + timedelta(days=3))
     script = tmp_path / "after.py"
     script.write_text(
         "import os, pathlib\n"
@@ -198,7 +198,7 @@ def test_exec_runs_after_the_renewal_with_the_new_file(naccs_renew, nginx, compa
 
 
 def test_a_file_that_cannot_be_replaced_keeps_the_new_certificate_aside(naccs_renew, nginx, company, p12):
-    holding_p12(make_terminal(company), p12, expires_at=timezone.now() + timedelta(days=3))
+    holding_p12(uncertified_terminal(company), p12, expires_at=timezone.now() + timedelta(days=3))
     before = p12.read_bytes()
     p12.with_name("11110A.p12.prev").mkdir()  # FILE.prev cannot be written: the renewal must not lose the new key
     done = client(naccs_renew, "renew", "--p12", str(p12), "--server", nginx.url)
@@ -228,7 +228,7 @@ def portal_on(port: int):
 
 
 def test_with_the_portal_stopped_run_backs_off_and_renews_later(naccs_renew, session_ca_dir, company, tmp_path, p12):
-    current = holding_p12(make_terminal(company), p12, expires_at=timezone.now() + timedelta(days=15))
+    current = holding_p12(uncertified_terminal(company), p12, expires_at=timezone.now() + timedelta(days=15))
     port = free_port()
     with tls_proxy(tmp_path / "proxy", session_ca_dir, app_address=f"127.0.0.1:{port}") as url:
         nginx_dir = tmp_path / "proxy" / "nginx"
@@ -253,7 +253,7 @@ def test_with_the_portal_stopped_run_backs_off_and_renews_later(naccs_renew, ses
 
 
 def test_an_expired_certificate_is_refused_with_the_reissue_message(naccs_renew, nginx, company, p12):
-    holding_p12(make_terminal(company), p12, expires_at=timezone.now() - timedelta(days=1))
+    holding_p12(uncertified_terminal(company), p12, expires_at=timezone.now() - timedelta(days=1))
     seen = requests_seen(nginx_dir_of(nginx))
     for command in ("run", "renew"):
         done = client(naccs_renew, command, "--p12", str(p12), "--server", nginx.url)
@@ -265,7 +265,7 @@ def test_an_expired_certificate_is_refused_with_the_reissue_message(naccs_renew,
 
 def test_status_names_the_terminal_the_ca_and_the_expiry_in_tokyo(naccs_renew, company, p12):
     expires_at = timezone.now() + timedelta(days=40)
-    holding_p12(make_terminal(company), p12, expires_at=expires_at)
+    holding_p12(uncertified_terminal(company), p12, expires_at=expires_at)
     done = client(naccs_renew, "status", "--p12", str(p12))
     assert done.returncode == 0, done.stderr
     authority = ca.get_authority().certificate
@@ -277,7 +277,7 @@ def test_status_names_the_terminal_the_ca_and_the_expiry_in_tokyo(naccs_renew, c
 
 
 def test_output_that_cannot_encode_japanese_still_reads_in_english(naccs_renew, company, p12, monkeypatch):
-    holding_p12(make_terminal(company), p12, expires_at=timezone.now() + timedelta(days=40))
+    holding_p12(uncertified_terminal(company), p12, expires_at=timezone.now() + timedelta(days=40))
     monkeypatch.setenv("PYTHONIOENCODING", "cp1252")  # a log file on an English Windows
     done = client(naccs_renew, "status", "--p12", str(p12))
     assert done.returncode == 0, done.stderr
@@ -285,7 +285,7 @@ def test_output_that_cannot_encode_japanese_still_reads_in_english(naccs_renew, 
 
 
 def test_a_wrong_password_or_none_is_a_configuration_error(naccs_renew, company, p12, tmp_path):
-    holding_p12(make_terminal(company), p12, expires_at=timezone.now() + timedelta(days=40))
+    holding_p12(uncertified_terminal(company), p12, expires_at=timezone.now() + timedelta(days=40))
     (tmp_path / "wrong").write_text("not-the-password\n")
     wrong = client(naccs_renew, "status", "--p12", str(p12), "--password-file", str(tmp_path / "wrong"))
     assert wrong.returncode == 2 and "パスワードが違います" in wrong.stderr

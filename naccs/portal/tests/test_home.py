@@ -208,7 +208,7 @@ def test_a_kind_registered_later_takes_its_place_in_the_manuals_order(monkeypatc
     # As if システム設定の申込 were registered last (after the other kinds' apps were ready), and twice.
     later = next(entry for entry in menu.APPLY_ENTRIES if entry.label == "システム設定の申込")
     monkeypatch.setattr(menu, "APPLY_ENTRIES", [entry for entry in menu.APPLY_ENTRIES if entry != later])
-    menu.register_apply_entry(later.label, later.url_name)
-    menu.register_apply_entry(later.label, later.url_name)
+    menu.register_apply_entry(later.label, later.url_name, position=later.position)
+    menu.register_apply_entry(later.label, later.url_name, position=later.position)
     labels = [entry.label for entry in menu.APPLY_ENTRIES]
     assert labels == ["契約内容の変更", "システム設定の申込", "通関士IDの追加", "デジタル証明書の再発行"]

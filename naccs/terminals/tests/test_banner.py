@@ -6,14 +6,10 @@ import pytest
 from django.utils import timezone
 
 from naccs.terminals.models import Certificate
-from naccs.tests.helpers import make_terminal
+from naccs.tests.helpers import expiring_in
 
 pytestmark = pytest.mark.django_db
 PAGES = ["/", "/contract/"]
-
-
-def expiring_in(company, name, days):
-    return make_terminal(company, name, expires_at=timezone.now() + timedelta(days=days))
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -56,7 +52,7 @@ def reissue_of(user, terminal, status="submitted"):
     from naccs.applications.models import Application, Reissue
 
     application = Application.objects.create(
-        company=terminal.company, created_by=user, status=status, receipt_number="20261201001",
+        kind="reissue", company=terminal.company, created_by=user, status=status, receipt_number="20261201001",
         submitted_at=timezone.now(),
     )  # fmt: skip
     Reissue.objects.create(application=application, reason="expired")

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from naccs.billing.close import MonthNotEnded, TariffMissing, close_month
 from naccs.billing.forms import CloseForm
 from naccs.billing.months import previous_month
-from naccs.lib.business_days import today
+from naccs.lib.periods import today
 
 
 class Command(BaseCommand):
