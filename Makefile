@@ -70,7 +70,8 @@ CALENDAR_TESTS := naccs/lib naccs/terminals naccs/contract naccs/tests/test_manu
 	naccs/center/tests/test_expiry_notices.py naccs/center/tests/test_resume.py naccs/center/tests/test_lifecycle.py \
 	naccs/applications/tests/test_wizard.py naccs/applications/tests/test_terminals_form.py \
 	naccs/applications/tests/test_terminal_pages.py naccs/applications/tests/test_broker_ids.py \
-	naccs/applications/tests/test_contract_change.py naccs/applications/tests/test_system_settings.py \
+	naccs/applications/tests/test_broker_ids_logins.py naccs/applications/tests/test_contract_change.py \
+	naccs/applications/tests/test_system_settings.py naccs/pki/tests/test_renew_client_timing.py \
 	naccs/portal/tests/test_home.py naccs/accounts/tests/test_idle_timeout.py
 
 pytest-moments:

@@ -38,6 +38,9 @@ def cluster():
         outage.manage(env, "migrate", "--no-input")
         outage.manage(env, "ca_create")
         outage.manage(env, "load_demo_data")
+        # What the task worker does every minute: the delegated OCSP responder's certificate, the pre-signed answers
+        # and the CRL, which the revocation responder only serves (it never opens the CA key).
+        outage.manage(env, "shell", "-c", "from naccs.pki.tasks import refresh_revocation_data_task as t; t.call()")
         yield postgres, env, work
     finally:
         postgres.remove()
