@@ -17,6 +17,7 @@ from django.utils import timezone
 from naccs.lib.periods import years_after
 from naccs.pki import acquisition, ca, issuance, ocsp, ocsp_signer, published, revocation
 from naccs.pki.tests.est_helpers import PROXY_SECRET
+from naccs.terminals.models import Certificate
 from naccs.tests.helpers import CODES, database_url, free_port, uncertified_terminal, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -73,6 +74,18 @@ PRODUCTION_RECENT_SECONDS = published.RECENT_SECONDS
 @pytest.fixture
 def terminal(company):
     return uncertified_terminal(company)
+
+
+@pytest.fixture
+def proxy_secret(settings):
+    """The portal knows the TLS proxy's secret, which the requests of est_helpers.from_proxy carry."""
+    settings.TLS_PROXY_SECRET = PROXY_SECRET
+
+
+@pytest.fixture
+def current(renewable):
+    """The certificate of 11110A, 15 days before its expiry (inside the 28-day window)."""
+    return Certificate.objects.get(terminal=renewable)
 
 
 @pytest.fixture

@@ -10,6 +10,8 @@ from cryptography.x509.oid import AttributeOID, NameOID
 from naccs.pki import ca
 
 PROXY_SECRET = "proxy-secret-for-tests"
+REENROLL = "/.well-known/est/simplereenroll"
+KEYGEN = "/.well-known/est/serverkeygen"
 
 
 def csr_for(name, key=None, *, challenge_password=None):

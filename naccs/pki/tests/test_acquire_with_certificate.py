@@ -15,21 +15,11 @@ from naccs.pki import revocation
 from naccs.terminals.models import Certificate
 
 from .conftest import certify
-from .est_helpers import PROXY_SECRET, from_proxy
+from .est_helpers import from_proxy
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("proxy_secret")]
 PAGE = "/pki/acquire/"
 RENEW = {"renew": "1", "renew-password": "p12-pass-2026", "renew-password_confirm": "p12-pass-2026"}
-
-
-@pytest.fixture(autouse=True)
-def proxy_secret(settings):
-    settings.TLS_PROXY_SECRET = PROXY_SECRET
-
-
-@pytest.fixture
-def current(renewable):
-    return Certificate.objects.get(terminal=renewable)
 
 
 def test_with_the_current_certificate_in_its_window_it_offers_to_renew(client, current):

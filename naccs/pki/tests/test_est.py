@@ -16,22 +16,9 @@ from naccs.pki import ca, ocsp, pickups, revocation
 from naccs.terminals.models import Certificate
 
 from .conftest import certify, uncertified_terminal
-from .est_helpers import PROXY_SECRET, csr_for, est_body, from_proxy
+from .est_helpers import KEYGEN, REENROLL, csr_for, est_body, from_proxy
 
-pytestmark = pytest.mark.django_db
-REENROLL = "/.well-known/est/simplereenroll"
-KEYGEN = "/.well-known/est/serverkeygen"
-
-
-@pytest.fixture(autouse=True)
-def proxy_secret(settings):
-    settings.TLS_PROXY_SECRET = PROXY_SECRET
-
-
-@pytest.fixture
-def current(renewable):
-    """The certificate of 11110A, 15 days before its expiry (inside the 28-day window)."""
-    return Certificate.objects.get(terminal=renewable)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("proxy_secret")]
 
 
 def reenroll(client, presented_pem, name="11110A", key=None, **proxy):

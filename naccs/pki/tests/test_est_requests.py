@@ -24,21 +24,9 @@ from naccs.terminals.models import Certificate
 from naccs.tests.helpers import database_url
 
 from .conftest import ROOT
-from .est_helpers import PROXY_SECRET, csr_for, est_body, from_proxy
+from .est_helpers import KEYGEN, REENROLL, csr_for, est_body, from_proxy
 
-pytestmark = pytest.mark.django_db
-REENROLL = "/.well-known/est/simplereenroll"
-KEYGEN = "/.well-known/est/serverkeygen"
-
-
-@pytest.fixture(autouse=True)
-def proxy_secret(settings):
-    settings.TLS_PROXY_SECRET = PROXY_SECRET
-
-
-@pytest.fixture
-def current(renewable):
-    return Certificate.objects.get(terminal=renewable)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("proxy_secret")]
 
 
 def post(client, path, body, presented):
