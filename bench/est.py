@@ -16,6 +16,7 @@ time per reminder should stay flat as N grows (linear), with a fixed number of q
 
 import argparse
 import base64
+import contextlib
 import http.client
 import os
 import secrets
@@ -80,6 +81,29 @@ def stop(process: subprocess.Popen) -> None:
     process.wait(15)
 
 
+@contextlib.contextmanager
+def portal_behind_nginx(env: dict, var_dir: Path, port: int):
+    """gunicorn (2 workers) on `port` behind scripts/serve-tls' nginx on `port` + 1, which it yields; stopped after."""
+    app_port, https_port = port, port + 1
+    gunicorn = start(
+        [sys.executable, "-m", "gunicorn", "naccs.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{app_port}"],
+        env, var_dir / "gunicorn.log",
+    )  # fmt: skip
+    nginx = start(
+        [str(ROOT / "scripts/serve-tls")],
+        {**env, "HTTPS_HOST": "127.0.0.1", "HTTPS_PORT": str(https_port), "APP_ADDRESS": f"127.0.0.1:{app_port}",
+         "PYTHON": sys.executable},
+        var_dir / "nginx.log",
+    )  # fmt: skip
+    try:
+        wait_for(app_port)
+        wait_for(https_port)
+        yield https_port
+    finally:
+        stop(nginx)
+        stop(gunicorn)
+
+
 def bench_renewals(count: int, port: int, env: dict, var_dir: Path) -> None:
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
@@ -113,20 +137,7 @@ def bench_renewals(count: int, port: int, env: dict, var_dir: Path) -> None:
         )
         holders.append((terminal, cert_file, key_file))
 
-    app_port, https_port = port, port + 1
-    gunicorn = start(
-        [sys.executable, "-m", "gunicorn", "naccs.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{app_port}"],
-        env, var_dir / "gunicorn.log",
-    )  # fmt: skip
-    nginx = start(
-        [str(ROOT / "scripts/serve-tls")],
-        {**env, "HTTPS_HOST": "127.0.0.1", "HTTPS_PORT": str(https_port), "APP_ADDRESS": f"127.0.0.1:{app_port}",
-         "PYTHON": sys.executable},
-        var_dir / "nginx.log",
-    )  # fmt: skip
-    try:
-        wait_for(app_port)
-        wait_for(https_port)
+    with portal_behind_nginx(env, var_dir, port) as https_port:
 
         def request_for(name: str):
             key = ca.new_private_key("rsa")
@@ -195,9 +206,6 @@ def bench_renewals(count: int, port: int, env: dict, var_dir: Path) -> None:
                 f"{label:<22} {floor_ms:9.2f} {ours_ms:9.2f} {ours_ms / floor_ms:6.2f} {1000 / ours_ms:7.1f}"
                 f"  {quartiles[0]:.2f}-{quartiles[2]:.2f}"
             )
-    finally:
-        stop(nginx)
-        stop(gunicorn)
 
 
 def bench_reminders(total: int) -> None:

@@ -31,7 +31,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "client")]
-from bench.est import setup_django, start, stop, wait_for  # noqa: E402
+from bench.est import portal_behind_nginx, setup_django  # noqa: E402
 
 PASSWORD = "bench-p12-password"
 
@@ -208,27 +208,11 @@ def main() -> None:
 
     ca.create(key_type="ec")
     names = holders(2 * args.count + args.burst + 2, var_dir)
-    app_port, https_port = args.port, args.port + 1
-    gunicorn = start(
-        [sys.executable, "-m", "gunicorn", "naccs.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{app_port}"],
-        env, var_dir / "gunicorn.log",
-    )  # fmt: skip
-    nginx = start(
-        [str(ROOT / "scripts/serve-tls")],
-        {**env, "HTTPS_HOST": "127.0.0.1", "HTTPS_PORT": str(https_port), "APP_ADDRESS": f"127.0.0.1:{app_port}",
-         "PYTHON": sys.executable},
-        var_dir / "nginx.log",
-    )  # fmt: skip
-    try:
-        wait_for(app_port)
-        wait_for(https_port)
+    with portal_behind_nginx(env, var_dir, args.port) as https_port:
         bare(names.pop(), https_port, var_dir)  # warm up both workers
         bare(names.pop(), https_port, var_dir)
         bench_one_renewal(names[: 2 * args.count], https_port, var_dir)
         capacity = bench_throughput(names[2 * args.count :], https_port, var_dir, args.concurrency)
-    finally:
-        stop(nginx)
-        stop(gunicorn)
     bench_fleet(args.fleet, capacity)
 
 
