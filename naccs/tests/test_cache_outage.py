@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import PASSWORD
-from naccs.tests.helpers import database_url, free_port, wait_for_port
+from naccs.tests.helpers import database_url, free_port, real_clock_environment, wait_for_port
 from naccs.tests.test_several_hosts import Browser, log_in, redis_url  # noqa: F401 - redis_url is a fixture
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -49,8 +49,12 @@ def portal(redis_url, tmp_path, test_ca):  # noqa: F811
 def stop_redis(url: str) -> None:
     """Stop the real redis-server behind `url` (SHUTDOWN NOSAVE: the process exits, the port is closed)."""
     port = url.rsplit(":", 1)[1].split("/")[0]
-    subprocess.run(["redis-cli", "-p", port, "shutdown", "nosave"], check=False, capture_output=True)
-    result = subprocess.run(["redis-cli", "-p", port, "ping"], capture_output=True, text=True)
+    # Redis's own tools hang under libfaketime (make test-at), like redis-server: they keep the real clock.
+    real_clock = real_clock_environment()
+    subprocess.run(["redis-cli", "-p", port, "shutdown", "nosave"], capture_output=True, env=real_clock, timeout=30)
+    result = subprocess.run(
+        ["redis-cli", "-p", port, "ping"], capture_output=True, text=True, env=real_clock, timeout=30
+    )
     assert "PONG" not in result.stdout, "redis-server still answers"
 
 
