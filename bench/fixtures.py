@@ -19,6 +19,7 @@ from naccs.applications.models import Application, Reissue
 from naccs.billing.models import Invoice
 from naccs.lib.business_days import earliest_desired_date
 from naccs.lib.periods import months_after
+from naccs.pki.issuance import certificate_expiry
 from naccs.terminals.models import Certificate, LogicalTerminal
 
 BIG_COMPANY_CODE = "99990000"
@@ -147,7 +148,7 @@ def prepare_walkers(count: int = 50, terminals_each: int = 100) -> None:
         Certificate.objects.bulk_create(
             Certificate(
                 terminal=terminal, serial=f"{0xC0000000 + number * 1000 + index:032x}", not_before=now,
-                not_after=now + timedelta(days=365), issued_at=now,
+                not_after=certificate_expiry(now), issued_at=now,
             )
             for index, terminal in enumerate(terminals)
         )  # fmt: skip

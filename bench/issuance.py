@@ -15,7 +15,6 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,7 +68,11 @@ def main() -> None:
         key = ca.new_private_key(key_type)
         now = timezone.now()
         certificate = issuance.build_certificate(
-            authority, terminal=terminal, public_key=key.public_key(), not_before=now, not_after=now + timedelta(365)
+            authority,
+            terminal=terminal,
+            public_key=key.public_key(),
+            not_before=now,
+            not_after=issuance.certificate_expiry(now),
         )
         pkcs12.serialize_key_and_certificates(
             terminal.name.encode(), key, certificate, [authority.certificate],

@@ -58,7 +58,10 @@ def holders(count: int, var_dir: Path) -> list:
         key = ca.new_private_key("ec")
         issued = django_timezone.now() - timedelta(days=350)
         row = issuance.issue_certificate(
-            terminal=terminal, public_key=key.public_key(), not_before=issued, not_after=issued + timedelta(365)
+            terminal=terminal,
+            public_key=key.public_key(),
+            not_before=issued,
+            not_after=issuance.certificate_expiry(issued),
         )
         certificate = x509.load_pem_x509_certificate(row.pem.encode())
         p12 = var_dir / f"{terminal.name}.p12"

@@ -14,6 +14,7 @@ from naccs.applications.models import Application, BrokerLine, Reissue, ReissueL
 from naccs.audit.models import AuditEvent
 from naccs.billing.models import Invoice, InvoiceLine
 from naccs.lib.business_days import earliest_desired_date
+from naccs.pki.issuance import certificate_expiry
 from naccs.portal.models import NewsItem
 from naccs.terminals.models import Certificate, LogicalTerminal
 
@@ -38,10 +39,11 @@ def build_company(code, name, *, terminals, applications, news, brokers, users, 
     )  # fmt: skip
     Certificate.objects.bulk_create(
         Certificate(
-            terminal=terminal, serial=f"{code}{number:024x}", not_before=now - timedelta(days=number % 400),
-            not_after=now + timedelta(days=365 - number % 400), issued_at=now - timedelta(days=number % 400),
+            terminal=terminal, serial=f"{code}{number:024x}", not_before=issued, not_after=certificate_expiry(issued),
+            issued_at=issued,
         )
         for number, terminal in enumerate(made)
+        for issued in [now - timedelta(days=number % 400)]
     )  # fmt: skip
     created = Application.objects.bulk_create(
         Application(

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from naccs.pki import ca, issuance
+from naccs.pki.tests.conftest import certify
 from naccs.terminals.models import Certificate
 from naccs.tests.helpers import make_terminal
 
@@ -19,15 +19,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def demo(settings, test_ca):
     settings.DEBUG = True
-
-
-def certify(terminal, not_after):
-    return issuance.issue_certificate(
-        terminal=terminal,
-        public_key=ca.new_private_key("ec").public_key(),
-        not_before=not_after - timedelta(days=365),
-        not_after=not_after,
-    )
 
 
 def run(terminal, out):
@@ -41,7 +32,7 @@ def test_it_prints_the_expiry_in_jst(demo, company, tmp_path):
     day = timezone.localdate() + timedelta(days=20)
     not_after = timezone.make_aware(datetime.combine(day, time(3, 0)))
     assert not_after.astimezone(timezone.get_fixed_timezone(0)).date() == day - timedelta(days=1)
-    previous = certify(make_terminal(company, "11110D"), not_after)
+    previous = certify(make_terminal(company, "11110D"), expires_at=not_after)
     output = run("11110D", tmp_path)
     assert f"11110D 有効期限 {day:%Y/%m/%d}" in output
     assert f"it replaces serial {previous.serial}" in output
@@ -51,7 +42,7 @@ def test_it_prints_the_expiry_in_jst(demo, company, tmp_path):
 def test_it_refuses_a_certificate_outside_its_window_and_issues_nothing(demo, company, tmp_path):
     """Renewed in the portal a moment ago: that certificate is the user's, and must stay valid."""
     terminal = make_terminal(company, "11110E")
-    fresh = certify(terminal, timezone.now() + timedelta(days=365))
+    fresh = certify(terminal, age_days=0)  # valid 1年間 from now
     count = Certificate.objects.count()
     with pytest.raises(CommandError, match=f"serial {fresh.serial}.*outside its renewal window"):
         run("11110E", tmp_path)

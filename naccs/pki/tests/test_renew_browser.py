@@ -39,7 +39,7 @@ def current_certificate(terminal, directory: Path) -> Certificate:
     key = ca.new_private_key("ec")
     issued = timezone.now() - timedelta(days=350)
     certificate = issuance.issue_certificate(
-        terminal=terminal, public_key=key.public_key(), not_before=issued, not_after=issued + timedelta(days=365)
+        terminal=terminal, public_key=key.public_key(), not_before=issued, not_after=issuance.certificate_expiry(issued)
     )
     (directory / "current.pem").write_text(certificate.pem)
     (directory / "current.key").write_bytes(
