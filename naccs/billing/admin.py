@@ -18,28 +18,26 @@ from .models import BillingAccount, Charge, Invoice, InvoiceLine, Payment, Tarif
 from .tasks import monthly_close_task
 
 
-def yen_column(name: str, description: str):
-    """A column of yen with separators (「17,578円」), sorted by the field."""
+def formatted_column(name: str, description: str, formatted, suffix: str):
+    """A column showing the field `name` as `formatted` gives it, sorted by the field."""
 
     @admin.display(description=description, ordering=name)
     def column(obj):
         value = getattr(obj, name)
-        return "" if value is None else yen(value)
+        return "" if value is None else formatted(value)
 
-    column.__name__ = f"{name}_yen"
+    column.__name__ = f"{name}_{suffix}"
     return column
+
+
+def yen_column(name: str, description: str):
+    """A column of yen with separators (「17,578円」)."""
+    return formatted_column(name, description, yen, "yen")
 
 
 def month_column(name: str, description: str):
     """A billing month as 「2026年11月分」, not as its first day."""
-
-    @admin.display(description=description, ordering=name)
-    def column(obj):
-        value = getattr(obj, name)
-        return "" if value is None else billing_month(value)
-
-    column.__name__ = f"{name}_label"
-    return column
+    return formatted_column(name, description, billing_month, "label")
 
 
 @admin.register(TariffItem)

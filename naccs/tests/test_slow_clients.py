@@ -3,12 +3,9 @@ body before the app sees it, so clients trickling their bodies hold no worker an
 the body sizes fit the forms and the bank CSV import."""
 
 import http.client
-import os
 import socket
 import ssl
 import statistics
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -17,7 +14,8 @@ import pytest
 
 from naccs.pki.tests.conftest import tls_proxy
 from naccs.pki.tests.est_helpers import PROXY_SECRET
-from naccs.tests.helpers import database_url, free_port, wait_for_port
+from naccs.tests import outage
+from naccs.tests.helpers import database_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,26 +29,16 @@ UNVERIFIED.verify_mode = ssl.CERT_NONE
 @pytest.fixture
 def portal_behind_nginx(tmp_path, test_ca):
     """gunicorn with WORKERS sync workers (production's worker class) behind scripts/serve-tls' nginx."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "CA_DIR": str(test_ca),
-        "PYTHONPATH": str(ROOT),
-        "VAR_DIR": str(tmp_path / "var"),
-        "LOG_LEVEL": "WARNING",
-        "TRUSTED_PROXY_COUNT": "1",
-        "TLS_PROXY_SECRET": PROXY_SECRET,  # a trusted proxy must be known by its secret too
-    }
-    command = [sys.executable, "-m", "gunicorn", "naccs.wsgi", "--workers", str(WORKERS), "--bind", f"127.0.0.1:{port}"]
-    server = subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
+    env = outage.environment(
+        database_url(), test_ca, tmp_path / "var", LOG_LEVEL="WARNING", TRUSTED_PROXY_COUNT="1",
+        TLS_PROXY_SECRET=PROXY_SECRET,  # a trusted proxy must be known by its secret too
+    )  # fmt: skip
+    server, url = outage.gunicorn(env, "naccs.wsgi", tmp_path / "gunicorn.log", "--workers", str(WORKERS))
     try:
-        wait_for_port(port, server)
-        with tls_proxy(tmp_path / "proxy", test_ca, app_address=f"127.0.0.1:{port}") as url:
-            yield url
+        with tls_proxy(tmp_path / "proxy", test_ca, app_address=url.removeprefix("http://")) as proxied:
+            yield proxied
     finally:
-        server.terminate()
-        server.wait()
+        outage.stop(server)
 
 
 def trickle(host: str, port: int, stop: threading.Event) -> None:

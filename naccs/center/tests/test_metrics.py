@@ -1,8 +1,5 @@
 """Issue 26 #11: Prometheus metrics at /metrics, from every gunicorn worker (multiprocess mode) and the database."""
 
-import os
-import subprocess
-import sys
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -11,7 +8,8 @@ import pytest
 from django.test import Client
 
 from naccs.mailer.tasks import deliver_due_mail
-from naccs.tests.helpers import database_url, free_port, make_terminal, wait_for_port
+from naccs.tests import outage
+from naccs.tests.helpers import database_url, make_terminal
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -51,35 +49,26 @@ def test_the_scrape_has_requests_by_view_and_status_and_what_the_database_knows(
 def test_every_gunicorn_worker_is_counted_in_one_scrape(test_ca, tmp_path):
     metrics_dir = tmp_path / "metrics"
     metrics_dir.mkdir()
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "CA_DIR": str(test_ca),
-        "PYTHONPATH": str(ROOT),
-        "VAR_DIR": str(tmp_path / "var"),
-        "LOG_LEVEL": "WARNING",
-        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
-    }
-    command = [sys.executable, "-m", "gunicorn", "naccs.wsgi", "-c", "deploy/gunicorn/naccs.conf.py",
-               "--workers", "3", "--bind", f"127.0.0.1:{port}"]  # fmt: skip
-    server = subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
+    env = outage.environment(
+        database_url(), test_ca, tmp_path / "var", LOG_LEVEL="WARNING", PROMETHEUS_MULTIPROC_DIR=str(metrics_dir)
+    )
+    server, url = outage.gunicorn(
+        env, "naccs.wsgi", tmp_path / "gunicorn.log", "-c", "deploy/gunicorn/naccs.conf.py", "--workers", "3"
+    )
     try:
-        wait_for_port(port, server)
 
         def get_login_page(_):
             # Generous: three workers booting at once on two busy cores may take seconds to take the first requests.
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=60) as response:
+            with urllib.request.urlopen(f"{url}/accounts/login/", timeout=60) as response:
                 return response.status
 
         # Six clients at once, so that the three sync workers share the requests whatever the scheduler prefers.
         with ThreadPoolExecutor(max_workers=6) as clients:
             assert list(clients.map(get_login_page, range(30))) == [200] * 30
         files = list(metrics_dir.glob("counter_*.db"))
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
+        with urllib.request.urlopen(f"{url}/metrics", timeout=10) as response:
             text = response.read().decode()
     finally:
-        server.terminate()
-        server.wait()
+        outage.stop(server)
     assert sample(text, "naccs_http_requests_total", method="GET", status="200", view="accounts:login") == 30
     assert len(files) >= 2  # the requests were spread over several workers, each writing its own file
