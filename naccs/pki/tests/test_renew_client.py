@@ -67,13 +67,22 @@ def naccs_renew(tmp_path_factory) -> Path:
     return venv / "bin" / "naccs-renew"
 
 
+FAKETIME_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "y": 365 * 86400}  # libfaketime's own units
+
+
+def faketime_seconds(offset: str) -> float:
+    """A relative FAKETIME offset as libfaketime reads it ("+3600", "+45d", "-2h"), in seconds."""
+    unit = FAKETIME_UNITS.get(offset[-1:])
+    return float(offset[:-1]) * unit if unit else float(offset)
+
+
 def client(command: Path, *args, later_hours: float = 0) -> subprocess.CompletedProcess:
     """naccs-renew with the password in its environment variable; `later_hours` runs it with its clock that much
     ahead (Debian's faketime, on top of the offset `make test-at` may already have set)."""
     environment = dict(os.environ, NACCS_RENEW_PASSWORD=P12_PASSWORD)
     prefix = []
     if later_hours:
-        offset = float(environment.pop("FAKETIME", "+0")) + later_hours * 3600
+        offset = faketime_seconds(environment.pop("FAKETIME", "+0")) + later_hours * 3600
         environment.pop("LD_PRELOAD", None)
         prefix = ["faketime", "-f", f"{offset:+.0f}"]
     return subprocess.run([*prefix, str(command), *args], capture_output=True, text=True, env=environment, timeout=120)
