@@ -62,9 +62,7 @@ def failed_exchange(error: Exception, *, p12: Path, renewal: bool = True) -> int
         complain(f"ポータルに接続できないか一時的なエラーです / the portal is unavailable: {error}")
         return EXIT_UNAVAILABLE
     if isinstance(error, PortalRefused):
-        complain(
-            f"ポータルが{action[0]}を拒否しました / the portal refused the {action[1]} (HTTP {error.status}): {error}"
-        )
+        complain(f"ポータルが{action}を拒否しました / the portal refused (HTTP {error.status}): {error}")
         return EXIT_REFUSED
     if isinstance(error, AnswerRejected):
         complain(f"ポータルの応答を受け付けません（ファイルは変更なし）/ answer rejected, nothing written: {error}")
