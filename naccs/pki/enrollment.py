@@ -26,6 +26,7 @@ from naccs.terminals.models import Certificate
 
 from .acquisition import AcquisitionRefused, acquire_anonymously, certify
 from .est import REFUSED, ESTRefused, parse_csr, public_key_digest, requested_terminal_name
+from .forms import typed_terminal_name
 
 VIA = "EST simpleenroll（認証コード）"
 CODE_SEPARATOR = "-"
@@ -65,7 +66,9 @@ def basic_credentials(authorization: str) -> Credentials:
         raise Unauthenticated(CREDENTIALS_NEEDED)
     # A password of another shape is wrong codes like any other: counted, never told apart.
     codes = tuple(password.split(CODE_SEPARATOR))
-    return Credentials(terminal_name=user.strip().upper()[:64], auth_codes=codes if len(codes) == 3 else ("", "", ""))
+    if len(codes) != 3:
+        codes = ("", "", "")
+    return Credentials(terminal_name=typed_terminal_name(user)[:64], auth_codes=codes)
 
 
 def enroll(*, authorization: str, through_proxy: bool, csr_body: bytes, client_address: str) -> x509.Certificate:

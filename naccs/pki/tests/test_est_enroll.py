@@ -64,7 +64,8 @@ def test_the_codes_of_an_open_pickup_enroll_the_terminals_own_key(client, picked
 
 def test_codes_are_read_as_the_page_reads_them(client, picked):
     # Lower case and 全角, as a person may type them: the same as on the 取得 page.
-    _, response = enroll(client, codes=(CODES[0].lower(), "ＡＢＣＤＥ００００１", CODES[2]))
+    codes = (CODES[0].lower(), "ＡＢＣＤＥ００００１", CODES[2])
+    _, response = enroll(client, "１１１１０ａ", codes, csr_name="11110A")
     assert response.status_code == 200, response.content.decode()
 
 
