@@ -134,8 +134,8 @@ def acquire_anonymously(*, terminal_name: str, auth_codes, client_address: str, 
     credentials: pki.enrollment): the terminal's name and its three 認証コード, within the limits above, then
     `issue_with(auth_codes)`, which checks the codes again under the terminal's lock (`certify`).
 
-    A refusal is counted (accounts.FailureCount, per terminal, address and window) rather than written as an audit row
-    of its own, and logged with its reason."""
+    A refusal is counted (accounts.FailureCount, per terminal, address and window) and logged with its reason; the page
+    writes no audit row of its own for it (EST records `est.refused`, as for all its refusals)."""
     attempt = take_anonymous_attempt(terminal_name=terminal_name, client_address=client_address)
     auth_codes = tuple(auth_codes)
     try:

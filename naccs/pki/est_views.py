@@ -29,6 +29,9 @@ def refusal(error: est.ESTRefused) -> HttpResponse:
     if isinstance(error, enrollment.Unauthenticated):
         # RFC 7030 §3.2.3 and RFC 7617: ask for the terminal's name and 認証コード, in UTF-8.
         response["WWW-Authenticate"] = 'Basic realm="NACCS EST", charset="UTF-8"'
+    if error.status == 429:
+        # The 取得 limits' windows are fixed: by then a new one has begun (RFC 6585 §4).
+        response["Retry-After"] = str(settings.ACQUIRE_ATTEMPT_WINDOW_MINUTES * 60)
     return response
 
 

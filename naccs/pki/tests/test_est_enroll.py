@@ -87,6 +87,7 @@ def test_wrong_tries_on_the_page_and_over_est_share_one_lockout(client, picked):
     assert last.status_code == 401
     _, locked = enroll(client)  # the right codes, but the terminal is stopped for this address
     assert locked.status_code == 429
+    assert locked["Retry-After"] == "900"  # the 15 minutes of issue 13's window
     assert "一時的に受付を停止しています" in text_of(locked)
     assert not Certificate.objects.exists()
     with pytest.raises(acquisition.AcquisitionRefused, match="一時的に受付を停止しています"):
