@@ -20,11 +20,11 @@ from django_tasks_db.models import DBTaskResult
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily
 
+from naccs.jobs.models import ScheduledJob
 from naccs.mailer.models import OutboundMail
 from naccs.pki.models import CertificateRevocationList, PreparedOCSPResponse
 from naccs.terminals.models import Certificate
 
-from .models import ScheduledJob
 from .morning_run import MORNING_RUN
 
 METRICS_PATH = "/metrics"
@@ -103,7 +103,7 @@ class DatabaseCollector:
         runs = ScheduledJob.objects.filter(name=MORNING_RUN, run_date__gte=week)
         yield gauge(
             "naccs_morning_run_resumed_7d",
-            "Morning runs of the last 7 days resumed after their worker died or failed (center.leases)",
+            "Morning runs of the last 7 days resumed after their worker died or failed (naccs.jobs.leases)",
             runs.aggregate(resumed=Sum("resumed"))["resumed"] or 0,
         )
         yield gauge(

@@ -21,8 +21,8 @@ from naccs.applications import lifecycle
 from naccs.applications.models import Application, ReissueLine
 from naccs.audit.models import AuditEvent
 from naccs.center import scheduler
-from naccs.center.models import ScheduledJob
 from naccs.center.tasks import morning_run_task
+from naccs.jobs.models import ScheduledJob
 from naccs.mailer.models import OutboundMail
 from naccs.pki.models import CertificatePickup
 from naccs.portal.models import NewsItem

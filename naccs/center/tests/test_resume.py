@@ -11,9 +11,10 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from naccs.applications.reissue import processing
-from naccs.center import leases, morning_run, scheduler
-from naccs.center.models import ScheduledJob
+from naccs.center import morning_run, scheduler
 from naccs.center.tasks import morning_run_task
+from naccs.jobs import leases
+from naccs.jobs.models import ScheduledJob
 
 pytestmark = pytest.mark.django_db
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -141,17 +142,6 @@ def test_a_run_that_raised_stays_unfinished_and_is_retried(run_day):
     job = ScheduledJob.objects.get(run_date=run_day)
     assert job.finished_at is None
     assert list(leases.abandoned(["morning_run"], job.heartbeat_at + timedelta(minutes=5))) == [job]
-
-
-def test_jobs_from_before_leases_are_not_resumed():
-    """The migration marks the jobs enqueued before it as finished (tested through its function)."""
-    from importlib import import_module
-
-    from django.apps import apps
-
-    ScheduledJob.objects.create(name="morning_run", run_date=WEDNESDAY)
-    import_module("naccs.center.migrations.0003_scheduledjob_lease").finish_earlier_jobs(apps, None)
-    assert ScheduledJob.objects.get().finished_at is not None
 
 
 # --- the dashboard ----------------------------------------------------------------------------------------------
