@@ -8,7 +8,6 @@ nginx does not serve it (deploy/nginx/).
 """
 
 import datetime
-import os
 import time
 
 from django.db import DatabaseError, InterfaceError
@@ -17,12 +16,14 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 
 from naccs.jobs.models import ScheduledJob
+from naccs.lib.metrics import scrape
 from naccs.mailer.models import OutboundMail
 from naccs.pki.models import CertificateRevocationList, PreparedOCSPResponse
+from naccs.pki.published import OCSP_ANSWERS
 from naccs.terminals.models import Certificate
 
 from .morning_run import MORNING_RUN
@@ -117,17 +118,6 @@ def gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:
     return GaugeMetricFamily(name, documentation, value=value)
 
 
-def registry() -> CollectorRegistry:
-    collected = CollectorRegistry()
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        multiprocess.MultiProcessCollector(collected)  # every gunicorn worker's values
-    else:
-        collected.register(REQUESTS)
-        collected.register(LATENCY)
-    collected.register(DatabaseCollector())
-    return collected
-
-
 class MetricsMiddleware:
     """First in MIDDLEWARE: answers /metrics, and counts and times every other request."""
 
@@ -136,7 +126,9 @@ class MetricsMiddleware:
 
     def __call__(self, request):
         if request.path == METRICS_PATH:
-            response = HttpResponse(generate_latest(registry()), content_type=CONTENT_TYPE_LATEST)
+            # OCSP answers given by this portal's fast path (naccs.wsgi); the responder's own: its /metrics.
+            text = scrape([REQUESTS, LATENCY, OCSP_ANSWERS], read_at_scrape=[DatabaseCollector()])
+            response = HttpResponse(text, content_type=CONTENT_TYPE_LATEST)
             response["Cache-Control"] = "no-store"
             return response
         started = time.perf_counter()
