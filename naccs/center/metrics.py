@@ -26,6 +26,7 @@ from naccs.pki.models import CertificateRevocationList, PreparedOCSPResponse
 from naccs.pki.published import OCSP_ANSWERS
 from naccs.terminals.models import Certificate
 
+from .long_tasks import LONG_TASKS
 from .morning_run import MORNING_RUN
 
 METRICS_PATH = "/metrics"
@@ -112,6 +113,24 @@ class DatabaseCollector:
             "Morning runs of the last 7 days not finished",
             runs.filter(finished_at__isnull=True).count(),
         )
+        yield from long_task_gauges(week)
+
+
+def long_task_gauges(week: datetime.date):
+    """The monthly close and the daily reminders (long tasks under a lease, like the morning run): resumed, and left
+    unfinished, in the last 7 days, by task name."""
+    resumed = GaugeMetricFamily(
+        "naccs_long_task_resumed_7d", "Long tasks of the last 7 days resumed after their worker died", labels=["task"]
+    )
+    unfinished = GaugeMetricFamily(
+        "naccs_long_task_unfinished_7d", "Long tasks of the last 7 days not finished", labels=["task"]
+    )
+    for long_task in LONG_TASKS:
+        jobs = ScheduledJob.objects.filter(name=long_task.name, run_date__gte=week)
+        resumed.add_metric([long_task.name], jobs.aggregate(resumed=Sum("resumed"))["resumed"] or 0)
+        unfinished.add_metric([long_task.name], jobs.filter(finished_at__isnull=True).count())
+    yield resumed
+    yield unfinished
 
 
 def gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:
