@@ -2,6 +2,10 @@
 
 `make serve` and the tests make it on first start (`manage.py tls_server_certificate`), and again when the CA has
 changed or it nears its end, so that terminals that trust our CA (cacerts) trust the portal's HTTPS too.
+
+With several CA generations (naccs.pki.generations), nginx accepts client certificates of every trusted generation
+(client-ca.pem lists each), and its own certificate comes from the oldest trusted generation, which terminals of
+every generation trust (naccs.pki.rollover says why not a cross-certificate chain).
 """
 
 import datetime
@@ -13,7 +17,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from . import ca
+from . import ca, generations
 
 SERVER_CERT = "server-cert.pem"
 SERVER_KEY = "server-key.pem"
@@ -44,9 +48,10 @@ def is_current(path: Path, authority, now) -> bool:
 
 def ensure_server_certificate(directory: Path, hosts: list[str]) -> bool:
     """Write the proxy's key, certificate and client CA into `directory`; returns True when a new one was made."""
-    authority = ca.get_authority()
+    authority = ca.authority_of(generations.server_certificate_generation())
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    (directory / CLIENT_CA).write_bytes(authority.certificate.public_bytes(serialization.Encoding.PEM))
+    trusted = "".join(generation.certificate_pem for generation in generations.trusted())
+    (directory / CLIENT_CA).write_text(trusted)
     now = datetime.datetime.now(datetime.UTC)
     if is_current(directory / SERVER_CERT, authority, now):
         return False

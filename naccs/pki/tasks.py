@@ -9,8 +9,10 @@ from . import ca, ocsp, revocation
 def refresh_revocation_data_task() -> dict:
     """Keep what /pki/ocsp and /pki/crl serve ready: the delegated OCSP responder certificate (renewed before it
     expires), the pre-produced OCSP responses that are missing or due, and a CRL that lists every revocation (so a
-    revocation is published within a minute even if nobody fetches; the revocation responder never signs one)."""
+    revocation is published within a minute even if nobody fetches; the revocation responder never signs one), for
+    every CA generation that publishes revocation data."""
     if not ca.exists():
         return {"skipped": "no CA"}
     signed = ocsp.refresh_prepared()
-    return {"ocsp_signed": signed, "crl_number": revocation.current_crl().number}
+    crls = revocation.current_crls()
+    return {"ocsp_signed": signed, "crl_number": crls[0].number, "crl_numbers": {c.generation: c.number for c in crls}}
