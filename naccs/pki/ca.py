@@ -13,6 +13,8 @@ Loading it costs ~0.4 s (the MAC, then the key), once per process (`_load` is ca
 CA generations (issue 25, docs/ca-rollover.md): generation 1 lives in CA_DIR itself, generation N in CA_DIR/gN/.
 Keys never move. The file ISSUING_FILE in CA_DIR names the folder of the generation that issues now (none: CA_DIR),
 so that every host sharing CA_DIR switches at once and `get_authority()` stays a few stat calls and one small read.
+TRUSTED_FILE lists the folders of the generations whose terminal certificates nginx accepts, so that
+`scripts/serve-tls` writes client-ca.pem and the server certificate from CA_DIR alone, without the database.
 `authority_of(generation)` opens any generation's key (its CRL is signed by it for as long as its certificates live).
 """
 
@@ -39,6 +41,7 @@ CERT_FILE = "ca-cert.pem"
 KEY_KDF_ROUNDS = 600_000  # OWASP Password Storage Cheat Sheet: PBKDF2-HMAC-SHA256
 CA_VALIDITY = datetime.timedelta(days=3650)
 ISSUING_FILE = "issuing-generation"  # the folder (relative to CA_DIR) of the issuing generation; absent: CA_DIR
+TRUSTED_FILE = "trusted-generations"  # the folders of the generations nginx trusts, oldest first; absent: issuing
 
 
 class CAUnavailable(ImproperlyConfigured):
@@ -123,10 +126,28 @@ def issuing_dir() -> Path:
 
 def set_issuing(folder: str) -> None:
     """Make the generation in CA_DIR/`folder` the issuing one, for every process reading CA_DIR (atomic rename)."""
-    partial = ca_dir() / f".{ISSUING_FILE}.partial"
-    partial.write_text(f"{folder}\n")
-    os.replace(partial, ca_dir() / ISSUING_FILE)
+    replace_text(ca_dir() / ISSUING_FILE, f"{folder}\n")
     _load.cache_clear()
+
+
+def trusted_dirs() -> list[Path]:
+    """The folders of the generations nginx trusts, oldest first (set_trusted; the issuing one's when never set)."""
+    try:
+        folders = (ca_dir() / TRUSTED_FILE).read_text().splitlines()
+    except FileNotFoundError:
+        return [issuing_dir()]
+    return [ca_dir() / folder.strip() for folder in folders if folder.strip()]
+
+
+def set_trusted(folders: list[str]) -> None:
+    replace_text(ca_dir() / TRUSTED_FILE, "".join(f"{folder or '.'}\n" for folder in folders))
+
+
+def replace_text(path: Path, text: str) -> None:
+    """Write atomically (a reader sees the old file or the new one, never half of one)."""
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(text)
+    os.replace(partial, path)
 
 
 def exists() -> bool:

@@ -25,7 +25,7 @@ from naccs.terminals.models import Certificate
 from naccs.terminals.notices import notice_recipients
 
 from . import ca, rollover
-from .generations import certificate_of, register_first, valid_certificates
+from .generations import TRUSTED, certificate_of, register_first, valid_certificates
 from .models import CAGeneration
 from .revocation import revoke_certificate
 
@@ -108,7 +108,14 @@ def switch(number: int, *, actor=None) -> CAGeneration:
     # Last, when only the commit is left: a commit that fails after it leaves the pointer ahead of the database,
     # which the start check reports (naccs.pki.generation) and running the same switch again repairs.
     ca.set_issuing(generation.folder)
+    write_trusted()
     return generation
+
+
+def write_trusted() -> None:
+    """CA_DIR's list of the generations nginx trusts (ca.set_trusted), from the rows as this transaction left them."""
+    rows = CAGeneration.objects.filter(state__in=TRUSTED).order_by("number")
+    ca.set_trusted([row.folder for row in rows])
 
 
 @transaction.atomic
@@ -128,6 +135,7 @@ def retire(number: int, *, force: bool = False, actor=None) -> tuple[CAGeneratio
         revoke_certificate(certificate=certificate, reason=Certificate.RevocationReason.CA_COMPROMISE, actor=actor)
     announce_compromise(generation, valid)
     change(generation, State.RETIRED, actor=actor, revoked=len(valid), forced=force)
+    write_trusted()
     return generation, len(valid)
 
 

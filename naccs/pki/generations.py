@@ -72,11 +72,6 @@ def publishing_revocations() -> list[CAGeneration]:
     return [generation for generation in all_generations() if generation.state != State.PREPARED]
 
 
-def server_certificate_generation() -> CAGeneration:
-    """The oldest trusted generation, which every terminal trusts (naccs.pki.rollover explains why)."""
-    return min(trusted(), key=lambda generation: generation.number)
-
-
 def number_of(certificate: x509.Certificate) -> int:
     """The generation of one of our CA certificates (by its name: each generation has its own)."""
     register_first()

@@ -98,7 +98,7 @@ class PreparedResponseQuerySet(PermanentQuerySet):
 
 class PreparedOCSPResponse(PermanentRecord):
     """A signed OCSP response kept for one certificate and one CertID hash (RFC 6960 §2.5, RFC 5019): requests are
-    answered with it, without signing, while it is fresh (see naccs.pki.ocsp.is_fresh)."""
+    answered with it, without signing, while it is fresh (see naccs.pki.ocsp_prepared.fresh_responses)."""
 
     certificate = models.ForeignKey("terminals.Certificate", on_delete=models.PROTECT, related_name="+")
     hash_algorithm = models.CharField("CertIDのハッシュ", max_length=16)
@@ -146,10 +146,12 @@ class ESTRenewal(models.Model):
 
 class OCSPResponderKey(models.Model):
     """A delegated OCSP responder (RFC 6960 §4.2.2.2): a certificate our CA issues for a few days to a key that signs
-    OCSP answers, so that the revocation responder never holds the CA key. Issued and renewed by the worker
-    (naccs.pki.ocsp_signer); every host reads the newest from here."""
+    OCSP answers, so that the revocation responder never holds the CA key. One per CA generation that publishes
+    revocation data, each certified by its generation. Issued and renewed by the worker (naccs.pki.ocsp_signer);
+    every host reads the newest from here."""
 
     issuer_key_hash = models.BinaryField("発行者の鍵のハッシュ")  # SHA-1 of the CA's key, as in a CertID
+    generation = models.PositiveIntegerField("認証局の世代", default=1)  # each generation has its own responder
     issuer_pem = models.TextField("認証局の証明書(PEM)")
     certificate_pem = models.TextField("OCSPレスポンダー証明書(PEM)")
     # PKCS#12, encrypted under a key derived from SECRET_KEY, which every process of the portal has.

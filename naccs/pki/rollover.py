@@ -9,9 +9,9 @@ meets certificates of the old generation. Both live only as long as the old gene
 Why nginx's server certificate is not chained through NewWithOld: our CA certificates carry pathLenConstraint 0 and
 the generations have different names, so NewWithOld is not a self-issued certificate and a path
 server → NewWithOld → old root breaks the old root's path length (RFC 5280 §6.1.4 (l), and OpenSSL says so). The
-server certificate is issued instead by the OLDEST generation still trusted by terminals
-(`server_certificate_generation`): every terminal trusts it, since every renewal hands out the whole bundle
-(`trust_bundle`); it moves to the next generation when that one retires, by which time every terminal has the next.
+server certificate is issued instead by the OLDEST generation still trusted by terminals (naccs.pki.server_certificate,
+from ca.trusted_dirs): every terminal trusts it, since every renewal hands out the whole bundle (`trust_bundle`); it
+moves to the next generation when that one retires, by which time every terminal has the next.
 """
 
 import datetime

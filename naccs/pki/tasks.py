@@ -2,7 +2,7 @@
 
 from django_tasks import task
 
-from . import ca, ocsp, revocation
+from . import ca, ocsp_prepared, revocation
 
 
 @task()
@@ -13,6 +13,6 @@ def refresh_revocation_data_task() -> dict:
     every CA generation that publishes revocation data."""
     if not ca.exists():
         return {"skipped": "no CA"}
-    signed = ocsp.refresh_prepared()
+    signed = ocsp_prepared.refresh_prepared()
     crls = revocation.current_crls()
     return {"ocsp_signed": signed, "crl_number": crls[0].number, "crl_numbers": {c.generation: c.number for c in crls}}
