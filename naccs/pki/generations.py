@@ -15,6 +15,7 @@ asked for (`register_first`), without any command.
 
 from cryptography import x509
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from naccs.terminals.models import Certificate
@@ -100,11 +101,14 @@ def valid_certificates(generation: CAGeneration, now=None):
     return issued.filter(not_after__gt=now, revoked_at__isnull=True)
 
 
-def terminals_per_generation() -> dict[int, int]:
-    """How many terminals hold a valid certificate of each generation (the center's dashboard)."""
-    counts = {}
-    for generation in all_generations():
-        valid = valid_certificates(generation).values("terminal_id").distinct().count()
-        if valid or generation.state in TRUSTED:
-            counts[generation.number] = valid
-    return counts
+def terminals_per_generation(now=None) -> list[tuple[CAGeneration, int]]:
+    """How many terminals hold a valid certificate of each generation, for every generation that has some or is
+    trusted (the center's dashboard, `ca_generation list`): one grouped query."""
+    now = now or timezone.now()
+    valid = Certificate.objects.filter(not_after__gt=now, revoked_at__isnull=True).exclude(pem="")
+    counts = dict(valid.values_list("ca_generation").annotate(terminals=Count("terminal", distinct=True)).order_by())
+    return [
+        (generation, counts.get(generation.number, 0))
+        for generation in all_generations()
+        if generation.number in counts or generation.state in TRUSTED
+    ]

@@ -25,6 +25,7 @@ CRL_LOOKBACK = datetime.timedelta(minutes=10)
 CRL_REASONS = {
     Certificate.RevocationReason.SUPERSEDED: x509.ReasonFlags.superseded,
     Certificate.RevocationReason.KEY_COMPROMISE: x509.ReasonFlags.key_compromise,
+    Certificate.RevocationReason.CA_COMPROMISE: x509.ReasonFlags.ca_compromise,
     Certificate.RevocationReason.CESSATION: x509.ReasonFlags.cessation_of_operation,
     Certificate.RevocationReason.AFFILIATION_CHANGED: x509.ReasonFlags.affiliation_changed,
     Certificate.RevocationReason.UNSPECIFIED: x509.ReasonFlags.unspecified,

@@ -109,7 +109,7 @@ def the_worker_runs():
     """What the task worker does every minute (pki.tasks.refresh_revocation_data_task): the delegated OCSP
     responder's certificate, the pre-signed OCSP answers and the CRL, which the revocation responder only serves."""
     ocsp_prepared.refresh_prepared()
-    revocation.current_crl()
+    revocation.current_crls()
 
 
 @contextlib.contextmanager

@@ -34,7 +34,7 @@ class Command(BaseCommand):
 
     def run(self, action, number, *, key_type, common_name, force):
         if action == "list":
-            counts = generations.terminals_per_generation()
+            counts = {generation.number: count for generation, count in generations.terminals_per_generation()}
             for generation in generations.all_generations():
                 self.stdout.write(
                     f"G{generation.number}  {generation.get_state_display():<6}  {generation.subject}  "
