@@ -198,6 +198,13 @@ def for_answers(*, may_issue: bool, cert_id: CertID | None = None) -> Responder:
     if match is not None:
         return match
     generation = named_generation(cert_id)
+    if generation is not None:
+        # Ours, but not among the responders this process read (a generation that began meanwhile): read again.
+        forget()
+        responders = newest()
+        match = next((r for r in responders if names_issuer(cert_id, r.issuer)), None)
+        if match is not None:
+            return match
     if may_issue:
         return ensure_current(generation=generation)
     if generation is None and responders:
