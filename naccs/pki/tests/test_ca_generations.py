@@ -7,13 +7,13 @@ import shutil
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.serialization import pkcs7
+from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 from cryptography.x509 import ocsp
 from django.core.management import CommandError, call_command
 
 from naccs.audit.models import AuditEvent
 from naccs.mailer.models import OutboundMail
-from naccs.pki import ca, generation, generation_steps, generations, server_certificate
+from naccs.pki import ca, est, generation, generation_steps, generations, server_certificate
 from naccs.pki.models import CAGeneration
 from naccs.portal.models import NewsItem
 from naccs.terminals.models import Certificate
@@ -301,3 +301,18 @@ def test_the_dashboard_counts_terminals_per_generation(own_ca, company, terminal
     assert [(g.number, n) for g, n in generations.terminals_per_generation()] == [(1, 1), (2, 1)]
     page = admin_client.get("/center/dashboard/").content.decode()
     assert "第1世代" in page and "第2世代" in page and 'id="fleet-generations"' in page
+
+
+def test_renewing_in_the_browser_moves_an_old_generation_certificate_to_the_new_one(own_ca, renewable):
+    """「更新する」 on the 取得 page: the G1 certificate presented gives a G2 certificate, in a PKCS#12 that also
+    carries G1 (nginx's certificate is still G1's)."""
+    old = Certificate.objects.get(terminal=renewable)
+    rolled_over()
+    presented = x509.load_pem_x509_certificate(old.pem.encode())
+    assert est.renewal_offer(presented) == old
+    acquired = est.renew_in_browser(presented=presented, password="p12-pass-2026", client_address="192.0.2.1")
+    assert acquired.certificate.ca_generation == 2
+    bundle = pkcs12.load_pkcs12(acquired.pkcs12, b"p12-pass-2026")
+    g1, g2 = certificate_issuer(old), generations.certificate_of(generations.numbered(2))
+    bundle.cert.certificate.verify_directly_issued_by(g2)
+    assert [extra.certificate for extra in bundle.additional_certs] == [g2, g1]
