@@ -24,6 +24,7 @@ from .bundle import (
     read_certs_only,
     save_aside,
     signing_request,
+    trust_anchors,
     write_bundle,
 )
 from .est import Portal, PortalRefused, PortalUnavailable, tls_context
@@ -178,9 +179,11 @@ def renew(args, bundle: Bundle, password: str, now: datetime) -> int:
     except AnswerRejected as error:
         complain(f"ポータルの応答を受け付けません（ファイルは変更なし）/ answer rejected, nothing written: {error}")
         return EXIT_BAD_ANSWER
+    # The CA bundle refreshed from /cacerts: every generation the portal publishes, the new issuing one first.
     content = pkcs12_bytes(
-        key=key, certificate=certificate, ca=ca, terminal_name=bundle.terminal_name, password=password
-    )
+        key=key, certificate=certificate, ca=ca, terminal_name=bundle.terminal_name, password=password,
+        others=trust_anchors(cas),
+    )  # fmt: skip
     try:
         previous = write_bundle(args.p12, content)
     except OSError as error:
