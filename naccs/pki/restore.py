@@ -3,6 +3,8 @@
 The CA directory remembers the newest CRL it published (naccs.pki.high_water); a database older than it has lost
 the CRLs after the backup and, worse, the revocations they listed: those certificates would answer good again.
 `restore_gap` names them; `revoke_again` revokes them once more, with their reason and time from the CRL.
+Each CA generation keeps its own mark in its own folder (generation 1 in CA_DIR, generation N in CA_DIR/gN), found by
+that layout: a database restored from before a rollover does not know the newer generation.
 """
 
 from dataclasses import dataclass
@@ -12,7 +14,7 @@ from django.db import transaction
 
 from naccs.terminals.models import Certificate
 
-from . import high_water
+from . import ca, high_water
 from .models import CertificateRevocationList
 from .revocation import CRL_REASONS, revocation_event
 
@@ -25,22 +27,32 @@ class Gap:
     published_at: str
     stored_number: int | None
     revoked_since: list[str]  # serials (hex, as stored) listed by the published CRL and not revoked in the database
+    generation: int = 1
+
+
+def generation_folders():
+    """(number, folder) of each generation in CA_DIR, by its layout (ca.py)."""
+    newer = sorted((int(path.name[1:]), path) for path in ca.ca_dir().glob("g[0-9]*") if path.name[1:].isdigit())
+    return [(1, ca.ca_dir()), *newer]
 
 
 def restore_gap() -> Gap | None:
-    """None when the database knows the newest CRL the CA published (or the CA never published one)."""
-    mark = high_water.newest_published()
-    if mark is None:
-        return None
-    newest = CertificateRevocationList.objects.defer("der").first()
-    stored = newest.number if newest else None
-    if stored is not None and stored >= mark.number:
-        return None
-    return Gap(mark.number, mark.this_update, stored, [f"{serial:x}" for serial in forgotten_revocations(mark)])
+    """None when the database knows the newest CRL each generation published (or none ever published one); else the
+    first generation's gap."""
+    for number, folder in generation_folders():
+        mark = high_water.newest_published(folder)
+        if mark is None:
+            continue
+        newest = CertificateRevocationList.objects.filter(generation=number).defer("der").first()
+        stored = newest.number if newest else None
+        if stored is None or stored < mark.number:
+            forgotten = [f"{serial:x}" for serial in forgotten_revocations(mark, folder)]
+            return Gap(mark.number, mark.this_update, stored, forgotten, number)
+    return None
 
 
-def forgotten_revocations(mark: high_water.Mark) -> dict[int, x509.RevokedCertificate]:
-    crl = mark.crl()
+def forgotten_revocations(mark: high_water.Mark, folder=None) -> dict[int, x509.RevokedCertificate]:
+    crl = mark.crl(folder)
     if crl is None:
         return {}
     listed = {entry.serial_number: entry for entry in crl}
@@ -49,13 +61,19 @@ def forgotten_revocations(mark: high_water.Mark) -> dict[int, x509.RevokedCertif
 
 
 def revoke_again() -> list[str]:
-    """Revoke each certificate the published CRL lists and the restored database holds as good, with the CRL's
-    revocation time and reason; the serials revoked."""
-    mark = high_water.newest_published()
-    if mark is None:
-        return []
+    """Revoke each certificate a generation's published CRL lists and the restored database holds as good, with the
+    CRL's revocation time and reason; the serials revoked."""
     done = []
-    for serial, entry in forgotten_revocations(mark).items():
+    for _number, folder in generation_folders():
+        mark = high_water.newest_published(folder)
+        if mark is not None:
+            done += revoke_listed(forgotten_revocations(mark, folder))
+    return done
+
+
+def revoke_listed(forgotten: dict[int, x509.RevokedCertificate]) -> list[str]:
+    done = []
+    for serial, entry in forgotten.items():
         try:
             flag = entry.extensions.get_extension_for_class(x509.CRLReason).value.reason
         except x509.ExtensionNotFound:

@@ -316,3 +316,23 @@ def test_renewing_in_the_browser_moves_an_old_generation_certificate_to_the_new_
     g1, g2 = certificate_issuer(old), generations.certificate_of(generations.numbered(2))
     bundle.cert.certificate.verify_directly_issued_by(g2)
     assert [extra.certificate for extra in bundle.additional_certs] == [g2, g1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_restore_that_forgot_a_revocation_of_generation_2_is_found_and_repaired(own_ca, terminal, tmp_path):
+    from naccs.pki import restore as restored
+    from naccs.pki import revocation
+
+    from .test_restore import back_up, restore
+
+    rolled_over()
+    certificate = certify(terminal, age_days=10)
+    revocation.rebuild_crl(generation=2)
+    dump = back_up()
+    revoke(certificate)
+    revocation.rebuild_crl(generation=2)
+    restore(dump, tmp_path)
+    gap = restored.restore_gap()
+    assert (gap.generation, gap.revoked_since) == (2, [certificate.serial])
+    assert restored.revoke_again() == [certificate.serial]
+    assert revocation.current_crl(generation=2).number == gap.published_number + 1
