@@ -336,3 +336,22 @@ def test_a_restore_that_forgot_a_revocation_of_generation_2_is_found_and_repaire
     assert (gap.generation, gap.revoked_since) == (2, [certificate.serial])
     assert restored.revoke_again() == [certificate.serial]
     assert revocation.current_crl(generation=2).number == gap.published_number + 1
+
+
+def test_the_commands_say_each_step_in_japanese(own_ca, terminal):
+    from io import StringIO
+
+    def run(*args) -> str:
+        out = StringIO()
+        call_command(*args, stdout=out)
+        return out.getvalue()
+
+    certify(terminal, age_days=10)
+    assert "第2世代の認証局を準備しました" in run("ca_generation", "prepare")
+    assert "第2世代の認証局を公開しました" in run("ca_generation", "publish", "2")
+    assert "第2世代の認証局で発行を開始しました" in run("ca_generation", "switch", "2")
+    listed = run("ca_generation", "list").splitlines()
+    assert listed[0].startswith("G1  発行終了") and listed[0].endswith("端末 1")
+    assert listed[1].startswith("G2  発行中") and "CN=NACCS Support Test CA G2" in listed[1]
+    with pytest.raises(CommandError, match="世代の番号を指定してください"):
+        run("ca_generation", "publish")
