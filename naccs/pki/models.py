@@ -67,7 +67,7 @@ class CertificateRevocationList(PermanentRecord):
     /pki/crl/gN (the address its certificates name). What was published stays as it was: never changed, never
     deleted (issue 24 #5). Each generation numbers its own CRLs (RFC 5280 §5.2.3: per issuer)."""
 
-    generation = models.PositiveIntegerField("認証局の世代", default=1)
+    generation = models.PositiveIntegerField("認証局の世代", default=1, db_default=1)
     number = models.PositiveBigIntegerField("CRL番号")
     this_update = models.DateTimeField("発行日時")
     next_update = models.DateTimeField("次回更新予定")
@@ -151,7 +151,8 @@ class OCSPResponderKey(models.Model):
     every host reads the newest from here."""
 
     issuer_key_hash = models.BinaryField("発行者の鍵のハッシュ")  # SHA-1 of the CA's key, as in a CertID
-    generation = models.PositiveIntegerField("認証局の世代", default=1)  # each generation has its own responder
+    # Each generation has its own responder; the database default serves rows of code of before generations.
+    generation = models.PositiveIntegerField("認証局の世代", default=1, db_default=1)
     issuer_pem = models.TextField("認証局の証明書(PEM)")
     certificate_pem = models.TextField("OCSPレスポンダー証明書(PEM)")
     # PKCS#12, encrypted under a key derived from SECRET_KEY, which every process of the portal has.

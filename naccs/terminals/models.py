@@ -113,8 +113,9 @@ class Certificate(PermanentRecord):
     revoked_at = models.DateTimeField("失効日時", null=True, blank=True)
     revocation_reason = models.CharField("失効理由", max_length=32, choices=RevocationReason.choices, blank=True)
     pem = models.TextField("証明書(PEM)", blank=True)
-    # The CA generation that signed it (naccs.pki.generations; 1 for everything issued before generations).
-    ca_generation = models.PositiveIntegerField("認証局の世代", default=1, db_index=True)
+    # The CA generation that signed it (naccs.pki.generations; 1 for everything issued before generations, and, as
+    # the database default, for rows written by code of before generations during a rolling deploy).
+    ca_generation = models.PositiveIntegerField("認証局の世代", default=1, db_default=1, db_index=True)
 
     REVOCATION_FIELDS = frozenset({"revoked_at", "revocation_reason"})
 
