@@ -52,7 +52,7 @@ def prepare(out_dir: str, revoked: int) -> None:
     from django.utils import timezone
 
     from naccs.accounts.models import Company
-    from naccs.pki import ca, issuance, ocsp, revocation
+    from naccs.pki import ca, issuance, ocsp_prepared, revocation
     from naccs.terminals.models import Certificate, LogicalTerminal
 
     out = Path(out_dir)
@@ -74,7 +74,7 @@ def prepare(out_dir: str, revoked: int) -> None:
         )
         for _ in range(revoked)
     )  # fmt: skip
-    ocsp.refresh_prepared()
+    ocsp_prepared.refresh_prepared()
     crl = revocation.rebuild_crl()
 
     (out / "ca.pem").write_bytes(authority.certificate.public_bytes(serialization.Encoding.PEM))

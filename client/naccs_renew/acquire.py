@@ -8,7 +8,7 @@ from pathlib import Path
 
 from cryptography import x509
 
-from .bundle import checked_certificate, pkcs12_bytes, read_certs_only, write_bundle
+from .bundle import checked_certificate, pkcs12_bytes, read_certs_only, trust_anchors, write_bundle
 from .est import Portal, tls_context
 from .outcome import (
     EXIT_CONFIGURATION,
@@ -92,7 +92,9 @@ def acquire(args, password: str) -> int:
         )
     except FAILED_EXCHANGE as error:
         return failed_exchange(error, p12=args.p12, renewal=False)
-    content = pkcs12_bytes(key=pending.key, certificate=certificate, ca=ca, terminal_name=name, password=password)
+    # Every CA generation of /cacerts, as a renewal keeps them (bundle.trust_anchors).
+    content = pkcs12_bytes(key=pending.key, certificate=certificate, ca=ca, terminal_name=name, password=password,
+                           others=trust_anchors(cas))  # fmt: skip
     try:
         if args.p12.exists():
             write_bundle(args.p12, content)

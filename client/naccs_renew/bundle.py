@@ -133,13 +133,22 @@ def checked_certificate(answer: list, *, key, terminal_name: str, cas: list, now
     return certificate, issuer
 
 
-def pkcs12_bytes(*, key, certificate, ca, terminal_name: str, password: str) -> bytes:
-    """The new file as 取得 gives it: the key and certificate with the issuing CA, under the password."""
+def trust_anchors(cas: list) -> list:
+    """The CA certificates of /cacerts a terminal keeps trusting: each generation's own, self-signed certificate,
+    without the rollover certificates between two generations (RFC 7030 §4.1.3, NewWithOld and OldWithNew). /cacerts
+    came over TLS verified against the CAs the terminal already trusted, so what it lists is the portal's word."""
+    return [ca for ca in cas if ca.subject == ca.issuer and issued_by(ca, ca)]
+
+
+def pkcs12_bytes(*, key, certificate, ca, terminal_name: str, password: str, others: list = ()) -> bytes:
+    """The new file as 取得 gives it: the key and certificate with the issuing CA, then the other CA generations the
+    portal still uses (`others`: during a rollover, the portal's TLS certificate is the older generation's, so the
+    next renewal must still trust it), under the password."""
     return pkcs12.serialize_key_and_certificates(
         name=terminal_name.encode("utf-8"),
         key=key,
         cert=certificate,
-        cas=[ca],
+        cas=[ca, *(other for other in others if other != ca)],
         encryption_algorithm=serialization.BestAvailableEncryption(password.encode("utf-8")),
     )
 

@@ -22,6 +22,7 @@ from .bundle import (
     read_bundle,
     read_certs_only,
     save_aside,
+    trust_anchors,
     write_bundle,
 )
 from .est import Portal, tls_context
@@ -172,9 +173,11 @@ def renew(args, bundle: Bundle, password: str, now: datetime) -> int:
         )
     except FAILED_EXCHANGE as error:
         return failed_exchange(error, p12=args.p12)
+    # The CA bundle refreshed from /cacerts: every generation the portal publishes, the new issuing one first.
     content = pkcs12_bytes(
-        key=key, certificate=certificate, ca=ca, terminal_name=bundle.terminal_name, password=password
-    )
+        key=key, certificate=certificate, ca=ca, terminal_name=bundle.terminal_name, password=password,
+        others=trust_anchors(cas),
+    )  # fmt: skip
     try:
         previous = write_bundle(args.p12, content)
     except OSError as error:

@@ -15,6 +15,7 @@ from naccs.applications.models import Application
 from naccs.audit.models import AuditEvent
 from naccs.billing.dashboard import overdue_block
 from naccs.lib.business_days import today
+from naccs.pki.generations import terminals_per_generation
 
 from .fleet import fleet_context
 from .long_tasks import long_task_health
@@ -37,6 +38,7 @@ def dashboard(request):
         "long_task_health": long_task_health(),
         "failures": AuditEvent.objects.filter(action=FAILED).select_related("company")[:20],
         **fleet_context(),
+        "ca_generations": terminals_per_generation(),
         **overdue_block(),
     }
     return render(request, "center/dashboard.html", context)

@@ -20,7 +20,7 @@ from naccs.terminals.models import Certificate, LogicalTerminal, ReplacedAuthCod
 from naccs.terminals.provisioning import typed_auth_code
 from naccs.terminals.renewal import in_renewal_window, renewal_window_text
 
-from . import ca
+from . import ca, generations
 from .issuance import (
     VALIDITY_YEARS,
     issue_for_locked_terminal,
@@ -201,12 +201,15 @@ def certify(
 
 
 def pkcs12_file(terminal_name: str, key, certificate, authority, password: str) -> bytes:
-    """The file 取得 gives: the new key and certificate with our CA's, encrypted with the chosen password."""
+    """The file 取得 gives: the new key and certificate with our CA's, encrypted with the chosen password. The issuing
+    CA first, then every other generation a client needs (the portal's TLS certificate may be of an older one:
+    naccs.pki.rollover)."""
+    others = [generations.certificate_of(generation) for generation in generations.for_clients()]
     return pkcs12.serialize_key_and_certificates(
         name=terminal_name.encode(),
         key=key,
         cert=certificate,
-        cas=[authority.certificate],
+        cas=[authority.certificate, *(other for other in others if other != authority.certificate)],
         encryption_algorithm=serialization.BestAvailableEncryption(password.encode()),
     )
 

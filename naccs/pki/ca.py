@@ -9,6 +9,13 @@ while its PKCS#12 writer takes the rounds: PBES2, PBKDF2-HMAC-SHA256 with OWASP'
 a file that `openssl pkcs12 -info` reads. Its integrity MAC, which the same passphrase keys, is made again with as
 many iterations (`naccs.lib.pkcs12_mac`): otherwise a guesser would test passphrases against the MAC's 2048.
 Loading it costs ~0.4 s (the MAC, then the key), once per process (`_load` is cached).
+
+CA generations (issue 25, docs/ca-rollover.md): generation 1 lives in CA_DIR itself, generation N in CA_DIR/gN/.
+Keys never move. The file ISSUING_FILE in CA_DIR names the folder of the generation that issues now (none: CA_DIR),
+so that every host sharing CA_DIR switches at once and `get_authority()` stays a few stat calls and one small read.
+TRUSTED_FILE lists the folders of the generations whose terminal certificates nginx accepts, so that
+`scripts/serve-tls` writes client-ca.pem and the server certificate from CA_DIR alone, without the database.
+`authority_of(generation)` opens any generation's key (its CRL is signed by it for as long as its certificates live).
 """
 
 import datetime
@@ -33,6 +40,8 @@ LEGACY_KEY_FILE = "ca-key.pem"
 CERT_FILE = "ca-cert.pem"
 KEY_KDF_ROUNDS = 600_000  # OWASP Password Storage Cheat Sheet: PBKDF2-HMAC-SHA256
 CA_VALIDITY = datetime.timedelta(days=3650)
+ISSUING_FILE = "issuing-generation"  # the folder (relative to CA_DIR) of the issuing generation; absent: CA_DIR
+TRUSTED_FILE = "trusted-generations"  # the folders of the generations nginx trusts, oldest first; absent: issuing
 
 
 class CAUnavailable(ImproperlyConfigured):
@@ -106,8 +115,43 @@ def key_path(directory: Path) -> Path | None:
     return None
 
 
+def issuing_dir() -> Path:
+    """The folder of the generation that issues now (ISSUING_FILE, written by `set_issuing`)."""
+    try:
+        folder = (ca_dir() / ISSUING_FILE).read_text().strip()
+    except FileNotFoundError:
+        return ca_dir()
+    return ca_dir() / folder
+
+
+def set_issuing(folder: str) -> None:
+    """Make the generation in CA_DIR/`folder` the issuing one, for every process reading CA_DIR (atomic rename)."""
+    replace_text(ca_dir() / ISSUING_FILE, f"{folder}\n")
+    _load.cache_clear()
+
+
+def trusted_dirs() -> list[Path]:
+    """The folders of the generations nginx trusts, oldest first (set_trusted; the issuing one's when never set)."""
+    try:
+        folders = (ca_dir() / TRUSTED_FILE).read_text().splitlines()
+    except FileNotFoundError:
+        return [issuing_dir()]
+    return [ca_dir() / folder.strip() for folder in folders if folder.strip()]
+
+
+def set_trusted(folders: list[str]) -> None:
+    replace_text(ca_dir() / TRUSTED_FILE, "".join(f"{folder or '.'}\n" for folder in folders))
+
+
+def replace_text(path: Path, text: str) -> None:
+    """Write atomically (a reader sees the old file or the new one, never half of one)."""
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(text)
+    os.replace(partial, path)
+
+
 def exists() -> bool:
-    return key_path(ca_dir()) is not None and (ca_dir() / CERT_FILE).exists()
+    return key_path(issuing_dir()) is not None and (issuing_dir() / CERT_FILE).exists()
 
 
 def read_key(path: Path, phrase: bytes):
@@ -129,11 +173,19 @@ def _load(key_file: str, phrase: bytes, mtime: float) -> CertificateAuthority:
 
 def get_authority() -> CertificateAuthority:
     """The CA, loaded once per process (and again when its files change, e.g. after a rotation or a rekey)."""
-    directory = ca_dir()  # called on every 取得: a few stat calls, no more (issue 4)
+    return authority_in(issuing_dir())  # called on every 取得: a few stat calls and a small read (issue 4)
+
+
+def authority_in(directory: Path) -> CertificateAuthority:
     path = key_path(directory)
     if path is None or not (directory / CERT_FILE).exists():
         raise CAUnavailable(f"No CA in {directory}: run `python manage.py ca_create`.")
     return _load(str(path), passphrase(), path.stat().st_mtime)
+
+
+def authority_of(generation) -> CertificateAuthority:
+    """The CA of a generation (a naccs.pki.models.CAGeneration): its CRLs and OCSP responders are signed with it."""
+    return authority_in(ca_dir() / generation.folder)
 
 
 DEMO_COMMON_NAME = "NACCS Support Demo Issuing CA"
@@ -151,8 +203,8 @@ def common_name_or_default(common_name: str | None) -> str:
     )
 
 
-def create(*, key_type: str = "ec", common_name: str = DEMO_COMMON_NAME) -> CertificateAuthority:
-    """Make a new self-signed issuing CA and write it to CA_DIR (the key encrypted with CA_PASSPHRASE)."""
+def create(*, key_type: str = "ec", common_name: str = DEMO_COMMON_NAME, folder: str = "") -> CertificateAuthority:
+    """Make a new self-signed CA and write it to CA_DIR/`folder` (the key encrypted with CA_PASSPHRASE)."""
     key = new_private_key(key_type)
     name = x509.Name(
         [
@@ -176,7 +228,7 @@ def create(*, key_type: str = "ec", common_name: str = DEMO_COMMON_NAME) -> Cert
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
     )
     certificate = builder.sign(key, hashes.SHA256())
-    directory = ca_dir()
+    directory = ca_dir() / folder
     directory.mkdir(parents=True, exist_ok=True)
     write_key(directory, key, certificate)
     (directory / CERT_FILE).write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
@@ -209,8 +261,9 @@ def write_key(directory: Path, key, certificate: x509.Certificate) -> None:
 
 
 def key_folders() -> list[Path]:
-    """The current CA's folder and those of the retired ones (`retire_current`)."""
-    return [ca_dir(), *sorted(path for path in (ca_dir() / "retired").glob("*") if path.is_dir())]
+    """Every generation's folder (CA_DIR, CA_DIR/gN) and those moved aside by rotations before generations."""
+    generations = sorted(path for path in ca_dir().glob("g[0-9]*") if path.is_dir())
+    return [ca_dir(), *generations, *sorted(path for path in (ca_dir() / "retired").glob("*") if path.is_dir())]
 
 
 def uses_legacy_key(folder: Path) -> bool:
@@ -248,15 +301,3 @@ def rekey() -> list[Path]:
         rewritten.append(folder)
     _load.cache_clear()
     return rewritten
-
-
-def retire_current() -> Path:
-    """Move the current CA files aside (rotation); returns where they went."""
-    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%S")
-    target = ca_dir() / "retired" / stamp
-    target.mkdir(parents=True)
-    for file_name in (KEY_FILE, LEGACY_KEY_FILE, CERT_FILE):
-        if (ca_dir() / file_name).exists():
-            (ca_dir() / file_name).rename(target / file_name)
-    _load.cache_clear()
-    return target

@@ -36,7 +36,7 @@ from naccs.audit.services import record
 from naccs.terminals.models import Certificate
 from naccs.terminals.renewal import in_renewal_window
 
-from . import ca
+from . import ca, generations, rollover
 from .acquisition import Acquired, AcquisitionRefused, check_renewal_window, pkcs12_file, renew_locked_terminal
 from .forms import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from .issuance import issue_for_locked_terminal, lock_terminal, lock_unrevoked_certificates, new_terminal_key
@@ -73,7 +73,8 @@ def certs_only(certificates: list[x509.Certificate]) -> bytes:
 
 
 def ca_certs() -> bytes:
-    return certs_only([ca.get_authority().certificate])
+    """/cacerts: every generation a client needs, with the rollover certificates (RFC 7030 §4.1.3)."""
+    return certs_only(rollover.trust_bundle(generations.for_clients()))
 
 
 def _der_oid(dotted: str) -> bytes:
@@ -164,17 +165,29 @@ def encrypted_key(key, password: str) -> bytes:
 
 
 def presented_certificate_row(presented: x509.Certificate | None) -> Certificate:
-    """The row of the certificate the client authenticated with: ours, and issued to one of our terminals."""
+    """The row of the certificate the client authenticated with: ours, issued by a generation still trusted
+    (naccs.pki.generations.trusted), and to one of our terminals. It is renewed into the issuing generation."""
     if presented is None:
         raise ESTRefused(401, NO_CERTIFICATE)
-    try:
-        presented.verify_directly_issued_by(ca.get_authority().certificate)
-    except (ValueError, TypeError, InvalidSignature):
-        raise ESTRefused(403, NOT_OURS) from None
+    issuer = next((g for g in generations.trusted() if is_issued_by(presented, g)), None)
+    if issuer is None:
+        raise ESTRefused(403, NOT_OURS)
     row = Certificate.objects.filter(serial=f"{presented.serial_number:x}").select_related("terminal").first()
-    if row is None or x509.load_pem_x509_certificate(row.pem.encode()) != presented:
+    if (
+        row is None
+        or row.ca_generation != issuer.number
+        or (x509.load_pem_x509_certificate(row.pem.encode()) != presented)
+    ):
         raise ESTRefused(403, NOT_OURS)
     return row
+
+
+def is_issued_by(certificate: x509.Certificate, generation) -> bool:
+    try:
+        certificate.verify_directly_issued_by(generations.certificate_of(generation))
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return True
 
 
 def requested_terminal_name(csr: x509.CertificateSigningRequest) -> str:

@@ -1,9 +1,10 @@
 """Whether this host's CA files are the generation the database says is current (issue 26 #10).
 
 Hosts that each keep their own copy of CA_DIR disagree after a rotation on one of them: the same certificate answers
-good on one host and unknown on the other. `ca_rotate` records the new CA certificate's serial in the audit log
-(`ca.rotated`); a process that signs (the portal, the responder, the task workers) refuses to start with CA files of
-another generation. The supported shapes are one CA_DIR on storage every host shares, or an HSM (docs/operations.md).
+good on one host and unknown on the other. The database knows the issuing generation (naccs.pki.generations; before
+generations, the newest `ca.rotated` audit event named the CA's serial); a process that signs (the portal, the
+responder, the task workers) refuses to start when CA_DIR's issuing files (ca.issuing_dir) are another
+certificate. The supported shapes are one CA_DIR on storage every host shares, or an HSM (docs/operations.md).
 """
 
 import logging
@@ -15,6 +16,7 @@ from django.db import DatabaseError, connections
 from naccs.audit.models import AuditEvent
 
 from . import ca
+from .models import CAGeneration
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +28,12 @@ class CAGenerationMismatch(ImproperlyConfigured):
 
 
 def current_serial_in_database() -> str | None:
-    """The serial (hex) of the CA certificate the newest rotation made; None when the CA was never rotated."""
+    """The serial (hex) of the issuing generation's certificate, or of the CA the newest rotation before generations
+    made; None when neither is known (a CA never rotated, not yet registered as generation 1)."""
+    issuing = CAGeneration.objects.filter(state=CAGeneration.State.ISSUING).values_list("certificate_pem", flat=True)
+    pem = issuing.first()
+    if pem:
+        return f"{x509.load_pem_x509_certificate(pem.encode()).serial_number:x}"
     newest = AuditEvent.objects.filter(action=ROTATED).order_by("-created_at", "-id").values_list("after", flat=True)
     after = newest.first()
     return after.get("serial") if after else None
@@ -35,7 +42,7 @@ def current_serial_in_database() -> str | None:
 def local_certificate() -> x509.Certificate:
     """This host's CA certificate, read from its file: no key is opened (600,000 PBKDF2 rounds) to compare serials,
     so a process starts as fast as before."""
-    path = ca.ca_dir() / ca.CERT_FILE
+    path = ca.issuing_dir() / ca.CERT_FILE
     if not path.exists():
         raise ca.CAUnavailable(f"No CA certificate in {path.parent}: run `python manage.py ca_create`.")
     return x509.load_pem_x509_certificate(path.read_bytes())
@@ -49,7 +56,7 @@ def check_generation() -> None:
     if local != expected:
         raise CAGenerationMismatch(
             f"The CA files in {ca.ca_dir()} (certificate serial {local}) are not the current CA generation "
-            f"(serial {expected}, the newest `ca_rotate` recorded in the database). Every host must use the same "
+            f"(serial {expected}, the issuing generation recorded in the database). Every host must use the same "
             "CA_DIR (shared storage) or HSM: docs/operations.md."
         )
 

@@ -81,7 +81,8 @@ def replace(path: Path, data: bytes) -> None:
     os.replace(temporary, path)
 
 
-def next_number(last_stored: int | None) -> int:
-    """The next CRL number: above the newest stored one and above the newest ever published."""
-    mark = newest_published()
+def next_number(last_stored: int | None, directory: Path | None = None) -> int:
+    """The next CRL number: above the newest stored one and above the newest ever published (each CA generation
+    keeps its mark in its own folder: its CRLs are numbered on their own)."""
+    mark = newest_published(directory)
     return max(last_stored or 0, mark.number if mark else 0) + 1

@@ -13,7 +13,7 @@ from naccs.audit.services import record_many
 from naccs.lib.periods import years_after
 from naccs.terminals.models import Certificate, LogicalTerminal
 
-from . import ca
+from . import ca, generations
 from .key_policy import check_public_key
 from .revocation import mark_revoked
 
@@ -52,8 +52,10 @@ def new_terminal_key():
     return ca.new_private_key(settings.TERMINAL_KEY_TYPE)
 
 
-def build_certificate(authority, *, terminal, public_key, not_before, not_after) -> x509.Certificate:
+def build_certificate(authority, *, terminal, public_key, not_before, not_after, generation=1) -> x509.Certificate:
+    """The client-certificate profile; its CRL and caIssuers addresses are those of the signing `generation`."""
     check_public_key(public_key)  # whoever made the key: 取得, EST, the demo data
+    crl_url = pki_url(generations.crl_path(generation))
     builder = (
         x509.CertificateBuilder()
         .subject_name(subject_for(terminal))
@@ -69,7 +71,7 @@ def build_certificate(authority, *, terminal, public_key, not_before, not_after)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(authority.public_key), critical=False)
         .add_extension(
             x509.CRLDistributionPoints(
-                [x509.DistributionPoint([x509.UniformResourceIdentifier(pki_url("/pki/crl"))], None, None, None)]
+                [x509.DistributionPoint([x509.UniformResourceIdentifier(crl_url)], None, None, None)]
             ),
             critical=False,
         )
@@ -81,7 +83,7 @@ def build_certificate(authority, *, terminal, public_key, not_before, not_after)
                     ),
                     x509.AccessDescription(
                         x509.AuthorityInformationAccessOID.CA_ISSUERS,
-                        x509.UniformResourceIdentifier(pki_url("/pki/ca")),
+                        x509.UniformResourceIdentifier(pki_url(generations.ca_path(generation))),
                     ),
                 ]
             ),
@@ -138,9 +140,11 @@ def issue_for_locked_terminal(
     now = timezone.now()
     not_before = not_before or now
     not_after = not_after or certificate_expiry(not_before)
+    generation = generations.number_of(authority.certificate)
     certificate = build_certificate(
-        authority, terminal=terminal, public_key=public_key, not_before=not_before, not_after=not_after
-    )
+        authority, terminal=terminal, public_key=public_key, not_before=not_before, not_after=not_after,
+        generation=generation,
+    )  # fmt: skip
     if superseded is None:
         superseded = lock_unrevoked_certificates(terminal)
     events = mark_revoked(
@@ -155,6 +159,7 @@ def issue_for_locked_terminal(
         not_after=not_after,
         issued_at=not_before,
         pem=certificate.public_bytes(serialization.Encoding.PEM).decode(),
+        ca_generation=generation,
     )
     events.append(
         audit_event(

@@ -63,10 +63,12 @@ class PublishedQuerySet(PermanentQuerySet):
 
 
 class CertificateRevocationList(PermanentRecord):
-    """Each CRL we published; the newest is served at /pki/crl. What was published stays as it was: never changed,
-    never deleted (issue 24 #5)."""
+    """Each CRL we published, per CA generation; the newest of generation 1 is served at /pki/crl, of generation N at
+    /pki/crl/gN (the address its certificates name). What was published stays as it was: never changed, never
+    deleted (issue 24 #5). Each generation numbers its own CRLs (RFC 5280 §5.2.3: per issuer)."""
 
-    number = models.PositiveBigIntegerField("CRL番号", unique=True)
+    generation = models.PositiveIntegerField("認証局の世代", default=1, db_default=1)
+    number = models.PositiveBigIntegerField("CRL番号")
     this_update = models.DateTimeField("発行日時")
     next_update = models.DateTimeField("次回更新予定")
     der = models.BinaryField("CRL(DER)")
@@ -76,9 +78,10 @@ class CertificateRevocationList(PermanentRecord):
     class Meta:
         verbose_name = verbose_name_plural = "失効リスト(CRL)"
         ordering = ["-number"]
+        constraints = [models.UniqueConstraint(fields=["generation", "number"], name="crl_number_per_generation")]
 
     def __str__(self) -> str:
-        return f"CRL #{self.number}"
+        return f"CRL G{self.generation} #{self.number}"
 
     def save(self, *args, **kwargs):
         if self.pk and CertificateRevocationList.objects.filter(pk=self.pk).exists():
@@ -95,7 +98,7 @@ class PreparedResponseQuerySet(PermanentQuerySet):
 
 class PreparedOCSPResponse(PermanentRecord):
     """A signed OCSP response kept for one certificate and one CertID hash (RFC 6960 §2.5, RFC 5019): requests are
-    answered with it, without signing, while it is fresh (see naccs.pki.ocsp.is_fresh)."""
+    answered with it, without signing, while it is fresh (see naccs.pki.ocsp_prepared.fresh_responses)."""
 
     certificate = models.ForeignKey("terminals.Certificate", on_delete=models.PROTECT, related_name="+")
     hash_algorithm = models.CharField("CertIDのハッシュ", max_length=16)
@@ -143,10 +146,13 @@ class ESTRenewal(models.Model):
 
 class OCSPResponderKey(models.Model):
     """A delegated OCSP responder (RFC 6960 §4.2.2.2): a certificate our CA issues for a few days to a key that signs
-    OCSP answers, so that the revocation responder never holds the CA key. Issued and renewed by the worker
-    (naccs.pki.ocsp_signer); every host reads the newest from here."""
+    OCSP answers, so that the revocation responder never holds the CA key. One per CA generation that publishes
+    revocation data, each certified by its generation. Issued and renewed by the worker (naccs.pki.ocsp_signer);
+    every host reads the newest from here."""
 
     issuer_key_hash = models.BinaryField("発行者の鍵のハッシュ")  # SHA-1 of the CA's key, as in a CertID
+    # Each generation has its own responder; the database default serves rows of code of before generations.
+    generation = models.PositiveIntegerField("認証局の世代", default=1, db_default=1)
     issuer_pem = models.TextField("認証局の証明書(PEM)")
     certificate_pem = models.TextField("OCSPレスポンダー証明書(PEM)")
     # PKCS#12, encrypted under a key derived from SECRET_KEY, which every process of the portal has.
@@ -160,3 +166,56 @@ class OCSPResponderKey(models.Model):
 
     def __str__(self) -> str:
         return f"OCSP responder until {self.not_after:%Y-%m-%d %H:%M}"
+
+
+class CAGeneration(PermanentRecord):
+    """One generation of our issuing CA (issue 25 #1): its own key, its own DN ("… G2"), its own CRL and OCSP
+    responder. Never deleted: a certificate names its issuer forever, and its revocation must stay verifiable
+    against that generation's certificate. The life of a generation, one way only (naccs.pki.generations):
+
+        prepared → published → issuing → superseded → retired
+
+    prepared: key and certificate made, nobody trusts it yet. published: its certificate and the rollover
+    certificates are served (/pki/ca.pem, EST /cacerts) so terminals learn it before it issues. issuing: the one
+    generation that signs new certificates (exactly one at a time). superseded: a newer generation issues; this one's
+    certificates are still trusted, renewed into the new one, and its CRL and OCSP answers still published.
+    retired: no certificate of it is still valid and unrevoked (or it was forced: a compromise, which revoked them);
+    it is no longer trusted for TLS, and still publishes its revocation data while any certificate of it is unexpired.
+    """
+
+    class State(models.TextChoices):
+        PREPARED = "prepared", "準備済み"
+        PUBLISHED = "published", "公開済み"
+        ISSUING = "issuing", "発行中"
+        SUPERSEDED = "superseded", "発行終了"
+        RETIRED = "retired", "廃止"
+
+    number = models.PositiveIntegerField("世代", unique=True)
+    subject = models.CharField("サブジェクト", max_length=255)
+    certificate_pem = models.TextField("認証局の証明書(PEM)")
+    # RFC 7030 §4.1.3 with the generation before: this generation's key certified by the previous one, and the
+    # previous generation's key certified by this one. Empty for generation 1.
+    new_with_old_pem = models.TextField("NewWithOld(PEM)", blank=True)
+    old_with_new_pem = models.TextField("OldWithNew(PEM)", blank=True)
+    # Where its key and certificate are, relative to CA_DIR ("" for generation 1: the CA made before generations).
+    folder = models.CharField("フォルダー", max_length=32, blank=True)
+    state = models.CharField("状態", max_length=16, choices=State.choices)
+    prepared_at = models.DateTimeField("準備日時")
+    published_at = models.DateTimeField("公開日時", null=True, blank=True)
+    issuing_at = models.DateTimeField("発行開始日時", null=True, blank=True)
+    superseded_at = models.DateTimeField("発行終了日時", null=True, blank=True)
+    retired_at = models.DateTimeField("廃止日時", null=True, blank=True)
+
+    objects = PermanentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "認証局の世代"
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["state"], condition=models.Q(state="issuing"), name="one_issuing_generation"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"G{self.number} {self.get_state_display()}"

@@ -21,6 +21,7 @@ import binascii
 import datetime
 import hashlib
 import logging
+import re
 import time
 from dataclasses import dataclass
 from functools import cached_property
@@ -36,7 +37,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter
 from naccs.lib.metrics import scrape
 
 from . import ocsp, ocsp_signer
-from .revocation import current_crl, published_crl
+from .revocation import NoCRL, current_crl, published_crl
 
 logger = logging.getLogger(__name__)
 
@@ -172,14 +173,21 @@ def crl_answer(crl, *, pem: bool) -> Answer:
     return Answer(200, [("Content-Type", "application/pkix-crl"), *headers], der, etag, crl.this_update)
 
 
-CRL_PATHS = {"/pki/crl": False, "/pki/crl.pem": True}  # path: PEM or not
+# /pki/crl[.pem] for generation 1, /pki/crl/g<N>[.pem] for generation N (generations.crl_path).
+CRL_PATH = re.compile(r"/pki/crl(?:/g([1-9][0-9]{0,5}))?(\.pem)?")
 OCSP_POST_PATH, OCSP_GET_PREFIX = "/pki/ocsp", "/pki/ocsp/"
 
 
+def crl_request(path: str) -> tuple[int, bool] | None:
+    """(generation, PEM or not) of a CRL address; None for any other path."""
+    match = CRL_PATH.fullmatch(path)
+    return (int(match.group(1) or 1), bool(match.group(2))) if match else None
+
+
 def is_revocation_request(method: str, path: str) -> bool:
-    """GET of the CRL, POST of an OCSP request, GET of one in base64: what both front ends below answer."""
+    """GET of a CRL, POST of an OCSP request, GET of one in base64: what both front ends below answer."""
     if method == "GET":
-        return path in CRL_PATHS or path.startswith(OCSP_GET_PREFIX)
+        return crl_request(path) is not None or path.startswith(OCSP_GET_PREFIX)
     return method == "POST" and path == OCSP_POST_PATH
 
 
@@ -205,8 +213,15 @@ def stored_answer(method: str, path: str, body: bytes, with_ca: bool = True) -> 
     stored first). `with_ca` (the portal, which holds the CA key for 取得 anyway): a stale CRL is signed first too,
     and a missing responder certificate issued. The revocation responder passes False and never opens the CA key:
     it serves the newest CRL the worker published (within a minute of a revocation)."""
-    if path in CRL_PATHS:
-        return crl_answer(current_crl() if with_ca else published_crl(), pem=CRL_PATHS[path])
+    crl = crl_request(path)
+    if crl is not None:
+        generation, pem = crl
+        try:
+            return crl_answer(current_crl(generation=generation) if with_ca else published_crl(generation), pem=pem)
+        except NoCRL:
+            if generation == 1:
+                raise  # not published yet: 503 until the worker has
+            return NOT_FOUND  # a generation that never published one
     der = body if method == "POST" else ocsp_get_der(path.removeprefix(OCSP_GET_PREFIX))
     return ocsp_answer(ocsp.respond(der, may_issue_responder=with_ca), cacheable=method != "POST")
 

@@ -3,7 +3,10 @@
 The CA directory remembers the newest CRL and OCSP answer it published (naccs.pki.high_water); a database older than
 either has lost what was published after the backup and, worse, the revocations listed: those certificates would
 answer good again. `restore_gap` names them; `revoke_again` revokes them once more, with their reason and time from
-the CRL.
+the CRL; `sign_answers_again` puts the database's OCSP answers ahead of the published ones.
+Each CA generation keeps its own CRL mark in its own folder (generation 1 in CA_DIR, generation N in CA_DIR/gN),
+found by that layout: a database restored from before a rollover does not know the newer generation. The OCSP
+answers' mark is one, in CA_DIR: the worker signs every generation's answers in one run.
 """
 
 from dataclasses import dataclass
@@ -12,11 +15,10 @@ from datetime import datetime
 from cryptography import x509
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
 
 from naccs.terminals.models import Certificate
 
-from . import high_water, ocsp, ocsp_signer
+from . import ca, high_water, ocsp_prepared
 from .models import CertificateRevocationList, PreparedOCSPResponse
 from .revocation import CRL_REASONS, revocation_event
 
@@ -29,36 +31,40 @@ class Gap:
     published_at: str
     stored_number: int | None
     revoked_since: list[str]  # serials (hex, as stored) listed by the published CRL and not revoked in the database
+    generation: int = 1  # the CA generation of that CRL
     answers_published_at: datetime | None = None  # the newest OCSP answer published, when the database's are older
     answers_stored_at: datetime | None = None
 
 
+def generation_folders():
+    """(number, folder) of each generation in CA_DIR, by its layout (ca.py)."""
+    newer = sorted((int(path.name[1:]), path) for path in ca.ca_dir().glob("g[0-9]*") if path.name[1:].isdigit())
+    return [(1, ca.ca_dir()), *newer]
+
+
 def restore_gap() -> Gap | None:
-    """None when the database knows the newest CRL and the newest OCSP answer the CA published (or it published
-    neither)."""
-    mark = high_water.newest_published()
+    """None when the database knows the newest CRL each generation published and the newest OCSP answer (or the CA
+    published neither); else what it lacks (of CRLs, the first generation behind)."""
     answers_mark = high_water.newest_answer_published()
-    if mark is None and answers_mark is None:
-        return None  # asks the database nothing: `migrate` runs this before the tables exist
-    newest = CertificateRevocationList.objects.defer("der").first()
-    stored = newest.number if newest else None
-    crl_behind = mark is not None and (stored is None or stored < mark.number)
-    answers_stored = PreparedOCSPResponse.objects.aggregate(at=Max("this_update"))["at"]
+    answers_stored = None
+    if answers_mark is not None:
+        answers_stored = PreparedOCSPResponse.objects.aggregate(at=Max("this_update"))["at"]
     answers_behind = answers_mark is not None and (answers_stored is None or answers_stored < answers_mark)
-    if not crl_behind and not answers_behind:
-        return None
-    return Gap(
-        mark.number if crl_behind else None,
-        mark.this_update if crl_behind else "",
-        stored,
-        [f"{serial:x}" for serial in forgotten_revocations(mark)],
-        answers_mark if answers_behind else None,
-        answers_stored,
-    )
+    answers = {"answers_published_at": answers_mark, "answers_stored_at": answers_stored} if answers_behind else {}
+    for number, folder in generation_folders():
+        mark = high_water.newest_published(folder)
+        if mark is None:
+            continue  # asks the database nothing: `migrate` runs this before the tables exist
+        newest = CertificateRevocationList.objects.filter(generation=number).defer("der").first()
+        stored = newest.number if newest else None
+        if stored is None or stored < mark.number:
+            forgotten = [f"{serial:x}" for serial in forgotten_revocations(mark, folder)]
+            return Gap(mark.number, mark.this_update, stored, forgotten, number, **answers)
+    return Gap(None, "", None, [], **answers) if answers_behind else None
 
 
-def forgotten_revocations(mark: high_water.Mark | None) -> dict[int, x509.RevokedCertificate]:
-    crl = mark.crl() if mark else None
+def forgotten_revocations(mark: high_water.Mark, folder=None) -> dict[int, x509.RevokedCertificate]:
+    crl = mark.crl(folder)
     if crl is None:
         return {}
     listed = {entry.serial_number: entry for entry in crl}
@@ -67,13 +73,19 @@ def forgotten_revocations(mark: high_water.Mark | None) -> dict[int, x509.Revoke
 
 
 def revoke_again() -> list[str]:
-    """Revoke each certificate the published CRL lists and the restored database holds as good, with the CRL's
-    revocation time and reason; the serials revoked."""
-    mark = high_water.newest_published()
-    if mark is None:
-        return []
+    """Revoke each certificate a generation's published CRL lists and the restored database holds as good, with the
+    CRL's revocation time and reason; the serials revoked."""
     done = []
-    for serial, entry in forgotten_revocations(mark).items():
+    for _number, folder in generation_folders():
+        mark = high_water.newest_published(folder)
+        if mark is not None:
+            done += revoke_listed(forgotten_revocations(mark, folder))
+    return done
+
+
+def revoke_listed(forgotten: dict[int, x509.RevokedCertificate]) -> list[str]:
+    done = []
+    for serial, entry in forgotten.items():
         try:
             flag = entry.extensions.get_extension_for_class(x509.CRLReason).value.reason
         except x509.ExtensionNotFound:
@@ -96,23 +108,8 @@ def revoke_again() -> list[str]:
     return done
 
 
-def sign_answers_again(batch: int = 500) -> int:
+def sign_answers_again() -> int:
     """Sign every unexpired certificate's OCSP answers anew from the repaired database: the restored ones are older
     than the answers published after the backup, and the database is in step with the CA again once it holds a newer
     one (the worker would re-sign them only at half their validity). Returns how many were signed."""
-    now = timezone.now()
-    responder = ocsp_signer.ensure_current(now)
-    due = (
-        Certificate.objects.filter(not_after__gt=now).exclude(pem="").only("serial", "revoked_at", "revocation_reason")
-    )
-    signed = 0
-    for algorithm in ocsp.PREPARED_HASHES:
-        chunk = []
-        for certificate in due.order_by("pk").iterator(chunk_size=batch):
-            chunk.append(ocsp.prepare(certificate, algorithm, responder, now))
-            if len(chunk) == batch:
-                ocsp.store(chunk)
-                signed, chunk = signed + len(chunk), []
-        ocsp.store(chunk)
-        signed += len(chunk)
-    return signed
+    return ocsp_prepared.refresh_prepared(every_answer=True)

@@ -2,6 +2,11 @@
 
 `make serve` and the tests make it on first start (`manage.py tls_server_certificate`), and again when the CA has
 changed or it nears its end, so that terminals that trust our CA (cacerts) trust the portal's HTTPS too.
+
+With several CA generations (naccs.pki.generations), nginx accepts client certificates of every trusted generation
+(client-ca.pem lists each), and its own certificate comes from the oldest trusted generation, which terminals of
+every generation trust (naccs.pki.rollover says why not a cross-certificate chain). Both are read from CA_DIR
+(ca.trusted_dirs), so that nginx starts without the database.
 """
 
 import datetime
@@ -44,9 +49,10 @@ def is_current(path: Path, authority, now) -> bool:
 
 def ensure_server_certificate(directory: Path, hosts: list[str]) -> bool:
     """Write the proxy's key, certificate and client CA into `directory`; returns True when a new one was made."""
-    authority = ca.get_authority()
+    trusted = ca.trusted_dirs()
+    authority = ca.authority_in(trusted[0])  # the oldest
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    (directory / CLIENT_CA).write_bytes(authority.certificate.public_bytes(serialization.Encoding.PEM))
+    (directory / CLIENT_CA).write_bytes(b"".join((folder / ca.CERT_FILE).read_bytes() for folder in trusted))
     now = datetime.datetime.now(datetime.UTC)
     if is_current(directory / SERVER_CERT, authority, now):
         return False

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from naccs.lib.client_address import client_address
 from naccs.terminals.models import Certificate
 
-from . import ca, published
+from . import ca, generations, published, rollover
 from .acquisition import AcquisitionRefused, acquire_certificate, rules_context
 from .client_tls import client_certificate
 from .est import ESTRefused, renew_in_browser, renewal_offer
@@ -25,10 +25,25 @@ ACQUIRED_PAGE_SECONDS = 24 * 60 * 60
 
 @require_GET
 def ca_certificate(request, pem=False):
-    certificate = ca.get_authority().certificate
+    """/pki/ca: the issuing generation's certificate (DER; generation 1's caIssuers, and what a new client installs).
+    /pki/ca.pem: what a client must trust, every published generation and their rollover certificates (RFC 7030
+    §4.1.3), the issuing one first."""
     if pem:
-        return HttpResponse(certificate.public_bytes(serialization.Encoding.PEM), content_type="application/x-pem-file")
+        bundle = rollover.trust_bundle(generations.for_clients())
+        body = b"".join(certificate.public_bytes(serialization.Encoding.PEM) for certificate in bundle)
+        return HttpResponse(body, content_type="application/x-pem-file")
+    certificate = ca.get_authority().certificate
     return HttpResponse(certificate.public_bytes(serialization.Encoding.DER), content_type="application/pkix-cert")
+
+
+@require_GET
+def generation_certificate(request, number):
+    """/pki/ca/g<N>: one generation's certificate (DER), which its certificates name in caIssuers."""
+    generation = generations.numbered(number)
+    if generation is None or generation.state == generation.State.PREPARED:
+        raise Http404
+    return HttpResponse(generations.certificate_of(generation).public_bytes(serialization.Encoding.DER),
+                        content_type="application/pkix-cert")  # fmt: skip
 
 
 def http_response(answer: published.Answer) -> HttpResponse:
@@ -39,7 +54,7 @@ def http_response(answer: published.Answer) -> HttpResponse:
 
 
 @require_GET
-def crl(request):
+def crl(request, number=None):  # the generation is read from the path by published.crl_request
     return revocation_response(request)
 
 

@@ -99,6 +99,7 @@ class Certificate(PermanentRecord):
         CESSATION = "cessation_of_operation", "利用終了"
         AFFILIATION_CHANGED = "affiliation_changed", "登録内容の変更"
         UNSPECIFIED = "unspecified", "その他"
+        CA_COMPROMISE = "ca_compromise", "認証局の危殆化"  # a generation retired by force (ca_generation retire)
 
     terminal = models.ForeignKey(
         LogicalTerminal, on_delete=models.PROTECT, related_name="certificates", verbose_name="論理端末"
@@ -112,6 +113,9 @@ class Certificate(PermanentRecord):
     revoked_at = models.DateTimeField("失効日時", null=True, blank=True)
     revocation_reason = models.CharField("失効理由", max_length=32, choices=RevocationReason.choices, blank=True)
     pem = models.TextField("証明書(PEM)", blank=True)
+    # The CA generation that signed it (naccs.pki.generations; 1 for everything issued before generations, and, as
+    # the database default, for rows written by code of before generations during a rolling deploy).
+    ca_generation = models.PositiveIntegerField("認証局の世代", default=1, db_default=1, db_index=True)
 
     REVOCATION_FIELDS = frozenset({"revoked_at", "revocation_reason"})
 

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from naccs.lib.periods import years_after
-from naccs.pki import acquisition, ca, issuance, ocsp, ocsp_signer, published, revocation
+from naccs.pki import acquisition, ca, issuance, ocsp_prepared, ocsp_signer, published, revocation
 from naccs.pki.tests.est_helpers import PROXY_SECRET
 from naccs.terminals.models import Certificate
 from naccs.tests.helpers import CODES, database_url, free_port, uncertified_terminal, wait_for_port
@@ -108,8 +108,8 @@ class QuietHandler(WSGIRequestHandler):
 def the_worker_runs():
     """What the task worker does every minute (pki.tasks.refresh_revocation_data_task): the delegated OCSP
     responder's certificate, the pre-signed OCSP answers and the CRL, which the revocation responder only serves."""
-    ocsp.refresh_prepared()
-    revocation.current_crl()
+    ocsp_prepared.refresh_prepared()
+    revocation.current_crls()
 
 
 @contextlib.contextmanager

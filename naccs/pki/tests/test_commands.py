@@ -4,6 +4,7 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
+from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 from django.core.management import CommandError, call_command
@@ -17,6 +18,17 @@ from naccs.pki import ca, checks, revocation
 def empty_ca_dir(settings, tmp_path):
     settings.CA_DIR = tmp_path / "ca"
     return settings.CA_DIR
+
+
+def move_aside(directory):
+    """What `ca_rotate` did before CA generations: the CA's files moved to CA_DIR/retired/<stamp>."""
+    target = directory / "retired" / "20260101T000000"
+    target.mkdir(parents=True)
+    for file_name in (ca.KEY_FILE, ca.LEGACY_KEY_FILE, ca.CERT_FILE):
+        if (directory / file_name).exists():
+            (directory / file_name).rename(target / file_name)
+    ca._load.cache_clear()
+    return target
 
 
 def run(*args) -> str:
@@ -95,7 +107,7 @@ def write_weak_mac_ca(directory):
 @pytest.mark.django_db
 def test_ca_rekey_gives_an_existing_key_a_mac_as_strong_as_its_kdf(empty_ca_dir, settings):
     retired_authority = write_weak_mac_ca(empty_ca_dir)
-    retired = ca.retire_current()
+    retired = move_aside(empty_ca_dir)
     current = write_weak_mac_ca(empty_ca_dir)
     assert "Iteration 2048" in key_encryption_seen_by_openssl(empty_ca_dir / ca.KEY_FILE, settings.CA_PASSPHRASE)
     assert [warning.id for warning in checks.ca_key_uses_the_strong_kdf(None)] == ["naccs.W001"]
@@ -129,7 +141,7 @@ def write_legacy_ca(directory):
 @pytest.mark.django_db
 def test_ca_rekey_moves_current_and_retired_legacy_keys_to_the_strong_kdf(empty_ca_dir, settings):
     retired_authority = write_legacy_ca(empty_ca_dir)
-    retired = ca.retire_current()
+    retired = move_aside(empty_ca_dir)
     current = write_legacy_ca(empty_ca_dir)
     # A legacy key still opens (nothing stops on upgrade), and the deploy check says what to do.
     assert ca.get_authority().certificate == current.certificate
@@ -150,7 +162,7 @@ def test_ca_rekey_moves_current_and_retired_legacy_keys_to_the_strong_kdf(empty_
     assert "再暗号化が必要な認証局の鍵はありません" in run("ca_rekey")
     # The rekeyed CA rotates as any other.
     run("ca_rotate")
-    assert len(list((empty_ca_dir / "retired").iterdir())) == 2
+    assert (empty_ca_dir / "g2" / ca.KEY_FILE).exists()
 
 
 def test_ca_create_refuses_to_overwrite_but_if_missing_is_quiet(empty_ca_dir):
@@ -173,12 +185,13 @@ def test_ca_show_describes_the_ca(empty_ca_dir):
 
 
 @pytest.mark.django_db
-def test_ca_rotate_replaces_the_ca_and_keeps_the_old_files(empty_ca_dir):
+def test_ca_rotate_starts_a_new_generation_and_keeps_the_old_one_in_place(empty_ca_dir):
     run("ca_create")
     old = ca.get_authority().certificate
-    assert "認証局を更新しました" in run("ca_rotate")
+    assert "認証局を第2世代に更新しました" in run("ca_rotate")
     assert ca.get_authority().certificate != old
-    assert len(list((empty_ca_dir / "retired").iterdir())) == 1
+    assert ca.get_authority().certificate.subject.rfc4514_string().startswith(f"CN={ca.DEMO_COMMON_NAME} G2,")
+    assert x509.load_pem_x509_certificate((empty_ca_dir / ca.CERT_FILE).read_bytes()) == old  # never moved
     assert AuditEvent.objects.filter(action="ca.rotated").exists()
 
 
@@ -197,7 +210,7 @@ def test_in_production_the_ca_is_named_by_whoever_creates_it(empty_ca_dir, setti
     assert not ca.exists()
     run("ca_create", "--common-name", "NACCS Support Issuing CA 2027")
     assert "NACCS Support Issuing CA 2027" in ca.get_authority().certificate.subject.rfc4514_string()
-    with pytest.raises(CommandError, match="--common-name"):
-        run("ca_rotate")
+    run("ca_rotate")  # the new generation keeps the name, with its number
+    assert "CN=NACCS Support Issuing CA 2027 G2," in ca.get_authority().certificate.subject.rfc4514_string()
     run("ca_rotate", "--common-name", "NACCS Support Issuing CA 2028")
-    assert "Demo" not in ca.get_authority().certificate.subject.rfc4514_string()
+    assert "CN=NACCS Support Issuing CA 2028 G3," in ca.get_authority().certificate.subject.rfc4514_string()

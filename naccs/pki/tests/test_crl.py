@@ -105,11 +105,11 @@ def test_a_crl_number_taken_meanwhile_is_tried_again(renewable, monkeypatch):
     sign = revocation._sign_crl
     calls = []
 
-    def taken_once(*, number, now):
+    def taken_once(*, number, now, generation):
         calls.append(number)
         if len(calls) == 1:
             raise IntegrityError("duplicate key value violates unique constraint")
-        return sign(number=number, now=now)
+        return sign(number=number, now=now, generation=generation)
 
     monkeypatch.setattr(revocation, "_sign_crl", taken_once)
     assert revocation.current_crl().number == first.number + 1
@@ -122,9 +122,9 @@ def test_simultaneous_fetches_after_a_revocation_publish_one_crl(renewable, monk
     acquire()
     sign = revocation._sign_crl
 
-    def slow_sign(*, number, now):
+    def slow_sign(*, number, now, generation):
         time.sleep(0.2)  # the others reach the lock while the first one signs
-        return sign(number=number, now=now)
+        return sign(number=number, now=now, generation=generation)
 
     monkeypatch.setattr(revocation, "_sign_crl", slow_sign)
     results, errors = at_once(revocation.current_crl, count=4)

@@ -15,7 +15,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from naccs.pki import ca
+from naccs.pki import ca, ocsp_request
 from naccs.pki import ocsp as responder
 from naccs.terminals.models import Certificate
 
@@ -63,7 +63,7 @@ def test_openssl_nonce_is_echoed_when_signed_on_the_fly(pair, tmp_path, live_ser
 
 
 def cert_id(*, algorithm="sha1", name_hash=None, key_hash=None, serial=1):
-    size = responder.HASHES[algorithm].digest_size if algorithm in responder.HASHES else 20
+    size = ocsp_request.HASHES[algorithm].digest_size if algorithm in ocsp_request.HASHES else 20
     return der_ocsp.CertId(
         {
             "hash_algorithm": {"algorithm": algorithm},
@@ -74,8 +74,12 @@ def cert_id(*, algorithm="sha1", name_hash=None, key_hash=None, serial=1):
     )
 
 
+def ca_der(authority) -> bytes:
+    return ocsp_request.certificate_der(authority.certificate)
+
+
 def our_cert_id(certificate, algorithm="sha1"):
-    name_hash, key_hash = responder.issuer_hashes(responder.ca_der_of(ca.get_authority()), algorithm)
+    name_hash, key_hash = ocsp_request.issuer_hashes(ca_der(ca.get_authority()), algorithm)
     return cert_id(algorithm=algorithm, name_hash=name_hash, key_hash=key_hash, serial=int(certificate.serial, 16))
 
 
@@ -95,7 +99,7 @@ def test_our_issuer_hashes_are_the_ones_cryptography_computes(db):
     for algorithm, name in ((hashes.SHA1(), "sha1"), (hashes.SHA256(), "sha256")):
         probe = ocsp.OCSPRequestBuilder().add_certificate(authority.certificate, authority.certificate, algorithm)
         probe = probe.build()
-        assert responder.issuer_hashes(responder.ca_der_of(authority), name) == (
+        assert ocsp_request.issuer_hashes(ocsp_request.certificate_der(authority.certificate), name) == (
             probe.issuer_name_hash,
             probe.issuer_key_hash,
         )

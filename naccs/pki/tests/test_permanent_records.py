@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from naccs.audit.models import AuditEvent
 from naccs.lib.permanent import PermanentRecordError
-from naccs.pki import ocsp, pickups, revocation
+from naccs.pki import ocsp_prepared, pickups, revocation
 from naccs.pki.models import CertificatePickup, CertificateRevocationList, PreparedOCSPResponse
 from naccs.pki.tests.conftest import certify
 from naccs.terminals.models import Certificate
@@ -74,7 +74,7 @@ def test_a_published_crl_is_never_changed_or_deleted(certificate):
 
 def test_the_ocsp_answers_of_a_valid_certificate_stay_until_it_expires(certificate):
     revocation.revoke_certificate(certificate=certificate, reason=Certificate.RevocationReason.KEY_COMPROMISE)
-    ocsp.refresh_prepared()
+    ocsp_prepared.refresh_prepared()
     answers = PreparedOCSPResponse.objects.filter(certificate=certificate)
     assert answers.count() == 2
     with pytest.raises(PermanentRecordError):

@@ -15,8 +15,7 @@ from cryptography.x509 import ocsp
 from django.utils import timezone
 from django.utils.http import http_date
 
-from naccs.pki import ca, revocation
-from naccs.pki import ocsp as responder
+from naccs.pki import ca, ocsp_prepared, revocation
 from naccs.pki.models import PreparedOCSPResponse
 from naccs.terminals.models import Certificate
 
@@ -52,7 +51,7 @@ def certificates(company):
 
 @pytest.mark.django_db
 def test_the_worker_keeps_one_response_per_unexpired_certificate_and_hash(certificates):
-    signed = responder.refresh_prepared()
+    signed = ocsp_prepared.refresh_prepared()
     unexpired = [certificates[name] for name in ("superseded", "current", "other")]
     assert signed == 2 * len(unexpired)
     stored = PreparedOCSPResponse.objects.all()
@@ -64,33 +63,33 @@ def test_the_worker_keeps_one_response_per_unexpired_certificate_and_hash(certif
     answer = ocsp.load_der_ocsp_response(bytes(row.der))
     assert answer.certificate_status == ocsp.OCSPCertStatus.REVOKED
     assert answer.serial_number == int(certificates["superseded"].serial, 16)
-    assert responder.refresh_prepared() == 0  # nothing due
+    assert ocsp_prepared.refresh_prepared() == 0  # nothing due
 
 
 @pytest.mark.django_db
 def test_a_revocation_and_half_the_validity_make_the_worker_sign_again(certificates):
-    responder.refresh_prepared()
+    ocsp_prepared.refresh_prepared()
     revocation.revoke_certificate(certificate=certificates["other"], reason=Certificate.RevocationReason.KEY_COMPROMISE)
-    assert responder.refresh_prepared() == 2  # the revoked certificate's two responses
+    assert ocsp_prepared.refresh_prepared() == 2  # the revoked certificate's two responses
     row = PreparedOCSPResponse.objects.get(certificate=certificates["other"], hash_algorithm="sha256")
     assert row.revoked
     almost_half = timezone.now() + VALIDITY / 2 - timedelta(minutes=1)
-    assert responder.refresh_prepared(almost_half) == 0
-    assert responder.refresh_prepared(timezone.now() + VALIDITY / 2 + timedelta(seconds=1)) == 6
+    assert ocsp_prepared.refresh_prepared(almost_half) == 0
+    assert ocsp_prepared.refresh_prepared(timezone.now() + VALIDITY / 2 + timedelta(seconds=1)) == 6
 
 
 @pytest.mark.django_db
 def test_responses_of_expired_certificates_are_forgotten(certificates):
-    responder.refresh_prepared()
+    ocsp_prepared.refresh_prepared()
     current = certificates["current"]
-    responder.refresh_prepared(current.not_after + timedelta(seconds=1))
+    ocsp_prepared.refresh_prepared(current.not_after + timedelta(seconds=1))
     assert not PreparedOCSPResponse.objects.filter(certificate=current).exists()
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("algorithm", [hashes.SHA1(), hashes.SHA256()])
 def test_a_post_is_answered_with_the_stored_response_without_signing(certificates, client, monkeypatch, algorithm):
-    responder.refresh_prepared()
+    ocsp_prepared.refresh_prepared()
     current = certificates["current"]
     monkeypatch.setattr(ca.CertificateAuthority, "sign", lambda *args: pytest.fail("signed on the request path"))
     response = post(client, request_for(current, algorithm, nonce=b"n" * 16))
@@ -112,7 +111,7 @@ def test_a_request_before_the_worker_signs_and_stores_once(certificates, client)
 
 @pytest.mark.django_db
 def test_a_revocation_after_the_response_was_stored_shows_at_the_next_request(certificates, client):
-    responder.refresh_prepared()
+    ocsp_prepared.refresh_prepared()
     current = certificates["current"]
     assert ocsp.load_der_ocsp_response(post(client, request_for(current)).content).certificate_status.name == "GOOD"
     revocation.revoke_certificate(certificate=current, reason=Certificate.RevocationReason.KEY_COMPROMISE)
@@ -123,7 +122,7 @@ def test_a_revocation_after_the_response_was_stored_shows_at_the_next_request(ce
 
 @pytest.mark.django_db
 def test_a_get_carries_caching_headers_consistent_with_next_update_and_answers_304(certificates, client):
-    responder.refresh_prepared()
+    ocsp_prepared.refresh_prepared()
     url = "/pki/ocsp/" + base64.b64encode(request_for(certificates["other"])).decode()
     response = client.get(url)
     answer = ocsp.load_der_ocsp_response(response.content)
@@ -147,7 +146,7 @@ def test_a_post_is_not_cacheable(certificates, client):
 @pytest.mark.django_db
 def test_a_stored_response_of_another_ca_is_not_served(certificates, client):
     """After a CA rotation, a response signed with the retired key is signed again."""
-    responder.refresh_prepared()
+    ocsp_prepared.refresh_prepared()
     PreparedOCSPResponse.objects.update(issuer_key_hash=b"\x00" * 20, der=b"retired")
     assert post(client, request_for(certificates["other"])).content != b"retired"
 
@@ -169,7 +168,7 @@ def poll_until(predicate, *, seconds):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_revocation_shows_on_the_production_endpoint_within_5_seconds(certificates, production_server, answers_kept):
-    responder.refresh_prepared()
+    ocsp_prepared.refresh_prepared()
     current = certificates["current"]
     der = request_for(current)
     body, headers = fetch(f"{production_server}/pki/ocsp", der)
@@ -186,7 +185,7 @@ def test_a_revocation_shows_on_the_production_endpoint_within_5_seconds(certific
 
 @pytest.mark.django_db(transaction=True)
 def test_the_production_endpoint_answers_a_get_with_a_url_encoded_request_and_304(certificates, production_server):
-    responder.refresh_prepared()
+    ocsp_prepared.refresh_prepared()
     encoded = urllib.parse.quote(base64.b64encode(request_for(certificates["superseded"])).decode(), safe="")
     url = f"{production_server}/pki/ocsp/{encoded}"
     body, headers = fetch(url)

@@ -12,7 +12,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 
-from naccs.pki import ocsp as responder
+from naccs.pki import ocsp_prepared
 from naccs.pki.models import OCSPResponderKey
 from naccs.terminals.models import Certificate
 
@@ -83,7 +83,7 @@ def ocsp_request(tmp_path, name, algorithm) -> bytes:
 
 @pytest.mark.django_db(transaction=True)
 def test_every_kind_of_served_ocsp_response_passes_pkilint(served, tmp_path):
-    responder.refresh_prepared()
+    ocsp_prepared.refresh_prepared()
     never_issued = ocsp_request(tmp_path, "new.pem", hashes.SHA1())[:-1] + b"\x01"  # the serial's last octet
     answers = {
         "prepared-good": get(f"{served}/pki/ocsp", ocsp_request(tmp_path, "new.pem", hashes.SHA1())),
@@ -103,7 +103,7 @@ def test_every_kind_of_served_ocsp_response_passes_pkilint(served, tmp_path):
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("options", [(), ("-sha256",), ("-no_nonce",), ("-md5",)])
 def test_openssl_verifies_every_served_response(served, tmp_path, options):
-    responder.refresh_prepared()
+    ocsp_prepared.refresh_prepared()
     for name, status in (("new.pem", "good"), ("old.pem", "revoked")):
         result = openssl("ocsp", "-CAfile", "ca.pem", "-issuer", "ca.pem", *options, "-cert", name,
                          "-url", f"{served}/pki/ocsp", cwd=tmp_path)  # fmt: skip
