@@ -19,9 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.ocsp import PG_PORT, STATIC_NAME, compare, serving_responder
-from bench.pages import ROOT, manage, prepared_environment, serving
-from bench.postgres import ensure_postgres
+from bench.harness import ROOT, ensure_postgres, manage, prepared_environment, serving, serving_responder
+from bench.ocsp import PG_PORT, STATIC_NAME, compare
 
 PORT, RESPONDER_PORT = 8320, 8321  # the portal (and its static file), the revocation responder
 

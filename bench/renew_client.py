@@ -31,7 +31,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "client")]
-from bench.est import portal_behind_nginx, setup_django  # noqa: E402
+from bench.harness import BEHIND_NGINX, portal_behind_nginx, setup_django  # noqa: E402
 
 PASSWORD = "bench-p12-password"
 
@@ -206,7 +206,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8770, help="gunicorn on this port, nginx on the next")
     args = parser.parse_args()
     var_dir = Path(tempfile.mkdtemp(prefix="naccs-renew-bench-"))
-    env = setup_django(str(var_dir), None)
+    env = setup_django(var_dir, **BEHIND_NGINX)
     from naccs.pki import ca
 
     ca.create(key_type="ec")
