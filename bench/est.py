@@ -36,34 +36,16 @@ def bench_renewals(count: int, port: int, env: dict, var_dir: Path) -> None:
     from cryptography.x509.oid import NameOID
     from django.utils import timezone
 
+    from bench.fixtures import renewable_terminal
     from naccs.accounts.models import Company
     from naccs.pki import ca, est, issuance
-    from naccs.terminals.models import LogicalTerminal
 
     authority = ca.get_authority()
     company = Company.objects.create(code="12345678", name="通関商事株式会社")
     holders = []  # (terminal, cert file, key file), each inside its renewal window
     for number in range(2 * count + 1):
-        terminal = LogicalTerminal.objects.create(
-            company=company, name=f"R{number:05d}", category="sea", device_type="netNACCS",
-            auth_code1="NAC", auth_code2="CODE2", auth_code3="NACCS",
-        )  # fmt: skip
-        key = ca.new_private_key("ec")
-        issued = timezone.now() - timedelta(days=350)
-        certificate = issuance.issue_certificate(
-            terminal=terminal,
-            public_key=key.public_key(),
-            not_before=issued,
-            not_after=issuance.certificate_expiry(issued),
-        )
-        cert_file, key_file = var_dir / f"{terminal.name}.pem", var_dir / f"{terminal.name}.key"
-        cert_file.write_text(certificate.pem)
-        key_file.write_bytes(
-            key.private_bytes(
-                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-            )
-        )
-        holders.append((terminal, cert_file, key_file))
+        terminal, _, _ = renewable_terminal(company, f"R{number:05d}", var_dir)
+        holders.append((terminal, var_dir / f"{terminal.name}.pem", var_dir / f"{terminal.name}.key"))
 
     with portal_behind_nginx(env, var_dir, port) as https_port:
 

@@ -201,15 +201,17 @@ def python_for(root: Path) -> str:
     return str(root / ".venv" / "bin" / "python")
 
 
+def output_of(command: list[str], *, env: dict, cwd: Path = ROOT) -> str:
+    """The standard output of `command`; when it fails, stops the benchmark with the end of its error output."""
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    if result.returncode:
+        raise SystemExit(f"{' '.join(command)} failed (exit {result.returncode}):\n{result.stderr[-3000:]}")
+    return result.stdout
+
+
 def manage(env: dict, *args: str, root: Path = ROOT) -> str:
     """manage.py of the code under `root` (the working tree, or another commit's worktree)."""
-    result = subprocess.run(
-        [python_for(root), "manage.py", *args], cwd=root, env={**env, "PYTHONPATH": str(root)}, capture_output=True,
-        text=True,
-    )  # fmt: skip
-    if result.returncode:
-        raise SystemExit(f"manage.py {' '.join(args)} failed (exit {result.returncode}):\n{result.stderr[-3000:]}")
-    return result.stdout
+    return output_of([python_for(root), "manage.py", *args], env={**env, "PYTHONPATH": str(root)}, cwd=root)
 
 
 def prepared_environment(*, prefix: str, steps: str, database: str = BENCH_DB, root: Path = ROOT) -> tuple[str, dict]:
@@ -304,8 +306,9 @@ BEHIND_NGINX = {"TLS_PROXY_SECRET": secrets.token_hex(16), "ALLOWED_HOSTS": "127
 
 @contextlib.contextmanager
 def portal_behind_nginx(env: dict, var_dir: Path, port: int):
-    """gunicorn (2 workers) on `port` behind scripts/serve-tls' nginx on `port` + 1, which it yields; stopped after."""
-    app_port, https_port = port, port + 1
+    """gunicorn (2 workers) on `port` behind scripts/serve-tls' nginx on `port` + 1 (HTTPS, which it yields) and
+    `port` + 2 (its plain-HTTP listener, so that two benchmarks run side by side); stopped after."""
+    app_port, https_port, http_port = port, port + 1, port + 2
     with contextlib.ExitStack() as servers:
         gunicorn = start_gunicorn({**os.environ, **env}, app_port, ready_path=None)
         servers.callback(stop, gunicorn)
@@ -313,11 +316,13 @@ def portal_behind_nginx(env: dict, var_dir: Path, port: int):
         nginx = start(
             [str(ROOT / "scripts/serve-tls")],
             env={**os.environ, **env, "HTTPS_HOST": "127.0.0.1", "HTTPS_PORT": str(https_port),
-                 "APP_ADDRESS": f"127.0.0.1:{app_port}", "PYTHON": sys.executable},
+                 "HTTP_PORT": str(http_port), "APP_ADDRESS": f"127.0.0.1:{app_port}", "PYTHON": sys.executable},
             log=log,
         )  # fmt: skip
         servers.callback(stop, nginx)
-        wait_for_port(https_port, name="nginx (scripts/serve-tls)", log=log, process=nginx)
+        # Both listeners: nginx opens them one by one, and gives up on all when one cannot be bound.
+        for listener in (http_port, https_port):
+            wait_for_port(listener, name="nginx (scripts/serve-tls)", log=log, process=nginx)
         yield https_port
 
 

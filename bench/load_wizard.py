@@ -163,7 +163,7 @@ def main() -> None:
 
 
 def walk_for(args, env: dict, var_dir: str) -> None:
-    manage(env, "ca_create")
+    manage(env, "ca_create", "--common-name", "NACCS Bench CA")
     lines = manage(env, "shell", "-c", f"from bench.fixtures import prepare_walkers; prepare_walkers({args.users})")
     desired_code = "from naccs.lib.business_days import earliest_desired_date as e; print(e().strftime('%Y%m%d'))"
     desired = manage(env, "shell", "--no-imports", "-c", desired_code).strip()

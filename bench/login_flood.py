@@ -33,7 +33,7 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import ensure_postgres, load_demo_data, prepared_environment, start_gunicorn, stop
+from bench.harness import BEHIND_NGINX, ensure_postgres, load_demo_data, prepared_environment, start_gunicorn, stop
 
 PG_PORT = 25446  # or the next free one (harness.free_port)
 
@@ -56,6 +56,7 @@ class Browser:
     def request(self, method: str, path: str, form: dict | None = None) -> tuple[int, str]:
         headers = {
             "X-Forwarded-For": self.address,
+            "X-TLS-Proxy-Secret": BEHIND_NGINX["TLS_PROXY_SECRET"],
             "X-Forwarded-Proto": "https",
             "Referer": f"https://127.0.0.1:{self.port}/",
         }
@@ -231,7 +232,7 @@ def main() -> None:
     args = parser.parse_args()
     ensure_postgres(PG_PORT)
     _, env = prepared_environment(prefix="naccs-flood-", steps="demo data")
-    env = {**env, "TRUSTED_PROXY_COUNT": "1"}
+    env = {**env, "TRUSTED_PROXY_COUNT": "1", "TLS_PROXY_SECRET": BEHIND_NGINX["TLS_PROXY_SECRET"]}
     if args.malloc_arena_max:
         env["MALLOC_ARENA_MAX"] = args.malloc_arena_max
     load_demo_data(env)

@@ -61,18 +61,15 @@ def prepare(out_dir: str, revoked: int) -> None:
     from cryptography.hazmat.primitives import serialization
     from django.utils import timezone
 
+    from bench.fixtures import terminal_of
     from naccs.accounts.models import Company
     from naccs.pki import ca, issuance, ocsp, revocation
-    from naccs.terminals.models import Certificate, LogicalTerminal
+    from naccs.terminals.models import Certificate
 
     out = Path(out_dir)
     authority = ca.get_authority() if ca.exists() else ca.create(key_type="ec")
     company = Company.objects.create(code="77770000", name="計測用株式会社")
-    terminal = LogicalTerminal.objects.create(
-        company=company, name="77770A", category=LogicalTerminal.Category.SEA,
-        device_type=LogicalTerminal.DeviceType.NET, auth_code1="NAC77770A", auth_code2="ABCDE77770",
-        auth_code3="NACCS",
-    )  # fmt: skip
+    terminal = terminal_of(company, "77770A")
     old = issuance.issue_certificate(terminal=terminal, public_key=ca.new_private_key("ec").public_key())
     good = issuance.issue_certificate(terminal=terminal, public_key=ca.new_private_key("ec").public_key())
     now = timezone.now()

@@ -61,8 +61,8 @@ def run_pages(env: dict, args) -> None:
     targets = page_targets(env)
     base = f"http://127.0.0.1:{args.port}"
     server = start_gunicorn(env, args.port)
-    # The signed-in floor as the demo user of the home page.
-    floors = {name: (path, targets["home (メニュー画面)"][1]) for name, path in FLOORS.items()}
+    # The bare floor as a visitor without cookies, the signed-in floor as the demo user of the home page.
+    floors = {"bare": (FLOORS["bare"], None), "signed-in": (FLOORS["signed-in"], targets["home (メニュー画面)"][1])}
     try:
         # Short runs of the page, each right after a run of each floor, and the median of its ratios to those runs:
         # this machine's speed drifts by a quarter within a minute (neighbours on the host); long runs, or one floor
@@ -87,7 +87,7 @@ def run_pages(env: dict, args) -> None:
         stop(server)
 
 
-def drained_run(base: str, path: str, cookie: str, duration: int, connections: int) -> dict:
+def drained_run(base: str, path: str, cookie: str | None, duration: int, connections: int) -> dict:
     """run_wrk, then one request of the bare view, which gunicorn answers only after the requests wrk left queued
     when it stopped: without it the next run (often a floor) would start behind the last page's backlog."""
     figures = run_wrk(base + path, cookie, duration, connections)

@@ -88,8 +88,10 @@ def profile_pages(env: dict, args) -> None:
     import django
 
     django.setup()
-    cookie = targets["home (メニュー画面)"][1]  # the signed-in floor as the demo user of the home page
-    for label, (path, cookie) in [*((label, (path, cookie)) for label, path in FLOORS), *targets.items()]:
+    # The bare floor as a visitor without cookies, the signed-in floor as the demo user of the home page.
+    signed_in = targets["home (メニュー画面)"][1]
+    floors = [(label, (path, signed_in if "signed-in" in path else "")) for label, path in FLOORS]
+    for label, (path, cookie) in [*floors, *targets.items()]:
         if args.only and args.only not in label:
             continue
         call = wsgi_caller(path, cookie)
