@@ -37,10 +37,11 @@ def session_ca_dir(tmp_path_factory):
 def test_ca(settings, session_ca_dir):
     settings.CA_DIR = session_ca_dir
     yield session_ca_dir
-    # The CA's mark of the newest CRL it published (naccs.pki.high_water) belongs to this test's database only.
+    # The CA's marks of the newest CRL and OCSP answer it published (naccs.pki.high_water) belong to this test's
+    # database only.
     from naccs.pki import high_water
 
-    for name in (high_water.MARK_FILE, high_water.CRL_COPY_FILE):
+    for name in (high_water.MARK_FILE, high_water.CRL_COPY_FILE, high_water.ANSWERS_MARK_FILE):
         (session_ca_dir / name).unlink(missing_ok=True)
 
 

@@ -8,6 +8,10 @@
    - bare: what bench/est.py times (the key pair, a new TLS connection with the current certificate, the POST, the
      PKCS#7 read back).
 2. Throughput: `--burst` renewals from `--concurrency` threads with requests made beforehand: renewals per second.
+4. The first 取得 with the 認証コード (`--count` each, alternating): `naccs-renew acquire` as a person starts it (the
+   interpreter and imports, GET /cacerts, the key pair kept in FILE.pending, POST simpleenroll with HTTP Basic, the
+   answer checked, the .p12 written) against the bare request (the key pair, a new TLS connection without a client
+   certificate, the POST with the codes, the PKCS#7 read back). Each terminal has an open pickup.
 3. A fleet of `--fleet` terminals whose certificates were issued on one day (their windows open on one day), run by
    the systemd timer of client/systemd (every 4 hours at 00/4:00, RandomizedDelaySec=1h): when each first asks,
    without jitter (the first run after the window opens) and with naccs-renew's (timing.first_attempt); the busiest
@@ -143,6 +147,75 @@ def bench_throughput(names: list, https_port: int, var_dir: Path, concurrency: i
     return rate
 
 
+CODES = ("NAC", "CODE2", "NACCS")
+
+
+def with_pickups(count: int) -> list:
+    """`count` new terminals, each with an open pickup (a 契約内容の変更 added them): what `acquire` is for."""
+    from naccs.accounts.models import Company
+    from naccs.pki import pickups
+    from naccs.terminals.models import LogicalTerminal
+
+    company = Company.objects.get()
+    names = []
+    for number in range(count):
+        terminal = LogicalTerminal.objects.create(
+            company=company, name=f"A{number:05d}", category="sea", device_type="netNACCS",
+            auth_code1=CODES[0], auth_code2=CODES[1], auth_code3=CODES[2],
+        )  # fmt: skip
+        pickups.open_pickup(terminal=terminal)
+        names.append(terminal.name)
+    return names
+
+
+def bare_enroll(name: str, https_port: int, var_dir: Path) -> float:
+    started = time.perf_counter()
+    body = signing_request(name)
+    context = ssl.create_default_context(cafile=str(var_dir / "tls" / "client-ca.pem"))
+    credentials = base64.b64encode(f"{name}:{'-'.join(CODES)}".encode()).decode()
+    connection = http.client.HTTPSConnection("127.0.0.1", https_port, context=context)
+    connection.request(
+        "POST", "/.well-known/est/simpleenroll", body=body,
+        headers={"Content-Type": "application/pkcs10", "Authorization": f"Basic {credentials}"},
+    )  # fmt: skip
+    response = connection.getresponse()
+    answer = response.read()
+    connection.close()
+    if response.status != 200:
+        raise RuntimeError(f"{response.status}: {answer.decode()}")
+    from cryptography.hazmat.primitives.serialization import pkcs7
+
+    pkcs7.load_der_pkcs7_certificates(base64.b64decode(answer))
+    return time.perf_counter() - started
+
+
+def client_acquire(name: str, https_port: int, var_dir: Path) -> float:
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "naccs_renew", "acquire", "--terminal", name, "--p12", str(var_dir / f"{name}.p12"),
+         "--server", f"https://127.0.0.1:{https_port}", "--ca-file", str(var_dir / "tls" / "client-ca.pem"),
+         "--password-env", "BENCH_P12_PASSWORD", "--codes-env", "BENCH_CODES"],
+        cwd=ROOT / "client", capture_output=True, text=True,
+        env={"BENCH_P12_PASSWORD": PASSWORD, "BENCH_CODES": "-".join(CODES), "PATH": "/usr/bin:/bin"},
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr)
+    return time.perf_counter() - started
+
+
+def bench_acquisition(count: int, https_port: int, var_dir: Path) -> None:
+    names = with_pickups(2 * count)
+    client_times, bare_times = [], []
+    for client_name, bare_name in zip(names[0::2], names[1::2], strict=True):
+        client_times.append(client_acquire(client_name, https_port, var_dir))
+        bare_times.append(bare_enroll(bare_name, https_port, var_dir))
+    client_ms, bare_ms = statistics.median(client_times) * 1000, statistics.median(bare_times) * 1000
+    print(f"\nFirst 取得 with the 認証コード, RSA-2048, median of {len(client_times)} each (alternating)")
+    print(f"  naccs-renew acquire (new process) {client_ms:8.1f} ms")
+    print(f"  bare simpleenroll                 {bare_ms:8.1f} ms")
+    print(f"  ratio                             {client_ms / bare_ms:8.2f}")
+
+
 def timer_runs_after(moment: datetime, rng: random.Random) -> datetime:
     """When the systemd timer (OnCalendar 00/4:00, RandomizedDelaySec=1h) next starts the service after `moment`:
     each machine draws its delay anew at each elapse; the first elapse whose start is at or after `moment`."""
@@ -198,6 +271,7 @@ def main() -> None:
         bare(names.pop(), https_port, var_dir)
         bench_one_renewal(names[: 2 * args.count], https_port, var_dir)
         capacity = bench_throughput(names[2 * args.count :], https_port, var_dir, args.concurrency)
+        bench_acquisition(args.count, https_port, var_dir)
     bench_fleet(args.fleet, capacity)
 
 

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "naccs.apps.BackgroundTasksConfig",  # django-tasks-db
     # Our apps, each above the ones it uses (docs/architecture.md).
+    "naccs.jobs",
     "naccs.accounts",
     "naccs.audit",
     "naccs.mailer",

@@ -13,31 +13,37 @@ from pathlib import Path
 from cryptography import x509
 
 from . import __version__
+from .acquire import acquire, add_acquire_options
 from .bundle import (
-    AnswerRejected,
     Bundle,
     BundleError,
     checked_certificate,
-    new_key,
     pkcs12_bytes,
     read_bundle,
     read_certs_only,
     save_aside,
-    signing_request,
     write_bundle,
 )
-from .est import Portal, PortalRefused, PortalUnavailable, tls_context
+from .est import Portal, tls_context
+from .outcome import (
+    EXIT_BAD_ANSWER,
+    EXIT_CONFIGURATION,
+    EXIT_EXEC_FAILED,
+    EXIT_EXPIRED,
+    EXIT_NOT_WRITTEN,
+    EXIT_OK,
+    EXIT_REFUSED,
+    EXIT_UNAVAILABLE,
+    FAILED_EXCHANGE,
+    complain,
+    failed_exchange,
+    jst,
+    say,
+    sent_until_answered,
+)
 from .password import PasswordUnavailable, read_password
-from .timing import JST, backoff, clear_state, first_attempt, in_window, read_state, window_opens, write_state
-
-EXIT_OK = 0  # done, or nothing to do
-EXIT_CONFIGURATION = 2  # the command line, the password or the file is wrong: a person must fix it
-EXIT_UNAVAILABLE = 3  # the portal could not be reached or failed for now: `run` tries again later
-EXIT_REFUSED = 4  # the portal refused the renewal (its reason is printed)
-EXIT_EXPIRED = 5  # the certificate has expired: only a reissue 申込 helps
-EXIT_BAD_ANSWER = 6  # the portal's answer failed the checks; nothing was written
-EXIT_EXEC_FAILED = 7  # renewed and written, but the --exec command failed
-EXIT_NOT_WRITTEN = 8  # renewed, but FILE could not be replaced: the new file is saved aside for a person to move
+from .pending import clear_pending, pending_request
+from .timing import backoff, clear_state, first_attempt, in_window, read_state, window_opens, write_state
 
 EXPIRED = (
     "証明書の有効期限（{expiry}）が過ぎているため更新できません。NACCSサポートシステムのメニュー"
@@ -45,18 +51,6 @@ EXPIRED = (
     "The certificate expired on {expiry} and cannot be renewed: apply for a reissue (デジタル証明書の再発行) "
     "in the NACCS support portal."
 )
-
-
-def jst(moment: datetime) -> str:
-    return f"{moment.astimezone(JST):%Y-%m-%d %H:%M} JST"
-
-
-def say(text: str) -> None:
-    print(text, flush=True)
-
-
-def complain(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -70,6 +64,7 @@ def parser() -> argparse.ArgumentParser:
         ("status", "証明書と更新期間を表示 / show the certificate and its renewal window"),
         ("renew", "更新期間内なら今すぐ更新 / renew now if inside the window"),
         ("run", "スケジューラ用: 時期が来ていれば更新、そうでなければ何もせず終了コード0 / for schedulers"),
+        ("acquire", "認証コードで最初の証明書を取得 / first acquisition with the terminal's 認証コード"),
     ):
         # No abbreviations: `--password SECRET` must never be taken for `--password-file SECRET`.
         command = commands.add_parser(name, help=text, description=text, allow_abbrev=False)
@@ -87,6 +82,9 @@ def parser() -> argparse.ArgumentParser:
             "--server", default=server, required=not server, help="portal URL (default $NACCS_RENEW_SERVER)"
         )
         command.add_argument("--key-type", choices=("rsa", "ec"), default="rsa", help="new key: RSA-2048 or EC P-256")
+        if name == "acquire":
+            add_acquire_options(command)
+            continue
         command.add_argument("--exec", dest="exec_command", metavar="COMMAND", help="run after a renewal")
     return top
 
@@ -103,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
         password = read_password(
             file=args.password_file, environment=args.password_env, credential=args.password_credential
         )
+        if args.command == "acquire":
+            return acquire(args, password)
         bundle = read_bundle(args.p12, password)
     except (PasswordUnavailable, BundleError) as error:
         complain(str(error))
@@ -161,23 +161,17 @@ def renew(args, bundle: Bundle, password: str, now: datetime) -> int:
     try:
         portal = Portal(args.server, tls_context(certificate=bundle.certificate, key=bundle.key, trusted=bundle.cas))
         cas = read_certs_only(portal.cacerts())
-        key = new_key(args.key_type)
-        answer = read_certs_only(portal.simplereenroll(signing_request(key, bundle.terminal_name)))
+        # The key of a request whose answer never came (FILE.pending) is sent again; a new one only otherwise.
+        pending = pending_request(
+            args.p12, owner=bundle.serial, password=password, key_type=args.key_type, terminal_name=bundle.terminal_name
+        )
+        answer = read_certs_only(sent_until_answered(portal.simplereenroll, pending.request))
+        key = pending.key
         certificate, ca = checked_certificate(
             answer, key=key, terminal_name=bundle.terminal_name, cas=cas, now=datetime.now(timezone.utc)
         )
-    except ValueError as error:
-        complain(str(error))
-        return EXIT_CONFIGURATION
-    except PortalUnavailable as error:
-        complain(f"ポータルに接続できないか一時的なエラーです / the portal is unavailable: {error}")
-        return EXIT_UNAVAILABLE
-    except PortalRefused as error:
-        complain(f"ポータルが更新を拒否しました / the portal refused (HTTP {error.status}): {error}")
-        return EXIT_REFUSED
-    except AnswerRejected as error:
-        complain(f"ポータルの応答を受け付けません（ファイルは変更なし）/ answer rejected, nothing written: {error}")
-        return EXIT_BAD_ANSWER
+    except FAILED_EXCHANGE as error:
+        return failed_exchange(error, p12=args.p12)
     content = pkcs12_bytes(
         key=key, certificate=certificate, ca=ca, terminal_name=bundle.terminal_name, password=password
     )
@@ -185,6 +179,7 @@ def renew(args, bundle: Bundle, password: str, now: datetime) -> int:
         previous = write_bundle(args.p12, content)
     except OSError as error:
         return not_written(args.p12, content, error)
+    clear_pending(args.p12)
     clear_state(args.p12)
     say(
         f"更新しました: 論理端末 {bundle.terminal_name}、新しい有効期限 {jst(certificate.not_valid_after_utc)}"
@@ -200,6 +195,7 @@ def renew(args, bundle: Bundle, password: str, now: datetime) -> int:
 def not_written(p12: Path, content: bytes, error: OSError) -> int:
     try:
         aside = str(save_aside(p12, content))
+        clear_pending(p12)  # the new key is in the file saved aside
     except OSError:
         aside = "（保存できませんでした / could not be saved）"
     complain(

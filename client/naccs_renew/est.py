@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import http.client
 import os
 import secrets
@@ -70,6 +71,13 @@ class Portal:
 
     def simplereenroll(self, csr: bytes) -> bytes:
         return self.request("POST", "simplereenroll", csr, {"Content-Type": "application/pkcs10"})
+
+    def simpleenroll(self, csr: bytes, *, terminal_name: str, auth_codes: str) -> bytes:
+        """The first 取得 (RFC 7030 §4.2.1): the terminal's name and its 認証コード as HTTP Basic (§3.2.3), inside
+        TLS only (Portal takes https:// alone)."""
+        credentials = base64.b64encode(f"{terminal_name}:{auth_codes}".encode()).decode("ascii")
+        headers = {"Content-Type": "application/pkcs10", "Authorization": f"Basic {credentials}"}
+        return self.request("POST", "simpleenroll", csr, headers)
 
     def request(self, method: str, operation: str, body: bytes | None = None, headers: dict | None = None) -> bytes:
         connection = http.client.HTTPSConnection(self.host, self.port, context=self.context, timeout=TIMEOUT_SECONDS)

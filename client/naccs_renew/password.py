@@ -1,5 +1,5 @@
-"""The PKCS#12 password: from a file, an environment variable or the Windows credential store, never the command line
-(where every user of the machine can read it in the process list)."""
+"""The PKCS#12 password (and acquire's 認証コード): from a file, an environment variable or the Windows credential
+store, never the command line (where every user of the machine can read it in the process list)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,17 @@ class PasswordUnavailable(Exception):
 
 
 def read_password(*, file: str | None, environment: str | None, credential: str | None) -> str:
+    return read_secret(
+        file=file, environment=environment, credential=credential, default_environment=DEFAULT_ENVIRONMENT_VARIABLE
+    )
+
+
+def read_secret(
+    *, file: str | None, environment: str | None, credential: str | None, default_environment: str,
+    what: tuple = ("パスワード", "password"),
+) -> str:  # fmt: skip
+    """A secret (the password, or acquire's 認証コード) from a file, the Windows credential store or an environment
+    variable (`default_environment` when none is named)."""
     if file:
         try:
             text = Path(file).read_text(encoding="utf-8-sig")
@@ -23,12 +34,13 @@ def read_password(*, file: str | None, environment: str | None, credential: str 
         return text.rstrip("\r\n")
     if credential:
         return windows_credential(credential)
-    name = environment or DEFAULT_ENVIRONMENT_VARIABLE
+    name = environment or default_environment
     value = os.environ.get(name)
     if value is None:
+        option = "password" if what[1] == "password" else "codes"
         raise PasswordUnavailable(
-            f"パスワードがありません: --password-file、--password-env、--password-credential か環境変数 {name} で"
-            f"渡してください / no password: give --password-file, --password-env, --password-credential or set {name}"
+            f"{what[0]}がありません: --{option}-file、--{option}-env、--{option}-credential か環境変数 {name} で"
+            f"渡してください / no {what[1]}: give --{option}-file, --{option}-env, --{option}-credential or set {name}"
         )
     return value
 

@@ -1,4 +1,5 @@
-"""gunicorn settings of the portal (`gunicorn -c deploy/gunicorn/naccs.conf.py naccs.wsgi`, deploy/systemd/).
+"""gunicorn settings of the portal and the revocation responder (`gunicorn -c deploy/gunicorn/naccs.conf.py naccs.wsgi`,
+`gunicorn -k asgi naccs.responder -c …`; deploy/systemd/).
 
 prometheus-client's multiprocess mode: each worker writes its metrics under PROMETHEUS_MULTIPROC_DIR (emptied at each
 start by systemd's RuntimeDirectory); a worker that exits is marked dead so that its gauges leave the scrape."""

@@ -5,7 +5,8 @@ pro-rated by day; the terminals keep no start or end date, and NACCS's 基本料
 reissued in the month (デジタル証明書再発行手数料, when the tariff has one) and the month's 個別請求・調整.
 
 Only ids are held across chunks: each chunk of companies is read in a handful of grouped queries, then each company
-is closed in its own transaction under its company row's lock, so a killed run is simply run again."""
+is closed in its own transaction under its company row's lock, so a killed run is simply run again: the scheduler's
+close holds a lease (naccs.jobs.leases) and is resumed when its worker dies, each invoice made once."""
 
 from collections import defaultdict
 from dataclasses import dataclass
@@ -121,12 +122,13 @@ def lines_of_chunk(ids: list[int], month: date, prices: dict) -> dict[int, list[
 
 
 def close_month(
-    *, month: date, chunk_size: int = CHUNK_SIZE, staff=None, progress=None, day: date | None = None
+    *, month: date, chunk_size: int = CHUNK_SIZE, staff=None, progress=None, day: date | None = None, alive=None
 ) -> CloseReport:
     """Make every company's invoice (a draft, for staff to review and 確定) for `month`; repeat at will.
 
-    `progress`, when given, is called with the report after each chunk (the benchmark times the chunks). `day`: the
-    day of the close, its invoices' 請求日 (today by default; the demo data closes its past months on their day)."""
+    `progress`, when given, is called with the report after each chunk (the benchmark times the chunks); `alive()`
+    after each company (the task renews its lease there). `day`: the day of the close, its invoices' 請求日 (today by
+    default; the demo data closes its past months on their day)."""
     month = first_of_month(month)
     issued_on = day or today()
     if not has_ended(month, today=min(issued_on, today())):
@@ -156,6 +158,8 @@ def close_month(
                 report.made += 1
             else:
                 report.already_closed += 1
+            if alive:
+                alive()
         if progress:
             progress(report)
     record(action="billing.month_closed", actor=staff, month=month.isoformat(), made=report.made)

@@ -8,7 +8,6 @@ nginx does not serve it (deploy/nginx/).
 """
 
 import datetime
-import os
 import time
 
 from django.db import DatabaseError, InterfaceError
@@ -17,14 +16,17 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 
+from naccs.jobs.models import ScheduledJob
+from naccs.lib.metrics import scrape
 from naccs.mailer.models import OutboundMail
 from naccs.pki.models import CertificateRevocationList, PreparedOCSPResponse
+from naccs.pki.published import OCSP_ANSWERS
 from naccs.terminals.models import Certificate
 
-from .models import ScheduledJob
+from .long_tasks import LONG_TASKS
 from .morning_run import MORNING_RUN
 
 METRICS_PATH = "/metrics"
@@ -103,7 +105,7 @@ class DatabaseCollector:
         runs = ScheduledJob.objects.filter(name=MORNING_RUN, run_date__gte=week)
         yield gauge(
             "naccs_morning_run_resumed_7d",
-            "Morning runs of the last 7 days resumed after their worker died or failed (center.leases)",
+            "Morning runs of the last 7 days resumed after their worker died or failed (naccs.jobs.leases)",
             runs.aggregate(resumed=Sum("resumed"))["resumed"] or 0,
         )
         yield gauge(
@@ -111,21 +113,28 @@ class DatabaseCollector:
             "Morning runs of the last 7 days not finished",
             runs.filter(finished_at__isnull=True).count(),
         )
+        yield from long_task_gauges(week)
+
+
+def long_task_gauges(week: datetime.date):
+    """The monthly close and the daily reminders (long tasks under a lease, like the morning run): resumed, and left
+    unfinished, in the last 7 days, by task name."""
+    resumed = GaugeMetricFamily(
+        "naccs_long_task_resumed_7d", "Long tasks of the last 7 days resumed after their worker died", labels=["task"]
+    )
+    unfinished = GaugeMetricFamily(
+        "naccs_long_task_unfinished_7d", "Long tasks of the last 7 days not finished", labels=["task"]
+    )
+    for long_task in LONG_TASKS:
+        jobs = ScheduledJob.objects.filter(name=long_task.name, run_date__gte=week)
+        resumed.add_metric([long_task.name], jobs.aggregate(resumed=Sum("resumed"))["resumed"] or 0)
+        unfinished.add_metric([long_task.name], jobs.filter(finished_at__isnull=True).count())
+    yield resumed
+    yield unfinished
 
 
 def gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:
     return GaugeMetricFamily(name, documentation, value=value)
-
-
-def registry() -> CollectorRegistry:
-    collected = CollectorRegistry()
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        multiprocess.MultiProcessCollector(collected)  # every gunicorn worker's values
-    else:
-        collected.register(REQUESTS)
-        collected.register(LATENCY)
-    collected.register(DatabaseCollector())
-    return collected
 
 
 class MetricsMiddleware:
@@ -136,7 +145,9 @@ class MetricsMiddleware:
 
     def __call__(self, request):
         if request.path == METRICS_PATH:
-            response = HttpResponse(generate_latest(registry()), content_type=CONTENT_TYPE_LATEST)
+            # OCSP answers given by this portal's fast path (naccs.wsgi); the responder's own: its /metrics.
+            text = scrape([REQUESTS, LATENCY, OCSP_ANSWERS], read_at_scrape=[DatabaseCollector()])
+            response = HttpResponse(text, content_type=CONTENT_TYPE_LATEST)
             response["Cache-Control"] = "no-store"
             return response
         started = time.perf_counter()

@@ -1,7 +1,7 @@
 """The morning run (午前中の処理) of each business day: every approved 申込 whose 希望日 has come is carried out by its
 kind, one CRL is published for the run's revocations, and each 申込 is completed through the lifecycle (its mail and
 新着情報 item). Safe to run again after a crash, and twice at once: what is done is never done twice. A run whose
-worker dies is resumed by the scheduler when its lease runs out (center.leases); the dashboard shows a run late or
+worker dies is resumed by the scheduler when its lease runs out (naccs.jobs.leases); the dashboard shows a run late or
 stuck (`run_health`).
 """
 
@@ -20,11 +20,10 @@ from naccs.applications.kinds import kind_of
 from naccs.applications.models import Application
 from naccs.audit.models import AuditEvent
 from naccs.audit.services import record
+from naccs.jobs import leases
+from naccs.jobs.models import ScheduledJob
 from naccs.lib.business_days import is_business_day
 from naccs.pki import revocation
-
-from . import leases
-from .models import ScheduledJob
 
 logger = logging.getLogger(__name__)
 Status = Application.Status
@@ -112,6 +111,11 @@ def record_failure(application_id: int, error: Exception) -> None:
     )
 
 
+def by_hand(day: date) -> str:
+    """What staff do when a run of `day` keeps dying (the dashboard says it)."""
+    return f"manage.py process_reissues --date {day:%Y-%m-%d} で処理してください。"
+
+
 def run_status(day: date) -> dict:
     """For the dashboard: the 申込 of a 希望日 done / to do / failed / still in review."""
     of_day = Application.objects.filter(desired_date=day)
@@ -148,8 +152,11 @@ def run_health(now: datetime | None = None) -> list[tuple[date, leases.Health]]:
     unfinished = jobs.filter(
         run_date__gte=day - timedelta(days=leases.RESUME_DAYS), run_date__lt=day, finished_at__isnull=True
     )
-    earlier = [(job.run_date, leases.health(job, due_at=job.enqueued_at, now=now)) for job in unfinished]
+    earlier = [
+        (job.run_date, leases.health(job, due_at=job.enqueued_at, now=now, by_hand=by_hand)) for job in unfinished
+    ]
     if not is_business_day(day):
         return [*earlier, (day, leases.Health("closed", "休業日", "本日は営業日ではないため、処理はありません。"))]
     due_at = timezone.make_aware(datetime.combine(day, run_time()))
-    return [*earlier, (day, leases.health(jobs.filter(run_date=day).first(), due_at=due_at, now=now))]
+    today_job = jobs.filter(run_date=day).first()
+    return [*earlier, (day, leases.health(today_job, due_at=due_at, now=now, by_hand=by_hand))]

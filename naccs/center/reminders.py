@@ -4,6 +4,9 @@ The schedule is the one home of the reminder rule: when the renewal window opens
 of EXPIRY_REMINDER_DAYS (60, 30, 14, 7 and 1 days before, 7 days after). A certificate gets the nearest reminder it
 has reached, once: one that is first seen 10 days before expiry gets the 14-day reminder only, not 60, 30 and 28 at
 once. A renewed certificate is revoked (superseded), so it is reminded no more; its successor starts afresh.
+
+The scheduler's daily run holds a lease (naccs.jobs.leases) and is resumed when its worker dies: each company's notice
+is its own transaction, checked under the certificates' row locks, so a resumed run sends only what is left.
 """
 
 from dataclasses import dataclass
@@ -27,6 +30,7 @@ from naccs.terminals.renewal import days_until_expiry, renewal_window_opens_on, 
 
 from .models import ExpiryNoticeOptIn, ExpiryReminder
 
+DAILY_REMINDERS = "daily_reminders"  # its ScheduledJob's name
 # An after-expiry reminder missed by a few days (the scheduler was down) still goes out; older expiries are left alone.
 LATE_REMINDER_GRACE_DAYS = 7
 
@@ -89,8 +93,9 @@ def candidates(now: datetime, schedule: list[Reminder]):
     )
 
 
-def send_expiry_reminders(*, now: datetime | None = None) -> int:
-    """Each certificate's due reminder, one notice per company and reminder; returns the certificates reminded."""
+def send_expiry_reminders(*, now: datetime | None = None, alive=None) -> int:
+    """Each certificate's due reminder, one notice per company and reminder; returns the certificates reminded.
+    `alive()` is called after each notice (the task renews its lease there)."""
     now = now or timezone.now()
     schedule = reminder_schedule()
     due = candidates(now, schedule)
@@ -102,10 +107,12 @@ def send_expiry_reminders(*, now: datetime | None = None) -> int:
         reminder = due_reminder(certificate.not_after, now, schedule)
         if reminder is not None and (certificate.pk, reminder.kind) not in sent_kinds:
             batches.setdefault((certificate.terminal.company, reminder), []).append(certificate)
-    return sum(
-        remind_company(company, batch, reminder=reminder, today=timezone.localtime(now).date())
-        for (company, reminder), batch in batches.items()
-    )
+    reminded = 0
+    for (company, reminder), batch in batches.items():
+        reminded += remind_company(company, batch, reminder=reminder, today=timezone.localtime(now).date())
+        if alive:
+            alive()
+    return reminded
 
 
 def reminder_recipients(company) -> list[str]:
@@ -180,5 +187,5 @@ def remind_company(company, certificates: list[Certificate], *, reminder: Remind
     return len(certificates)
 
 
-def daily_reminders(*, now: datetime | None = None) -> dict:
-    return {"reminded": send_expiry_reminders(now=now), "closed": close_stale_pickups(now=now)}
+def daily_reminders(*, now: datetime | None = None, alive=None) -> dict:
+    return {"reminded": send_expiry_reminders(now=now, alive=alive), "closed": close_stale_pickups(now=now)}

@@ -4,8 +4,10 @@ from datetime import date
 
 from django_tasks import task
 
+from naccs.jobs.leases import Lease
+
 from . import housekeeping, morning_run, reminders
-from .leases import Lease
+from .reminders import DAILY_REMINDERS
 
 
 @task()
@@ -18,8 +20,10 @@ def morning_run_task(day: str) -> dict:
 
 
 @task()
-def daily_reminders_task() -> dict:
-    return reminders.daily_reminders()
+def daily_reminders_task(day: str | None = None) -> dict:
+    """The reminders of `day`, holding its job's lease when the scheduler enqueued it (renewed after each notice)."""
+    with Lease(DAILY_REMINDERS, date.fromisoformat(day) if day else None) as lease:
+        return reminders.daily_reminders(alive=lease.renew)
 
 
 @task()

@@ -1,4 +1,5 @@
-"""The staff dashboard (申込 per status, the morning run's state (late, stuck…), today's and tomorrow's run, recent
+"""The staff dashboard (申込 per status, the morning run's state (late, stuck…), the other long tasks late, stuck or
+resumed, today's and tomorrow's run, recent
 failures, the certificate fleet), and the company-side choice of receiving the expiry reminders that this app sends."""
 
 from datetime import timedelta
@@ -16,6 +17,7 @@ from naccs.billing.dashboard import overdue_block
 from naccs.lib.business_days import today
 
 from .fleet import fleet_context
+from .long_tasks import long_task_health
 from .models import ExpiryNoticeOptIn
 from .morning_run import FAILED, run_health, run_status, run_time
 from .reminders import schedule_text
@@ -32,6 +34,7 @@ def dashboard(request):
         "runs": [("本日", run_status(day)), ("翌日", run_status(day + timedelta(days=1)))],
         "run_time": run_time(),
         "run_health": run_health(),
+        "long_task_health": long_task_health(),
         "failures": AuditEvent.objects.filter(action=FAILED).select_related("company")[:20],
         **fleet_context(),
         **overdue_block(),

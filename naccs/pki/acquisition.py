@@ -118,24 +118,35 @@ def check_renewal_window(unrevoked: list[Certificate], now) -> None:
 
 
 def acquire_certificate(*, terminal_name: str, auth_codes, password: str, client_address: str) -> Acquired:
-    """The anonymous 取得 (the 取得 page): the terminal's name and its three 認証コード, within the limits above.
+    """The anonymous 取得 of the 取得 page: a key pair made here and its certificate, as PKCS#12."""
+    return acquire_anonymously(
+        terminal_name=terminal_name,
+        auth_codes=auth_codes,
+        client_address=client_address,
+        issue_with=lambda codes: issue(
+            {"name": terminal_name, "is_active": True}, auth_codes=codes, password=password, actor_label=client_address
+        ),
+    )
 
-    A refusal is counted (accounts.FailureCount, per terminal, address and window) rather than written as an audit row
-    of its own, and logged with its reason."""
+
+def acquire_anonymously(*, terminal_name: str, auth_codes, client_address: str, issue_with):
+    """The anonymous 取得, whichever way it comes (the 取得 page, or EST simpleenroll with the codes as HTTP Basic
+    credentials: pki.enrollment): the terminal's name and its three 認証コード, within the limits above, then
+    `issue_with(auth_codes)`, which checks the codes again under the terminal's lock (`certify`).
+
+    A refusal is counted (accounts.FailureCount, per terminal, address and window) and logged with its reason; the page
+    writes no audit row of its own for it (EST records `est.refused`, as for all its refusals)."""
     attempt = take_anonymous_attempt(terminal_name=terminal_name, client_address=client_address)
     auth_codes = tuple(auth_codes)
     try:
         # Wrong codes are refused before the key pair is made (and again under the terminal's lock).
         check_codes(terminal_name, auth_codes)
-        acquired = issue(
-            {"name": terminal_name, "is_active": True}, auth_codes=auth_codes, password=password,
-            actor_label=client_address,
-        )  # fmt: skip
+        result = issue_with(auth_codes)
     except AcquisitionRefused as refusal:
         logger.info("取得 refused: terminal=%r address=%s why=%s", terminal_name[:64], client_address, refusal.why)
         raise
     attempt.succeeded()
-    return acquired
+    return result
 
 
 def acquire_for_company(*, terminal_name: str, password: str, user, client_address: str) -> Acquired:
@@ -158,6 +169,21 @@ def issue(lookup: dict, *, password: str, auth_codes=None, actor=None, actor_lab
     # hold its write lock.
     key = new_terminal_key()
     authority = ca.get_authority()
+    issued, certificate = certify(
+        lookup, public_key=key.public_key(), authority=authority, auth_codes=auth_codes, actor=actor,
+        actor_label=actor_label, **details,
+    )  # fmt: skip
+    return Acquired(certificate=issued, pkcs12=pkcs12_file(issued.terminal.name, key, certificate, authority, password))
+
+
+def certify(
+    lookup: dict, *, public_key, authority=None, auth_codes=None, actor=None, actor_label: str = "", via: str = "取得",
+    answered_before=None, **details,
+):  # fmt: skip
+    """The certificate of 取得 for `public_key` (made here, or the terminal's own from EST simpleenroll): for the
+    terminal found by `lookup` (and `auth_codes` when given), under its row lock. `answered_before(terminal,
+    unrevoked, now)` may give the answer of the same request already issued (a lost answer sent again)."""
+    authority = authority or ca.get_authority()
     with transaction.atomic():
         now = timezone.now()
         # The terminal row lock serializes every 取得 of the terminal.
@@ -165,11 +191,13 @@ def issue(lookup: dict, *, password: str, auth_codes=None, actor=None, actor_lab
         if terminal is None or (auth_codes is not None and not codes_match(terminal, auth_codes)):
             raise AcquisitionRefused(WRONG_CODES, why="wrong codes")
         unrevoked = lock_unrevoked_certificates(terminal)
-        issued, certificate = renew_locked_terminal(
-            terminal, unrevoked, public_key=key.public_key(), authority=authority, now=now, actor=actor,
-            actor_label=actor_label, via="取得", **details,
+        previous = answered_before(terminal, unrevoked, now) if answered_before is not None else None
+        if previous is not None:
+            return previous
+        return renew_locked_terminal(
+            terminal, unrevoked, public_key=public_key, authority=authority, now=now, actor=actor,
+            actor_label=actor_label, via=via, **details,
         )  # fmt: skip
-    return Acquired(certificate=issued, pkcs12=pkcs12_file(terminal.name, key, certificate, authority, password))
 
 
 def pkcs12_file(terminal_name: str, key, certificate, authority, password: str) -> bytes:

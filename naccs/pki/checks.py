@@ -22,7 +22,8 @@ def ca_key_uses_the_strong_kdf(app_configs, **kwargs):
 
 @checks.register(checks.Tags.database)
 def database_is_not_older_than_the_published_crl(app_configs, databases=None, **kwargs):
-    """After a restore: the CA has published a CRL the database does not know (issue 26 #9, docs/operations.md)."""
+    """After a restore: the CA has published a CRL or an OCSP answer the database does not know (issue 26 #9,
+    docs/operations.md)."""
     if not databases or "default" not in databases:
         return []
     from django.db import DatabaseError
@@ -35,10 +36,20 @@ def database_is_not_older_than_the_published_crl(app_configs, databases=None, **
         return []
     if gap is None:
         return []
+    older_than = []
+    if gap.published_number is not None:
+        older_than.append(
+            f"the newest CRL this CA published (#{gap.published_number} of {gap.published_at}; the database's newest "
+            f"is #{gap.stored_number})"
+        )
+    if gap.answers_published_at is not None:
+        older_than.append(
+            f"the newest OCSP answer it published ({gap.answers_published_at.isoformat()}; the database's newest is "
+            f"{gap.answers_stored_at.isoformat() if gap.answers_stored_at else 'none'})"
+        )
     return [
         checks.Warning(
-            f"The database is older than the newest CRL this CA published (#{gap.published_number} of "
-            f"{gap.published_at}; the database's newest is #{gap.stored_number}): it was restored from a backup. "
+            f"The database is older than {' and '.join(older_than)}: it was restored from a backup. "
             f"{len(gap.revoked_since)} certificate(s) revoked since are good again in it: "
             f"{', '.join(gap.revoked_since[:20]) or 'none'}.",
             hint="Revoke them again: `python manage.py ca_revoke_after_restore` (docs/operations.md, Backup).",

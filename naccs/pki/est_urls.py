@@ -9,6 +9,7 @@ app_name = "est"
 urlpatterns = [
     path("cacerts", est_views.cacerts, name="cacerts"),
     path("csrattrs", est_views.csrattrs, name="csrattrs"),
+    path("simpleenroll", est_views.simpleenroll, name="simpleenroll"),
     path("simplereenroll", est_views.simplereenroll, name="simplereenroll"),
     path("serverkeygen", est_views.serverkeygen, name="serverkeygen"),
 ]

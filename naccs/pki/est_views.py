@@ -8,9 +8,9 @@ from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from naccs.lib.client_address import client_address
+from naccs.lib.client_address import client_address, from_trusted_proxy
 
-from . import est
+from . import enrollment, est
 from .client_tls import client_certificate
 
 CERTS_ONLY = "application/pkcs7-mime; smime-type=certs-only"
@@ -25,7 +25,14 @@ def base64_response(body: bytes, content_type: str, status=200) -> HttpResponse:
 
 def refusal(error: est.ESTRefused) -> HttpResponse:
     # RFC 7030 §4.2.3: an error without a content type of its own is a human-readable plain-text message.
-    return HttpResponse(f"{error}\n", content_type="text/plain; charset=utf-8", status=error.status)
+    response = HttpResponse(f"{error}\n", content_type="text/plain; charset=utf-8", status=error.status)
+    if isinstance(error, enrollment.Unauthenticated):
+        # RFC 7030 §3.2.3 and RFC 7617: ask for the terminal's name and 認証コード, in UTF-8.
+        response["WWW-Authenticate"] = 'Basic realm="NACCS EST", charset="UTF-8"'
+    if error.status == 429:
+        # The 取得 limits' windows are fixed: by then a new one has begun (RFC 6585 §4).
+        response["Retry-After"] = str(settings.ACQUIRE_ATTEMPT_WINDOW_MINUTES * 60)
+    return response
 
 
 @require_GET
@@ -79,3 +86,21 @@ def simplereenroll(request):
 @require_POST
 def serverkeygen(request):
     return renewal(request, server_keygen=True)
+
+
+@csrf_exempt  # authenticated by the HTTP Basic credentials of each request, never a session or cookie
+@require_POST
+def simpleenroll(request):
+    """The first 取得 without a browser (pki.enrollment): the terminal's name and 認証コード as HTTP Basic."""
+    if request.content_type != PKCS10:
+        return refusal(est.ESTRefused(415, f"Content-Type は {PKCS10} にしてください。"))
+    try:
+        certificate = enrollment.enroll(
+            authorization=request.headers.get("Authorization", ""),
+            through_proxy=from_trusted_proxy(request),
+            csr_body=request.body[: est.MAX_REQUEST_BYTES],
+            client_address=client_address(request),
+        )
+    except est.ESTRefused as error:
+        return refusal(error)
+    return base64_response(est.certs_only([certificate]), CERTS_ONLY)

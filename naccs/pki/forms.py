@@ -58,6 +58,12 @@ class PackagePasswordForm(forms.Form):
 AUTH_CODE_HINT = "英字の大文字・小文字、全角・半角は区別しません。"
 
 
+def typed_terminal_name(value: str) -> str:
+    """A terminal's name as a person typed it (the 取得 page, or EST simpleenroll's Basic user): 全角 letters and
+    digits typed by mistake are unambiguous; names are upper-case ASCII."""
+    return unicodedata.normalize("NFKC", value).strip().upper()
+
+
 class AcquireForm(PackagePasswordForm):
     """The anonymous 取得 page: the terminal is known by its name and 認証コード1–3."""
 
@@ -67,12 +73,8 @@ class AcquireForm(PackagePasswordForm):
     auth_code3 = code_field("認証コード3", 16, help_text=AUTH_CODE_HINT)
     field_order = ["terminal_name", "auth_code1", "auth_code2", "auth_code3", "password", "password_confirm"]
 
-    def _normalised(self, name):
-        # 全角 letters and digits typed by mistake are unambiguous; names and codes are upper-case ASCII.
-        return unicodedata.normalize("NFKC", self.cleaned_data[name]).strip()
-
     def clean_terminal_name(self):
-        return self._normalised("terminal_name").upper()
+        return typed_terminal_name(self.cleaned_data["terminal_name"])
 
     def clean_auth_code1(self):
         return typed_auth_code(self.cleaned_data["auth_code1"])

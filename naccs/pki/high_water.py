@@ -3,13 +3,16 @@
 A database restored from a backup has forgotten every CRL (and revocation) after the backup; the CA directory has
 not. From this mark the CA tells such a database apart (`restore_gap`, a system check), and numbers its next CRL
 above anything it ever published, so that CRL numbers keep increasing across a restore (RFC 5280 §5.2.3). The copy
-of the newest CRL itself lists the certificates revoked after the backup, for staff to revoke again.
+of the newest CRL itself lists the certificates revoked after the backup, for staff to revoke again. The time of the
+newest pre-produced OCSP answer is kept too (`record_answers`, by the worker's refresh every minute): a database whose
+answers are all older was restored, even when no CRL was published since the backup.
 """
 
 import fcntl
 import json
 import os
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from cryptography import x509
@@ -19,6 +22,7 @@ from . import ca
 MARK_FILE = "crl-published.json"
 CRL_COPY_FILE = "crl-published.der"
 LOCK_FILE = ".crl-published.lock"
+ANSWERS_MARK_FILE = "ocsp-published.json"
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,20 @@ def record(number: int, this_update, der: bytes, directory: Path | None = None) 
             return
         replace(directory / CRL_COPY_FILE, der)
         replace(directory / MARK_FILE, json.dumps({"number": number, "this_update": this_update.isoformat()}).encode())
+
+
+def newest_answer_published(directory: Path | None = None) -> datetime | None:
+    """The thisUpdate of the newest pre-produced OCSP answer the CA published."""
+    try:
+        return datetime.fromisoformat(json.loads(((directory or ca.ca_dir()) / ANSWERS_MARK_FILE).read_text())["at"])
+    except (FileNotFoundError, ValueError, KeyError, TypeError):
+        return None
+
+
+def record_answers(this_update: datetime, directory: Path | None = None) -> None:
+    """Remember the thisUpdate of the newest OCSP answer the database holds (so serves). Written as it is, even when
+    older than the mark: the answers of a certificate that expired are forgotten, so the newest may go back."""
+    replace((directory or ca.ca_dir()) / ANSWERS_MARK_FILE, json.dumps({"at": this_update.isoformat()}).encode())
 
 
 def replace(path: Path, data: bytes) -> None:

@@ -9,6 +9,10 @@ the same: stored, pre-signed DER, decided by `revocation_answer`.
 
 Each process keeps the answers it gave for RECENT_SECONDS: a revocation committed on any host shows on every host
 within that time (the promise is 5 s for OCSP, 60 s for the CRL), and a burst of the same question costs one query.
+
+Every OCSP answer given is counted by its status (OCSP_ANSWERS, Prometheus); the responder serves its own /metrics
+(to the host's scraper only: the TLS proxy sends it nothing but the revocation paths), the portal's fast path counts
+into the portal's.
 """
 
 import asyncio
@@ -23,9 +27,13 @@ from functools import cached_property
 from http import HTTPStatus
 from io import BytesIO
 
+from cryptography.x509 import ocsp as x509_ocsp
 from django.db import close_old_connections
 from django.utils import timezone
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
+from prometheus_client import CONTENT_TYPE_LATEST, Counter
+
+from naccs.lib.metrics import scrape
 
 from . import ocsp, ocsp_signer
 from .revocation import current_crl, published_crl
@@ -36,6 +44,20 @@ OCSP_TYPE = "application/ocsp-response"
 MAX_OCSP_REQUEST = 10_000  # a request of 100 CertIDs is 7 kB
 RECENT_SECONDS = 1.0
 CRL_MAX_AGE = 60  # HTTP caches ask again (a 304 when nothing changed) as often as a revocation must show
+METRICS_PATH = "/metrics"
+OCSP_ANSWERS = Counter(
+    "naccs_ocsp_responses",
+    "OCSP answers given, by status: the certificate's (good, revoked, unknown; mixed for several of different status) "
+    "or the refusal's (malformedRequest, internalError, tryLater, sigRequired, unauthorized)",
+    ["status"],
+)
+REFUSALS = {
+    x509_ocsp.OCSPResponseStatus.MALFORMED_REQUEST: "malformedRequest",
+    x509_ocsp.OCSPResponseStatus.INTERNAL_ERROR: "internalError",
+    x509_ocsp.OCSPResponseStatus.TRY_LATER: "tryLater",
+    x509_ocsp.OCSPResponseStatus.SIG_REQUIRED: "sigRequired",
+    x509_ocsp.OCSPResponseStatus.UNAUTHORIZED: "unauthorized",
+}
 
 
 @dataclass(frozen=True)
@@ -48,12 +70,14 @@ class Answer:
     body: bytes = b""
     etag: str | None = None
     last_modified: datetime.datetime | None = None
+    ocsp_status: str | None = None  # an OCSP answer's, for OCSP_ANSWERS (read once, when the answer is made)
 
     def to(self, if_none_match: str | None, if_modified_since: str | None) -> "Answer":
         """This answer, or 304 Not Modified (its headers but the type) when the request's validators match it."""
         if self.etag is None or not not_modified(self.etag, self.last_modified, if_none_match, if_modified_since):
             return self
-        return Answer(304, [header for header in self.headers if header[0] != "Content-Type"])
+        headers = [header for header in self.headers if header[0] != "Content-Type"]
+        return Answer(304, headers, ocsp_status=self.ocsp_status)
 
     @cached_property
     def asgi_headers(self) -> list[tuple[bytes, bytes]]:
@@ -106,17 +130,27 @@ def not_modified(etag: str, last_modified, if_none_match: str | None, if_modifie
     return since is not None and int(last_modified.timestamp()) <= since
 
 
+def ocsp_status(der: bytes) -> str:
+    """The status OCSP_ANSWERS counts an answer under."""
+    response = x509_ocsp.load_der_ocsp_response(der)
+    if response.response_status != x509_ocsp.OCSPResponseStatus.SUCCESSFUL:
+        return REFUSALS[response.response_status]
+    statuses = {single.certificate_status.name.lower() for single in response.responses}
+    return statuses.pop() if len(statuses) == 1 else "mixed"
+
+
 def ocsp_answer(signed: ocsp.Signed, *, cacheable: bool) -> Answer:
     """A GET (`cacheable`) of a pre-produced response also tells HTTP caches how long they may keep it (RFC 5019
     §6.2: until its nextUpdate; less the time this process keeps the answer, so that no cache keeps it longer)."""
     headers = [("Content-Type", OCSP_TYPE)]
+    status = ocsp_status(signed.der)
     if not cacheable or signed.next_update is None:
-        return Answer(200, [*headers, ("Cache-Control", "no-store")], signed.der)
+        return Answer(200, [*headers, ("Cache-Control", "no-store")], signed.der, ocsp_status=status)
     seconds = max(0, int((signed.next_update - timezone.now()).total_seconds() - RECENT_SECONDS))
     etag = '"' + hashlib.sha256(signed.der).hexdigest()[:32] + '"'
     headers += [("Cache-Control", f"public, max-age={seconds}, no-transform, must-revalidate")]
     headers += validators(etag, signed.this_update, signed.next_update)
-    return Answer(200, headers, signed.der, etag)
+    return Answer(200, headers, signed.der, etag, ocsp_status=status)
 
 
 def ocsp_get_der(encoded: str) -> bytes:
@@ -157,6 +191,13 @@ def revocation_answer(
     stored_answer."""
     answer = recent.get((path, body), None if recent_only else lambda: stored_answer(method, path, body, with_ca))
     return answer and answer.to(header("If-None-Match"), header("If-Modified-Since"))
+
+
+def served(answer: Answer) -> Answer:
+    """Count an answer as it is sent (one made once for several askers at once is counted for each)."""
+    if answer.ocsp_status:
+        OCSP_ANSWERS.labels(status=answer.ocsp_status).inc()
+    return answer
 
 
 def stored_answer(method: str, path: str, body: bytes, with_ca: bool = True) -> Answer:
@@ -203,7 +244,7 @@ class RevocationPaths:
         if not is_revocation_request(method, path):
             return self.django_application(environ, start_response)
         body = read_body(environ) if method == "POST" else b""
-        answer = answer_with_database(method, path, body, lambda name: environ.get(wsgi_header_key(name)))
+        answer = served(answer_with_database(method, path, body, lambda name: environ.get(wsgi_header_key(name))))
         start_response(f"{answer.status} {HTTPStatus(answer.status).phrase}", response_headers(answer))
         return [answer.body]
 
@@ -244,6 +285,8 @@ class RevocationResponder:
         if scope["type"] != "http":
             return
         method, path = scope["method"], scope["path"]
+        if method == "GET" and path == METRICS_PATH:
+            return await send_answer(send, Answer(200, [("Content-Type", CONTENT_TYPE_LATEST)], scrape([OCSP_ANSWERS])))
         if not is_revocation_request(method, path):
             return await send_answer(send, NOT_FOUND)
         body = await read_asgi_body(receive) if method == "POST" else b""
@@ -257,7 +300,7 @@ class RevocationResponder:
         answer = revocation_answer(method, path, body, header, recent_only=True)
         if answer is None:
             answer = await self.answer_in_thread(method, path, body, header)
-        await send_answer(send, answer)
+        await send_answer(send, served(answer))
 
     async def answer_in_thread(self, method, path, body, header) -> Answer:
         question = (path, body, header("If-None-Match"), header("If-Modified-Since"))

@@ -52,7 +52,8 @@ def ocsp_responder(request, encoded=None):  # the request in the path (GET) is r
 def revocation_response(request) -> HttpResponse:
     """What the revocation responder answers (published.revocation_answer), through Django's request cycle."""
     body = request.body[: published.MAX_OCSP_REQUEST] if request.method == "POST" else b""
-    return http_response(published.revocation_answer(request.method, request.path_info, body, request.headers.get))
+    answer = published.revocation_answer(request.method, request.path_info, body, request.headers.get)
+    return http_response(published.served(answer))
 
 
 @require_http_methods(["GET", "POST"])

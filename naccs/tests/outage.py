@@ -3,6 +3,7 @@ caused, not imagined), and the processes of the production layout started agains
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -148,3 +149,32 @@ def wait_until(condition, seconds: float, step: float = 0.2):
             return value
         time.sleep(step)
     return None
+
+
+def db_worker(env: dict[str, str], log: Path, *options: str) -> subprocess.Popen:
+    """A task worker (`manage.py db_worker`) that polls every 0.1 s."""
+    command = [sys.executable, "manage.py", "db_worker", "--no-reload", "--no-startup-delay", "--interval", "0.1"]
+    return start(env, [*command, *options], log)
+
+
+def worker_killed_when(env: dict[str, str], log: Path, condition, *, seconds: float = 60) -> None:
+    """Start a task worker and SIGKILL it as soon as `condition()` holds (in the middle of its task)."""
+    worker = db_worker(env, log)
+    try:
+        if not wait_until(condition, seconds, step=0.01):
+            raise AssertionError(f"the worker did not get far enough in {seconds} s: {log.read_text()[-2000:]}")
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(10)
+    finally:
+        worker.kill()
+
+
+def batch_workers(env: dict[str, str], log: Path, count: int = 1, *, seconds: float = 120) -> None:
+    """`count` task workers at once, each running until the queue is empty (`--batch`); each must exit cleanly."""
+    workers = [db_worker(env, log, "--batch") for _ in range(count)]
+    try:
+        for worker in workers:
+            assert worker.wait(seconds) == 0, log.read_text()[-4000:]
+    finally:
+        for worker in workers:
+            worker.kill()

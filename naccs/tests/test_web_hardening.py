@@ -10,9 +10,10 @@ from .urlmatrix import all_routes, is_staff_route
 pytestmark = pytest.mark.django_db
 # OCSP clients post DER without cookies or tokens, and an OCSP answer changes nothing. Logout ends only the caller's
 # own session, and a cross-site POST arrives without the (SameSite=Lax) session cookie: see accounts.views.logout.
-# EST is authenticated by the client certificate and takes only application/pkcs10, which no cross-site form can send
-# (naccs/pki/tests/test_est.py::test_it_accepts_only_application_pkcs10).
-CSRF_EXEMPT_ROUTES = {"pki:ocsp", "accounts:logout", "est:simplereenroll", "est:serverkeygen"}
+# EST is authenticated by the client certificate (simpleenroll: by HTTP Basic credentials in each request) and takes
+# only application/pkcs10, which no cross-site form can send (naccs/pki/tests/test_est.py::
+# test_it_accepts_only_application_pkcs10, test_est_enroll.py::test_only_application_pkcs10).
+CSRF_EXEMPT_ROUTES = {"pki:ocsp", "accounts:logout", "est:simpleenroll", "est:simplereenroll", "est:serverkeygen"}
 
 
 def test_every_page_sends_the_security_headers(client):

@@ -23,7 +23,7 @@ def test_the_close_of_december_is_enqueued_once_on_the_first_of_january(django_c
         assert "monthly_close" not in scheduler.tick(datetime(2027, 1, 1, 6, 59, tzinfo=TOKYO))
         assert "monthly_close" in scheduler.tick(datetime(2027, 1, 1, 7, 0, tzinfo=TOKYO))
         assert "monthly_close" not in scheduler.tick(datetime(2027, 1, 1, 7, 1, tzinfo=TOKYO))
-    assert closes().get().args_kwargs["kwargs"] == {"month": "2026-12-01"}
+    assert closes().get().args_kwargs["kwargs"] == {"month": "2026-12-01", "job_day": "2027-01-01"}
 
 
 def test_no_close_is_enqueued_on_another_day(django_capture_on_commit_callbacks):

@@ -17,8 +17,10 @@ from naccs.applications import lifecycle
 from naccs.applications.models import Application, ReissueLine
 from naccs.applications.reissue import processing
 from naccs.audit.models import AuditEvent
-from naccs.center import leases, morning_run, reminders, scheduler
-from naccs.center.models import ExpiryReminder, ScheduledJob
+from naccs.center import morning_run, reminders, scheduler
+from naccs.center.models import ExpiryReminder
+from naccs.jobs import leases
+from naccs.jobs.models import ScheduledJob
 from naccs.mailer.models import OutboundMail
 from naccs.pki.models import CertificatePickup
 from naccs.portal.models import NewsItem

@@ -1,15 +1,10 @@
 """A real task worker (`manage.py db_worker`, a process of its own) killed with SIGKILL in the middle of a morning run;
 the scheduler resumes the run and, together with a second run of the same day on a second worker at the same time,
-every terminal, mail and 新着情報 item of the day happens exactly once (issue 13, item 11)."""
+every terminal, mail and 新着情報 item of the day happens exactly once (issue 13, item 11). The daily reminders, killed
+and resumed the same way, remind each certificate once (issue 26 #5; the monthly close: billing's test_killed_close)."""
 
-import os
-import signal
-import subprocess
-import sys
-import time
 from datetime import datetime, timedelta
 from datetime import time as clock
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,23 +12,28 @@ from django.db import connection
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from naccs.accounts.models import Company
 from naccs.applications import lifecycle
 from naccs.applications.models import Application, ReissueLine
 from naccs.audit.models import AuditEvent
 from naccs.center import scheduler
-from naccs.center.models import ScheduledJob
+from naccs.center.long_tasks import LONG_TASKS, REMINDERS
+from naccs.center.models import ExpiryReminder
+from naccs.center.reminders import DAILY_REMINDERS
 from naccs.center.tasks import morning_run_task
+from naccs.jobs import leases
+from naccs.jobs.models import ScheduledJob
 from naccs.mailer.models import OutboundMail
 from naccs.pki.models import CertificatePickup
 from naccs.portal.models import NewsItem
 from naccs.terminals.models import ReplacedAuthCode
-from naccs.tests.helpers import database_url
+from naccs.tests import outage
+from naccs.tests.helpers import database_url, expiring_in
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="two workers at once need PostgreSQL's row locks"),
 ]
-ROOT = Path(__file__).resolve().parents[3]
 APPLICATIONS, TERMINALS_EACH = 20, 6  # 120 terminals: a run of a few seconds
 KILL_AFTER = 20  # terminals done when the worker is killed
 COMPLETED_NEWS = "デジタル証明書を再発行しました（論理端末："
@@ -41,32 +41,7 @@ COMPLETED_NEWS = "デジタル証明書を再発行しました（論理端末�
 
 @pytest.fixture
 def worker_env(tmp_path, test_ca):
-    return {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "CA_DIR": str(test_ca),
-        "VAR_DIR": str(tmp_path),
-        "PYTHONPATH": str(ROOT),
-        "LOG_LEVEL": "WARNING",
-    }
-
-
-def start_worker(env, log: Path, *options) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "manage.py", "db_worker", "--no-reload", "--no-startup-delay", "--interval", "0.1", *options],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-    )
-
-
-def wait_until(condition, *, seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.01)
+    return outage.environment(database_url(), test_ca, tmp_path, LOG_LEVEL="WARNING")
 
 
 def processed() -> int:
@@ -85,13 +60,7 @@ def test_a_worker_killed_mid_run_is_resumed_and_every_terminal_mail_and_news_ite
 
     with django_capture_on_commit_callbacks(execute=True):
         scheduler.tick(datetime.combine(run_day, clock(7, 0), tzinfo=ZoneInfo("Asia/Tokyo")))
-    first = start_worker(worker_env, log)
-    try:
-        wait_until(lambda: processed() >= KILL_AFTER, seconds=60, what="the worker to process some terminals")
-        first.send_signal(signal.SIGKILL)
-        first.wait(10)
-    finally:
-        first.kill()
+    outage.worker_killed_when(worker_env, log, lambda: processed() >= KILL_AFTER)
     done_when_killed = processed()
     assert done_when_killed < terminals, "the run ended before the kill: nothing was tested"
     killed_task = DBTaskResult.objects.get(task_path__endswith="morning_run_task")
@@ -104,13 +73,7 @@ def test_a_worker_killed_mid_run_is_resumed_and_every_terminal_mail_and_news_ite
     with django_capture_on_commit_callbacks(execute=True):
         assert scheduler.resume_abandoned_runs(timezone.now() + timedelta(minutes=5)) == [run_day]
     morning_run_task.enqueue(run_day.isoformat())
-    workers = [start_worker(worker_env, log, "--batch") for _ in range(2)]
-    try:
-        for worker in workers:
-            assert worker.wait(120) == 0, log.read_text()
-    finally:
-        for worker in workers:
-            worker.kill()
+    outage.batch_workers(worker_env, log, 2)
 
     assert processed() == terminals
     assert CertificatePickup.objects.count() == CertificatePickup.objects.values("terminal").distinct().count()
@@ -128,3 +91,39 @@ def test_a_worker_killed_mid_run_is_resumed_and_every_terminal_mail_and_news_ite
     assert job.finished_at is not None and job.resumed == 1
     runs = DBTaskResult.objects.filter(task_path__endswith="morning_run_task").exclude(pk=killed_task.pk)
     assert set(runs.values_list("status", flat=True)) == {"SUCCESSFUL"}
+
+
+REMINDED_COMPANIES = 300
+REMIND_KILL_AFTER = 40
+
+
+def test_a_reminder_run_whose_worker_is_killed_is_resumed_and_reminds_each_certificate_once(
+    worker_env, tmp_path, django_capture_on_commit_callbacks
+):
+    """Issue 26 #5: the daily reminders hold the same lease as the morning run."""
+    for n in range(REMINDED_COMPANIES):
+        company = Company.objects.create(code=f"{30000000 + n}", name=f"通知商事{n}")
+        expiring_in(company, f"{n:05d}A", 5)  # the 7-day reminder is due
+    log = tmp_path / "workers.log"
+    today = timezone.localdate()
+    with django_capture_on_commit_callbacks(execute=True):
+        # What the scheduler's tick does for the day's reminders (the test's day may not be at the run time yet).
+        ScheduledJob.objects.create(name=DAILY_REMINDERS, run_date=today)
+        REMINDERS.start(today, timezone.now())
+
+    outage.worker_killed_when(worker_env, log, lambda: ExpiryReminder.objects.count() >= REMIND_KILL_AFTER)
+    assert ExpiryReminder.objects.count() < REMINDED_COMPANIES, "the run ended before the kill: nothing was tested"
+    job = ScheduledJob.objects.get(name=DAILY_REMINDERS, run_date=today)
+    assert job.started_at is not None and job.finished_at is None
+
+    with django_capture_on_commit_callbacks(execute=True):
+        later = timezone.now() + leases.LEASE + timedelta(minutes=1)
+        assert leases.resume_abandoned(LONG_TASKS, later) == [(DAILY_REMINDERS, today)]
+    outage.batch_workers(worker_env, log)
+
+    assert ExpiryReminder.objects.count() == REMINDED_COMPANIES
+    assert ExpiryReminder.objects.values("certificate").distinct().count() == REMINDED_COMPANIES
+    notices = NewsItem.objects.filter(text__contains="7日以内に迫っています")
+    assert notices.count() == REMINDED_COMPANIES == notices.values("company").distinct().count()
+    job.refresh_from_db()
+    assert job.finished_at is not None and job.resumed == 1

@@ -43,6 +43,23 @@ def test_the_scrape_has_requests_by_view_and_status_and_what_the_database_knows(
     assert sample(text, "naccs_certificates_expiring", within_days="30") == 1
     assert sample(text, "naccs_mail_waiting") == 0
     assert sample(text, "naccs_morning_run_unfinished_7d") == 0
+    assert sample(text, "naccs_long_task_unfinished_7d", task="monthly_close") == 0
+
+
+@pytest.mark.django_db
+def test_a_close_killed_and_resumed_shows_in_the_long_task_gauges():
+    from django.utils import timezone
+
+    from naccs.jobs.models import ScheduledJob
+
+    now = timezone.now()
+    ScheduledJob.objects.create(
+        name="monthly_close", run_date=timezone.localdate(now), started_at=now, heartbeat_at=now, resumed=2
+    )
+    text = Client().get("/metrics").content.decode()
+    assert sample(text, "naccs_long_task_resumed_7d", task="monthly_close") == 2
+    assert sample(text, "naccs_long_task_unfinished_7d", task="monthly_close") == 1
+    assert sample(text, "naccs_long_task_unfinished_7d", task="daily_reminders") == 0
 
 
 @pytest.mark.django_db(transaction=True)

@@ -11,9 +11,10 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from naccs.applications.reissue import processing
-from naccs.center import leases, morning_run, scheduler
-from naccs.center.models import ScheduledJob
+from naccs.center import long_tasks, morning_run, scheduler
 from naccs.center.tasks import morning_run_task
+from naccs.jobs import leases
+from naccs.jobs.models import ScheduledJob
 
 pytestmark = pytest.mark.django_db
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -143,17 +144,6 @@ def test_a_run_that_raised_stays_unfinished_and_is_retried(run_day):
     assert list(leases.abandoned(["morning_run"], job.heartbeat_at + timedelta(minutes=5))) == [job]
 
 
-def test_jobs_from_before_leases_are_not_resumed():
-    """The migration marks the jobs enqueued before it as finished (tested through its function)."""
-    from importlib import import_module
-
-    from django.apps import apps
-
-    ScheduledJob.objects.create(name="morning_run", run_date=WEDNESDAY)
-    import_module("naccs.center.migrations.0003_scheduledjob_lease").finish_earlier_jobs(apps, None)
-    assert ScheduledJob.objects.get().finished_at is not None
-
-
 # --- the dashboard ----------------------------------------------------------------------------------------------
 
 
@@ -236,3 +226,64 @@ def test_a_run_whose_enqueue_never_happened_after_its_commit_is_enqueued_after_t
     assert resume(at(run_day, 7) + leases.LEASE - timedelta(seconds=1)) == []
     assert resume(at(run_day, 7) + leases.LEASE + timedelta(minutes=1)) == [run_day]
     assert morning_run_tasks().count() == 1
+
+
+# --- the other long tasks (issue 26 #5) ---------------------------------------------------------------------------
+
+FIRST = date(2027, 2, 1)  # a Monday: the close of January is due
+
+
+def test_a_close_not_enqueued_by_its_time_is_shown_late():
+    assert long_tasks.long_task_health(at(FIRST, 6, 50)) == []
+    shown = {row.title: row for row in long_tasks.long_task_health(at(FIRST, 8))}
+    assert shown["月次締め"].health.label == "遅延" and shown["月次締め"].day == FIRST
+    assert shown["有効期限通知"].health.label == "遅延"
+    assert not any(row.title == "月次締め" for row in long_tasks.long_task_health(at(FIRST + timedelta(days=1), 8)))
+
+
+def test_a_stuck_close_a_resumed_one_and_a_close_that_keeps_dying_are_shown():
+    ScheduledJob.objects.create(
+        name="monthly_close", run_date=FIRST, enqueued_at=at(FIRST, 7), started_at=at(FIRST, 7),
+        heartbeat_at=at(FIRST, 7, 10),
+    )  # fmt: skip
+    ScheduledJob.objects.create(
+        name="daily_reminders", run_date=FIRST, heartbeat_at=at(FIRST, 7), finished_at=at(FIRST, 7)
+    )
+    ScheduledJob.objects.filter(name="daily_reminders").update(enqueued_at=at(FIRST, 7))
+    [stuck] = long_tasks.long_task_health(at(FIRST, 7, 20))
+    assert (stuck.title, stuck.health.label) == (
+        "月次締め",
+        "停止",
+    ) and "07:10以降応答がありません" in stuck.health.detail
+    ScheduledJob.objects.filter(name="monthly_close").update(resumed=1, heartbeat_at=at(FIRST, 7, 21))
+    [running] = long_tasks.long_task_health(at(FIRST, 7, 22))
+    assert running.health.label == "実行中" and "自動再開1回目" in running.health.detail
+    ScheduledJob.objects.filter(name="monthly_close").update(finished_at=at(FIRST, 7, 30))
+    [done] = long_tasks.long_task_health(at(FIRST, 8))
+    assert done.health.label == "完了" and "自動再開1回" in done.health.detail
+    ScheduledJob.objects.filter(name="monthly_close").update(finished_at=None, resumed=leases.MAX_RESUMES)
+    [gave_up] = long_tasks.long_task_health(at(FIRST, 9))
+    assert gave_up.health.label == "停止" and "manage.py close_month --month 2027-01" in gave_up.health.detail
+
+
+def test_the_dashboard_shows_a_stuck_close(staff_client):
+    now = timezone.now()
+    ScheduledJob.objects.create(
+        name="monthly_close", run_date=timezone.localdate(now), started_at=now - timedelta(hours=1),
+        heartbeat_at=now - timedelta(minutes=30),
+    )  # fmt: skip
+    html = staff_client.get("/center/dashboard/").content.decode()
+    assert "月次締め・有効期限通知の実行状況" in html and "月次締め" in html and "応答がありません" in html
+
+
+def test_the_scheduler_tick_resumes_a_dead_close_and_a_dead_reminder_run(django_capture_on_commit_callbacks):
+    for name in ("monthly_close", "daily_reminders"):
+        ScheduledJob.objects.create(name=name, run_date=FIRST, started_at=at(FIRST, 7), heartbeat_at=at(FIRST, 7))
+    with django_capture_on_commit_callbacks(execute=True):
+        enqueued = scheduler.tick(at(FIRST, 7, 5))
+    assert {"monthly_close", "daily_reminders"} <= set(enqueued)
+    close = DBTaskResult.objects.get(task_path__endswith="monthly_close_task")
+    assert close.args_kwargs["kwargs"] == {"month": "2027-01-01", "job_day": "2027-02-01"}
+    assert DBTaskResult.objects.get(task_path__endswith="daily_reminders_task").args_kwargs["args"] == ["2027-02-01"]
+    resumed = ScheduledJob.objects.filter(run_date=FIRST, name__in=["monthly_close", "daily_reminders"])
+    assert set(resumed.values_list("resumed", flat=True)) == {1}

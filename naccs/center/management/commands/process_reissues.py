@@ -5,8 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from naccs.applications.models import ReissueLine
 from naccs.audit.services import record
-from naccs.center.leases import Lease
 from naccs.center.morning_run import MORNING_RUN, due_applications, process_day
+from naccs.jobs.leases import Lease
 from naccs.lib.business_days import today, why_closed
 
 EARLY_RUN = "morning_run.run_before_its_day"  # the audit event of --before-the-day
