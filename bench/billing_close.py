@@ -2,7 +2,7 @@
 
     uv run python bench/billing_close.py [--sizes 1000,10000]
 
-Runs inside a throw-away PostgreSQL cluster (scripts/with-test-postgres on BENCH_PG_PORT, 54345 by default, unless
+Runs inside a throw-away PostgreSQL cluster (scripts/with-test-postgres on BENCH_PG_PORT, 25445 or the next free, unless
 BENCH_DATABASE_URL is given). For each size a fresh child process migrates an empty database, bulk-loads the
 companies, their terminals (netNACCS, webNACCS and パッケージソフト) and a tariff, then times `close.close_month`
 (per company: its company row locked, the 請求番号 counter locked, the invoice and its lines, its own transaction;
@@ -23,9 +23,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.postgres import database_url, ensure_postgres, recreate_database  # noqa: E402
+from bench.harness import database_url, ensure_postgres, recreate_database  # noqa: E402
 
-PG_PORT = "54345"  # unless BENCH_PG_PORT says otherwise
+PG_PORT = 25445  # unless BENCH_PG_PORT says otherwise; or the next free one (harness.free_port)
 BENCH_DB = "naccs_bench_billing"
 TERMINALS_EACH = 5
 

@@ -22,18 +22,12 @@ from statistics import median
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.pages import (
-    ROOT,
-    WARM_UP_SECONDS,
-    ensure_postgres,
-    page_targets,
-    prepared_environment,
-    run_wrk,
-    shared_cache,
-    start_gunicorn,
-)
+from bench import harness
+from bench.harness import ROOT, page_targets, prepared_environment, run_wrk, start_gunicorn
 
 BASE_PORT, OURS_PORT = 8781, 8782
+PG_PORT = 25441  # or the next free one (harness.free_port)
+WARM_UP_SECONDS = 2
 
 
 def workers_cpu_seconds(server: subprocess.Popen) -> float:
@@ -60,9 +54,8 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--only", help="measure only the pages whose label contains this")
     args = parser.parse_args()
-    if not shutil.which("wrk"):
-        raise SystemExit("wrk is missing: apt-get install wrk")
-    ensure_postgres()
+    harness.require_wrk()
+    harness.ensure_postgres(PG_PORT)
 
     base_tree = Path(tempfile.mkdtemp(prefix="naccs-base-"))
     subprocess.run(["git", "worktree", "add", "--detach", "--force", str(base_tree), args.base_ref], cwd=ROOT,
@@ -73,7 +66,7 @@ def main() -> None:
     ours_var, ours_env = prepared_environment(prefix="naccs-compare-", steps="working tree: demo data")
     servers = []
     try:
-        with shared_cache(ours_env) as ours_env:
+        with harness.shared_cache(ours_env) as ours_env:
             base_env = {**base_env, "REDIS_URL": ours_env.get("REDIS_URL", "")}
             base_targets = page_targets(base_env, base_tree)
             ours_targets = page_targets(ours_env)
@@ -81,8 +74,7 @@ def main() -> None:
             compare(servers, base_targets, ours_targets, args)
     finally:
         for server in servers:
-            server.terminate()
-            server.wait()
+            harness.stop(server)
         for var_dir in (base_var, ours_var):
             shutil.rmtree(var_dir, ignore_errors=True)
         subprocess.run(["git", "worktree", "remove", "--force", str(base_tree)], cwd=ROOT, check=False)

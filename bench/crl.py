@@ -19,9 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.ocsp import PG_PORT, STATIC_NAME, compare, serving_responder
-from bench.pages import ROOT, manage, prepared_environment, serving
-from bench.postgres import ensure_postgres
+from bench.harness import ROOT, ensure_postgres, manage, prepared_environment, serving, serving_responder
+from bench.ocsp import PG_PORT, STATIC_NAME, compare
 
 PORT, RESPONDER_PORT = 8320, 8321  # the portal (and its static file), the revocation responder
 
@@ -35,18 +34,15 @@ def measure(sizes: str, out_file: str) -> None:
 
     from django.utils import timezone
 
+    from bench.fixtures import terminal_of
     from naccs.accounts.models import Company
     from naccs.pki import ca, revocation
-    from naccs.terminals.models import Certificate, LogicalTerminal
+    from naccs.terminals.models import Certificate
 
     if not ca.exists():
         ca.create(key_type="ec")
     company = Company.objects.create(code="66660000", name="失効計測株式会社")
-    terminal = LogicalTerminal.objects.create(
-        company=company, name="66660A", category=LogicalTerminal.Category.SEA,
-        device_type=LogicalTerminal.DeviceType.NET, auth_code1="NAC66660A", auth_code2="ABCDE66660",
-        auth_code3="NACCS",
-    )  # fmt: skip
+    terminal = terminal_of(company, "66660A")
     figures, now = [], timezone.now()
     for size in (int(part) for part in sizes.split(",")):
         missing = size - Certificate.objects.filter(revoked_at__isnull=False).count()

@@ -16,92 +16,17 @@ time per reminder should stay flat as N grows (linear), with a fixed number of q
 
 import argparse
 import base64
-import contextlib
 import http.client
-import os
-import secrets
-import signal
-import socket
 import ssl
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-PROXY_SECRET = secrets.token_hex(16)
-
-
-def setup_django(var_dir: str, database_url: str | None) -> dict:
-    env = {
-        "VAR_DIR": var_dir,
-        "DJANGO_SETTINGS_MODULE": "naccs.settings",
-        "LOG_LEVEL": "WARNING",
-        "DJANGO_DEBUG": "0",  # production settings: no query log, as on a real server
-        "SECRET_KEY": "bench-only-" + "s3cr3t" * 10,
-        "CA_PASSPHRASE": "bench-only-ca-passphrase",
-        "TLS_PROXY_SECRET": PROXY_SECRET,
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-    }
-    if database_url:
-        env["DATABASE_URL"] = database_url
-    os.environ.update(env)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    return env
-
-
-def wait_for(port: int, seconds=60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise RuntimeError(f"nothing listens on {port}")
-
-
-def start(command: list[str], env: dict, log: Path) -> subprocess.Popen:
-    return subprocess.Popen(
-        command, env={**os.environ, **env}, cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )  # fmt: skip
-
-
-def stop(process: subprocess.Popen) -> None:
-    os.killpg(process.pid, signal.SIGTERM)
-    process.wait(15)
-
-
-@contextlib.contextmanager
-def portal_behind_nginx(env: dict, var_dir: Path, port: int):
-    """gunicorn (2 workers) on `port` behind scripts/serve-tls' nginx on `port` + 1, which it yields; stopped after."""
-    app_port, https_port = port, port + 1
-    gunicorn = start(
-        [sys.executable, "-m", "gunicorn", "naccs.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{app_port}"],
-        env, var_dir / "gunicorn.log",
-    )  # fmt: skip
-    nginx = start(
-        [str(ROOT / "scripts/serve-tls")],
-        {**env, "HTTPS_HOST": "127.0.0.1", "HTTPS_PORT": str(https_port), "APP_ADDRESS": f"127.0.0.1:{app_port}",
-         "PYTHON": sys.executable},
-        var_dir / "nginx.log",
-    )  # fmt: skip
-    try:
-        wait_for(app_port)
-        wait_for(https_port)
-        yield https_port
-    finally:
-        stop(nginx)
-        stop(gunicorn)
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.harness import BEHIND_NGINX, portal_behind_nginx, setup_django
 
 
 def bench_renewals(count: int, port: int, env: dict, var_dir: Path) -> None:
@@ -111,34 +36,16 @@ def bench_renewals(count: int, port: int, env: dict, var_dir: Path) -> None:
     from cryptography.x509.oid import NameOID
     from django.utils import timezone
 
+    from bench.fixtures import renewable_terminal
     from naccs.accounts.models import Company
     from naccs.pki import ca, est, issuance
-    from naccs.terminals.models import LogicalTerminal
 
     authority = ca.get_authority()
     company = Company.objects.create(code="12345678", name="通関商事株式会社")
     holders = []  # (terminal, cert file, key file), each inside its renewal window
     for number in range(2 * count + 1):
-        terminal = LogicalTerminal.objects.create(
-            company=company, name=f"R{number:05d}", category="sea", device_type="netNACCS",
-            auth_code1="NAC", auth_code2="CODE2", auth_code3="NACCS",
-        )  # fmt: skip
-        key = ca.new_private_key("ec")
-        issued = timezone.now() - timedelta(days=350)
-        certificate = issuance.issue_certificate(
-            terminal=terminal,
-            public_key=key.public_key(),
-            not_before=issued,
-            not_after=issuance.certificate_expiry(issued),
-        )
-        cert_file, key_file = var_dir / f"{terminal.name}.pem", var_dir / f"{terminal.name}.key"
-        cert_file.write_text(certificate.pem)
-        key_file.write_bytes(
-            key.private_bytes(
-                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-            )
-        )
-        holders.append((terminal, cert_file, key_file))
+        terminal, _, _ = renewable_terminal(company, f"R{number:05d}", var_dir)
+        holders.append((terminal, var_dir / f"{terminal.name}.pem", var_dir / f"{terminal.name}.key"))
 
     with portal_behind_nginx(env, var_dir, port) as https_port:
 
@@ -281,7 +188,7 @@ def main() -> None:
     parser.add_argument("--database-url", help="default: a fresh SQLite file")
     args = parser.parse_args()
     var_dir = Path(tempfile.mkdtemp(prefix="naccs-est-"))
-    env = setup_django(str(var_dir), args.database_url)
+    env = setup_django(var_dir, args.database_url, **BEHIND_NGINX)
     from naccs.pki import ca
 
     ca.create(key_type="ec")

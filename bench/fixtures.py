@@ -77,6 +77,35 @@ def big_company_user():
     return user
 
 
+def terminal_of(company, name: str) -> LogicalTerminal:
+    """A netNACCS terminal (海上) of `company` with made-up 認証コード."""
+    return LogicalTerminal.objects.create(
+        company=company, name=name, category=LogicalTerminal.Category.SEA, device_type=LogicalTerminal.DeviceType.NET,
+        auth_code1=f"NAC{name}", auth_code2=f"ABCDE{name}", auth_code3="NACCS",
+    )  # fmt: skip
+
+
+def renewable_terminal(company, name: str, var_dir):
+    """A terminal inside its renewal window (an EC certificate issued 350 days ago), its certificate and key written as
+    var_dir/<name>.pem and .key, as the terminal holds them: (terminal, key, certificate row)."""
+    from cryptography.hazmat.primitives import serialization
+
+    from naccs.pki import ca, issuance
+
+    terminal = terminal_of(company, name)
+    key = ca.new_private_key("ec")
+    issued = timezone.now() - timedelta(days=350)
+    row = issuance.issue_certificate(
+        terminal=terminal, public_key=key.public_key(), not_before=issued, not_after=certificate_expiry(issued)
+    )
+    (var_dir / f"{name}.pem").write_text(row.pem)
+    pkcs8 = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    (var_dir / f"{name}.key").write_bytes(pkcs8)
+    return terminal, key, row
+
+
 def ten_years_of_invoices(company, months: int = 120) -> None:
     """請求金額の参照 of a company billed for ten years: the first page shows 24 of its 120 months."""
     if Invoice.objects.filter(company=company).exists():

@@ -10,7 +10,6 @@ The two alternate, one of each per round, so that both see the same machine. Tar
 """
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
@@ -19,29 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
-
-def setup_django(database_url: str | None) -> None:
-    var_dir = tempfile.mkdtemp(prefix="naccs-issuance-")
-    os.environ.update(
-        {
-            "VAR_DIR": var_dir,
-            "DJANGO_SETTINGS_MODULE": "naccs.settings",
-            "LOG_LEVEL": "WARNING",
-            # Production settings: no query log, as on a real server.
-            "DJANGO_DEBUG": "0",
-            "SECRET_KEY": "bench-only-" + "s3cr3t" * 10,
-            "CA_PASSPHRASE": "bench-only-ca-passphrase",
-        }
-    )
-    if database_url:
-        os.environ["DATABASE_URL"] = database_url
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+from bench.harness import setup_django  # noqa: E402
 
 
 def main() -> None:
@@ -49,7 +26,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=40, help="certificates per key type and path (default 40)")
     parser.add_argument("--database-url", help="default: a fresh SQLite file")
     args = parser.parse_args()
-    setup_django(args.database_url)
+    setup_django(Path(tempfile.mkdtemp(prefix="naccs-issuance-")), args.database_url)
 
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.serialization import pkcs12

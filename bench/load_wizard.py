@@ -26,7 +26,9 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.pages import ensure_postgres, manage, prepared_environment, shared_cache, start_gunicorn
+from bench.harness import ensure_postgres, manage, prepared_environment, shared_cache, start_gunicorn, stop
+
+PG_PORT = 25444  # or the next free one (harness.free_port)
 
 APPLICANT = {
     "last_name": "負荷",
@@ -154,14 +156,14 @@ def main() -> None:
         "--kinds", default="reissue,broker_ids,contract_change,system_settings", help="the kinds walked in turn"
     )
     args = parser.parse_args()
-    ensure_postgres()
+    ensure_postgres(PG_PORT)
     var_dir, env = prepared_environment(prefix="naccs-load-", steps="CA, users and terminals")
     with shared_cache(env) as env:
         walk_for(args, env, var_dir)
 
 
 def walk_for(args, env: dict, var_dir: str) -> None:
-    manage(env, "ca_create")
+    manage(env, "ca_create", "--common-name", "NACCS Bench CA")
     lines = manage(env, "shell", "-c", f"from bench.fixtures import prepare_walkers; prepare_walkers({args.users})")
     desired_code = "from naccs.lib.business_days import earliest_desired_date as e; print(e().strftime('%Y%m%d'))"
     desired = manage(env, "shell", "--no-imports", "-c", desired_code).strip()
@@ -191,8 +193,7 @@ def walk_for(args, env: dict, var_dir: str) -> None:
             thread.join()
         elapsed = time.perf_counter() - started
     finally:
-        server.terminate()
-        server.wait()
+        stop(server)
 
     walks = sum(walker.walks for walker in walkers)
     errors = [error for walker in walkers for error in walker.errors]

@@ -24,7 +24,6 @@ import http.client
 import random
 import re
 import string
-import subprocess
 import sys
 import threading
 import time
@@ -34,7 +33,9 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.pages import ROOT, ensure_postgres, manage, prepared_environment, python_for, wait_until_up
+from bench.harness import BEHIND_NGINX, ensure_postgres, load_demo_data, prepared_environment, start_gunicorn, stop
+
+PG_PORT = 25446  # or the next free one (harness.free_port)
 
 REAL_USER = ("demo", "demo-pass-2026")
 REAL_ADDRESS = "192.0.2.200"
@@ -55,6 +56,7 @@ class Browser:
     def request(self, method: str, path: str, form: dict | None = None) -> tuple[int, str]:
         headers = {
             "X-Forwarded-For": self.address,
+            "X-TLS-Proxy-Secret": BEHIND_NGINX["TLS_PROXY_SECRET"],
             "X-Forwarded-Proto": "https",
             "Referer": f"https://127.0.0.1:{self.port}/",
         }
@@ -228,19 +230,17 @@ def main() -> None:
         "--malloc-arena-max", default="", help="MALLOC_ARENA_MAX for gunicorn (glibc; empty: glibc's default)"
     )
     args = parser.parse_args()
-    ensure_postgres()
+    ensure_postgres(PG_PORT)
     _, env = prepared_environment(prefix="naccs-flood-", steps="demo data")
-    env = {**env, "TRUSTED_PROXY_COUNT": "1"}
+    env = {**env, "TRUSTED_PROXY_COUNT": "1", "TLS_PROXY_SECRET": BEHIND_NGINX["TLS_PROXY_SECRET"]}
     if args.malloc_arena_max:
         env["MALLOC_ARENA_MAX"] = args.malloc_arena_max
-    manage(env, "load_demo_data")
-    server = subprocess.Popen(
-        [python_for(ROOT), "-m", "gunicorn", "naccs.wsgi", "--workers", "2", "--worker-class", "gthread",
-         "--threads", str(args.gunicorn_threads), "--bind", f"127.0.0.1:{args.port}", "--log-level", "warning"],
-        cwd=ROOT, env={**env, "DJANGO_SETTINGS_MODULE": "naccs.settings"}, stderr=subprocess.DEVNULL,
+    load_demo_data(env)
+    server = start_gunicorn(
+        {**env, "DJANGO_SETTINGS_MODULE": "naccs.settings"}, args.port,
+        options=("--worker-class", "gthread", "--threads", str(args.gunicorn_threads)),
     )  # fmt: skip
     try:
-        wait_until_up(f"http://127.0.0.1:{args.port}/accounts/login/")
         for _ in range(4):  # every worker has served a login and a 取得 page before the figures start
             real_login(args.port, REAL_BROWSER)
             Browser(args.port, REAL_ADDRESS).request("GET", "/pki/acquire/")
@@ -259,8 +259,7 @@ def main() -> None:
             )
             report(label, result, rows_before, row_counts(env["DATABASE_URL"]), args.duration)
     finally:
-        server.terminate()
-        server.wait()
+        stop(server)
 
 
 if __name__ == "__main__":

@@ -2,12 +2,12 @@
 
     uv run python bench/morning_run.py [--sizes 1000:200,10000:2000]
 
-Runs inside a throw-away PostgreSQL cluster (scripts/with-test-postgres, port 54333 unless BENCH_DATABASE_URL is
-given). For each size a fresh child process migrates an empty database, bulk-loads approved 申込 with one valid
-certificate per terminal, then times `morning_run.process_day` (per terminal: new 認証コード2, revocation, pickup,
-audit, own transaction; one CRL; per 申込: 再発行済, 新着情報, ⑦ mail). It prints the wall time, the per-terminal cost
-against the per-item floor (one revocation row in its own transaction + one render of the ⑦ mail) and the peak
-memory (the child's max RSS), so the two sizes show whether the cost grows linearly.
+Runs inside a throw-away PostgreSQL cluster (scripts/with-test-postgres, port 25433 or a free one, unless
+BENCH_DATABASE_URL is given). For each size a fresh child process migrates an empty database, bulk-loads approved
+申込 with one valid certificate per terminal, then times `morning_run.process_day` (per terminal: new 認証コード2,
+revocation, pickup, audit, own transaction; one CRL; per 申込: 再発行済, 新着情報, ⑦ mail). It prints the wall
+time, the per-terminal cost against the per-item floor (one revocation row in its own transaction + one render of
+the ⑦ mail) and the peak memory (the child's max RSS), so the two sizes show whether the cost grows linearly.
 """
 
 import argparse
@@ -15,7 +15,6 @@ import json
 import os
 import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -23,9 +22,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.postgres import database_url, ensure_postgres, recreate_database  # noqa: E402
+from bench.harness import database_url, ensure_postgres, output_of, recreate_database  # noqa: E402
 
-PG_PORT = "54333"  # unless BENCH_PG_PORT says otherwise
+PG_PORT = 25433  # unless BENCH_PG_PORT says otherwise; or the next free one (harness.free_port)
 BENCH_DB = "naccs_bench_morning"
 
 
@@ -83,6 +82,7 @@ def child(terminals: int, applications: int) -> dict:
     )
     application_rows = Application.objects.bulk_create(
         Application(
+            kind=Application.Kind.REISSUE,
             company=terminal_rows[i * per_application].company,
             created_by=user,
             status=Application.Status.APPROVED,
@@ -155,9 +155,7 @@ def main() -> None:
         recreate_database(BENCH_DB)
         ca_dir = tempfile.mkdtemp(prefix="naccs-bench-ca-")
         env["CA_DIR"] = ca_dir
-        out = subprocess.run(
-            [sys.executable, __file__, "--child", size], env=env, check=True, capture_output=True, text=True
-        ).stdout
+        out = output_of([sys.executable, __file__, "--child", size], env=env)
         results.append(json.loads(out.strip().splitlines()[-1]))
         shutil.rmtree(ca_dir, ignore_errors=True)
     print(f"CA: {results[0]['ca']}")

@@ -33,13 +33,23 @@ from statistics import median
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.pages import ROOT, manage, prepared_environment, run_wrk, serving
-from bench.postgres import ensure_postgres
+from bench.harness import (
+    ROOT,
+    ensure_postgres,
+    manage,
+    prepared_environment,
+    require_wrk,
+    run_wrk,
+    serving,
+    serving_responder,
+    start,
+    stop,
+)
 
 OPENSSL_PORT, PORTAL_PORT = 8311, 8320  # OpenSSL's responder moves through 8311-8319
 # With one worker the responder leaves a core to wrk on this 2-core machine, with two it takes both (bench/README.md).
 RESPONDER_PORTS = {1: 8310, 2: 8330}  # workers: port
-PG_PORT = "54342"  # unless BENCH_PG_PORT says otherwise (bench/postgres.py)
+PG_PORT = 25442  # unless BENCH_PG_PORT says otherwise; or the next free one (harness.free_port)
 STATIC_NAME = "bench-crl-same-size.bin"
 
 
@@ -51,18 +61,15 @@ def prepare(out_dir: str, revoked: int) -> None:
     from cryptography.hazmat.primitives import serialization
     from django.utils import timezone
 
+    from bench.fixtures import terminal_of
     from naccs.accounts.models import Company
     from naccs.pki import ca, issuance, ocsp_prepared, revocation
-    from naccs.terminals.models import Certificate, LogicalTerminal
+    from naccs.terminals.models import Certificate
 
     out = Path(out_dir)
     authority = ca.get_authority() if ca.exists() else ca.create(key_type="ec")
     company = Company.objects.create(code="77770000", name="計測用株式会社")
-    terminal = LogicalTerminal.objects.create(
-        company=company, name="77770A", category=LogicalTerminal.Category.SEA,
-        device_type=LogicalTerminal.DeviceType.NET, auth_code1="NAC77770A", auth_code2="ABCDE77770",
-        auth_code3="NACCS",
-    )  # fmt: skip
+    terminal = terminal_of(company, "77770A")
     old = issuance.issue_certificate(terminal=terminal, public_key=ca.new_private_key("ec").public_key())
     good = issuance.issue_certificate(terminal=terminal, public_key=ca.new_private_key("ec").public_key())
     now = timezone.now()
@@ -98,17 +105,13 @@ def index_line(certificate) -> str:
     return f"{status}\t{certificate.not_after:%y%m%d%H%M%SZ}\t{revoked}\t{serial}\tunknown\t/CN={certificate.pk}\n"
 
 
-def serving_responder(env: dict, port: int, workers: int = 2):
-    """The revocation responder as production runs it (README.md): gunicorn's asyncio worker, keep-alive."""
-    return serving(env, port, application="naccs.responder", workers=workers, options=("--worker-class", "asgi"),
-                   ready_path="/pki/crl")  # fmt: skip
-
-
 def start_openssl(work: Path, port: int = OPENSSL_PORT) -> subprocess.Popen:
-    server = subprocess.Popen(
+    # Not in a session of its own: with -multi it makes itself a process group (and gives up when it leads a session
+    # already); stop() ends that group. Its parent ignores SIGTERM: SIGKILL.
+    server = start(
         ["openssl", "ocsp", "-index", "index.txt", "-port", str(port), "-rsigner", "ca.pem", "-rkey",
          "ca.key", "-CA", "ca.pem", "-multi", "2", "-nmin", "240", "-resp_no_certs", "-resp_key_id", "-ignore_err"],
-        cwd=work, stdout=subprocess.DEVNULL, stderr=(work / "openssl.log").open("wb"),
+        env=os.environ.copy(), log=work / "openssl.log", cwd=work, own_group=False,
     )  # fmt: skip
     for _ in range(50):
         check = subprocess.run(
@@ -119,18 +122,8 @@ def start_openssl(work: Path, port: int = OPENSSL_PORT) -> subprocess.Popen:
         if "good.pem: good" in check.stdout:
             return server
         time.sleep(0.2)
-    stop(server)
+    stop(server, signal.SIGKILL)
     raise SystemExit(f"openssl ocsp did not answer: {check.stdout}{check.stderr}{(work / 'openssl.log').read_text()}")
-
-
-def stop(server: subprocess.Popen) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        # The responder and its -multi children: with -multi it makes itself a process group (and gives up when it
-        # leads a session already), and its parent ignores SIGTERM.
-        os.killpg(server.pid, signal.SIGKILL)
-    with contextlib.suppress(ProcessLookupError):
-        server.kill()
-    server.wait()
 
 
 def verify(work: Path, url: str) -> None:
@@ -160,7 +153,7 @@ class OpenSSLResponder:
         try:
             yield
         finally:
-            stop(process)
+            stop(process, signal.SIGKILL)
 
     def url(self, path: str = "/"):
         return lambda: f"http://127.0.0.1:{self.port}{path}"
@@ -210,8 +203,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--revoked", type=int, default=1000, help="revoked certificates besides the two measured")
     args = parser.parse_args()
-    if not shutil.which("wrk"):
-        raise SystemExit("wrk is missing: apt-get install wrk")
+    require_wrk()
     ensure_postgres(PG_PORT)
 
     var_dir, env = prepared_environment(prefix="naccs-bench-ocsp-", steps=f"a CA and {args.revoked} revocations")

@@ -19,7 +19,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.pages import ensure_postgres, page_targets, prepared_environment, shared_cache
+from bench.harness import ensure_postgres, page_targets, prepared_environment, shared_cache
+
+PG_PORT = 25443  # or the next free one (harness.free_port)
+FLOORS = [("bare view (2 KB)", "/bench/bare/"), ("signed-in floor (base layout)", "/bench/signed-in/")]
 
 
 def wsgi_caller(path: str, cookie: str):
@@ -27,7 +30,7 @@ def wsgi_caller(path: str, cookie: str):
     from django.test.client import RequestFactory
 
     handler = WSGIHandler()
-    environ = RequestFactory()._base_environ(PATH_INFO=path, HTTP_COOKIE=cookie, SERVER_NAME="127.0.0.1")
+    environ = RequestFactory().get(path, HTTP_COOKIE=cookie, SERVER_NAME="127.0.0.1").environ
 
     def call() -> int:
         statuses = []
@@ -69,7 +72,7 @@ def main() -> None:
     parser.add_argument("--queries", action="store_true", help="also print each SQL query of one request, timed")
     parser.add_argument("--callees", help="also print what the functions matching this call, and their cost")
     args = parser.parse_args()
-    ensure_postgres()
+    ensure_postgres(PG_PORT)
 
     var_dir, env = prepared_environment(prefix="naccs-profile-", steps="demo data, 2,000 terminals")
     try:
@@ -85,7 +88,10 @@ def profile_pages(env: dict, args) -> None:
     import django
 
     django.setup()
-    for label, (path, cookie) in [("bare view (2 KB)", ("/bench/bare/", "")), *targets.items()]:
+    # The bare floor as a visitor without cookies, the signed-in floor as the demo user of the home page.
+    signed_in = targets["home (メニュー画面)"][1]
+    floors = [(label, (path, signed_in if "signed-in" in path else "")) for label, path in FLOORS]
+    for label, (path, cookie) in [*floors, *targets.items()]:
         if args.only and args.only not in label:
             continue
         call = wsgi_caller(path, cookie)

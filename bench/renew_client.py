@@ -35,7 +35,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "client")]
-from bench.est import portal_behind_nginx, setup_django  # noqa: E402
+from bench.harness import BEHIND_NGINX, portal_behind_nginx, setup_django  # noqa: E402
 
 PASSWORD = "bench-p12-password"
 
@@ -43,38 +43,20 @@ PASSWORD = "bench-p12-password"
 def holders(count: int, var_dir: Path) -> list:
     """`count` terminals inside their window, each with its .p12 (as 取得 gives it) and its PEM files."""
     from cryptography import x509
-    from cryptography.hazmat.primitives import serialization
-    from django.utils import timezone as django_timezone
 
+    from bench.fixtures import renewable_terminal
     from naccs.accounts.models import Company
-    from naccs.pki import ca, issuance
+    from naccs.pki import ca
     from naccs.pki.acquisition import pkcs12_file
-    from naccs.terminals.models import LogicalTerminal
 
     authority = ca.get_authority()
     company = Company.objects.create(code="12345678", name="通関商事株式会社")
     made = []
     for number in range(count):
-        terminal = LogicalTerminal.objects.create(
-            company=company, name=f"C{number:05d}", category="sea", device_type="netNACCS",
-            auth_code1="NAC", auth_code2="CODE2", auth_code3="NACCS",
-        )  # fmt: skip
-        key = ca.new_private_key("ec")
-        issued = django_timezone.now() - timedelta(days=350)
-        row = issuance.issue_certificate(
-            terminal=terminal,
-            public_key=key.public_key(),
-            not_before=issued,
-            not_after=issuance.certificate_expiry(issued),
-        )
+        terminal, key, row = renewable_terminal(company, f"C{number:05d}", var_dir)
         certificate = x509.load_pem_x509_certificate(row.pem.encode())
-        p12 = var_dir / f"{terminal.name}.p12"
-        p12.write_bytes(pkcs12_file(terminal.name, key, certificate, authority, PASSWORD))
-        (var_dir / f"{terminal.name}.pem").write_text(row.pem)
-        (var_dir / f"{terminal.name}.key").write_bytes(
-            key.private_bytes(
-                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-            )
+        (var_dir / f"{terminal.name}.p12").write_bytes(
+            pkcs12_file(terminal.name, key, certificate, authority, PASSWORD)
         )
         made.append(terminal.name)
     return made
@@ -279,7 +261,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8770, help="gunicorn on this port, nginx on the next")
     args = parser.parse_args()
     var_dir = Path(tempfile.mkdtemp(prefix="naccs-renew-bench-"))
-    env = setup_django(str(var_dir), None)
+    env = setup_django(var_dir, **BEHIND_NGINX)
     from naccs.pki import ca
 
     ca.create(key_type="ec")

@@ -1,4 +1,4 @@
-"""Settings for the page benchmark: production settings plus one bare view to compare against."""
+"""Settings for the page benchmark: production settings plus its two floors (bench/urls.py)."""
 
 from naccs.settings import *  # noqa: F403
 

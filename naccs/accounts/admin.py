@@ -4,6 +4,8 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 
+from naccs.lib.admin import ReadOnlyAdmin
+
 from .models import Company, FailureCount, Office, User
 
 
@@ -112,19 +114,10 @@ class GroupAdmin(DjangoGroupAdmin):
 
 
 @admin.register(FailureCount)
-class FailureCountAdmin(admin.ModelAdmin):
+class FailureCountAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """The counts of failed anonymous 取得 and logins per key and window (the rate limits' rows), read-only."""
 
     list_display = ["window_start", "scope", "key", "failures", "refused"]
     list_filter = ["scope", "window_start"]
     search_fields = ["key"]
     date_hierarchy = "window_start"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -70,18 +70,24 @@ class Kind:
     # built from it, never from `label` + 「申込」 (a label may end in 申込 already: 「システム設定の申込」).
     noun: str
     title: str  # the wizard's headings: 「デジタル証明書再発行申込」
-    # The first page, which starts a draft; the menu and 申込実施 link to it under `label` (apps.py).
-    guidance_url_name: str
     steps: tuple[Step, ...]  # its own input pages, in order
-    # Its templates: _section.html (its part of the 確認画面 and 申込内容の詳細, with 「…の入力に戻る」 links when
-    # change_links is set) and _done.html (what happens next, on the 登録完了 page).
-    template_folder: str
     completed_label = "完了"  # the status of a completed 申込 as its users say it
     # What carry_out reports to its `progress`, as the morning run's summary counts it: 「変更 1 件」.
     work_unit = ("変更", "件")
     # 新着情報 per event; events without a text post nothing. The 申込受付番号 is added to each.
     news: dict[str, str] = {}
     news_categories: dict[str, str] = {}  # per event; 利用申込 otherwise
+
+    @property
+    def guidance_url_name(self) -> str:
+        """The first page, which starts a draft; the menu and 申込実施 link to it under `label` (apps.py)."""
+        return f"applications:{self.code}_guidance"
+
+    @property
+    def template_folder(self) -> str:
+        """Its templates: its steps, _section.html (its part of the 確認画面 and 申込内容の詳細, with 「…の入力に戻る」
+        links when change_links is set) and _done.html (what happens next, on the 登録完了 page)."""
+        return f"applications/{self.code}"
 
     @property
     def label(self) -> str:

@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.http import HttpResponse
 from django.utils import timezone
 
+from naccs.lib.admin import ReadOnlyAdmin
+
 from .models import AuditEvent
 
 CSV_FIELDS = [
@@ -20,7 +22,7 @@ CSV_FIELDS = [
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["created_at", "action", "actor_label", "company", "object_type", "object_id", "before", "after"]
     list_filter = ["action", "object_type", "company", "created_at"]
     list_select_related = ["company"]
@@ -28,15 +30,7 @@ class AuditEventAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     actions = ["export_csv"]
 
-    # Read-only: the audit trail is written by services, never edited.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    # Read-only (ReadOnlyAdmin): the audit trail is written by services, never edited.
 
     @admin.action(description="選択された監査ログをCSVで出力")
     def export_csv(self, request, queryset):

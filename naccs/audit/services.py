@@ -34,22 +34,10 @@ def event(
     )
 
 
-def record(
-    *,
-    action: str,
-    actor=None,
-    actor_label: str = "",
-    company=None,
-    obj: models.Model | None = None,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-    **details: Any,
-) -> AuditEvent:
-    """Record that `actor` did `action` to `obj` (call it inside the transaction that makes the change)."""
-    audit_event = event(
-        action=action, actor=actor, actor_label=actor_label, company=company, obj=obj, before=before, after=after,
-        **details,
-    )  # fmt: skip
+def record(*, action: str, **fields: Any) -> AuditEvent:
+    """Record that `actor` did `action` to `obj`, with `event`'s keywords (call it inside the transaction that makes
+    the change)."""
+    audit_event = event(action=action, **fields)
     audit_event.save(force_insert=True)
     return audit_event
 

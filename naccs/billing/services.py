@@ -43,12 +43,12 @@ def lock(invoice: Invoice) -> Invoice:
 
 
 @transaction.atomic
-def confirm(*, invoice: Invoice, staff, mail: bool = True, now=None) -> Invoice:
+def confirm(*, invoice: Invoice, staff, now=None) -> Invoice:
     """確定: the company may see the invoice; 新着情報 with a link to it and a mail to each of its contacts.
 
     A replacement made by a correction is confirmed together with its 赤伝, and the invoice they correct becomes
-    訂正済. Confirming twice is harmless. `mail=False` and `now` (when it was confirmed) only for the demo data's
-    past months (no mail about history)."""
+    訂正済. Confirming twice is harmless. `now` (when it was confirmed) only for the demo data's past months; their
+    mails are queued like any other and leave through the outbox to the demo's example.jp addresses."""
     invoice = lock(invoice)
     if invoice.status == Invoice.Status.CONFIRMED:
         return invoice
@@ -72,7 +72,7 @@ def confirm(*, invoice: Invoice, staff, mail: bool = True, now=None) -> Invoice:
     post_news(
         company=invoice.company, category=NewsItem.Category.FEES, text=text, link=invoice.get_absolute_url(), now=now
     )
-    for address in notice_recipients(invoice.company, contacts_of(invoice.company)) if mail else []:
+    for address in notice_recipients(invoice.company, contacts_of(invoice.company)):
         queue_mail(
             to=address,
             template="billing/confirmed",

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from naccs.lib.admin import ReadOnlyAdmin
+
 from .models import Certificate, NotificationAddress, SettingItem, TerminalSetting
 
 # LogicalTerminal's admin lives in naccs/center/admin.py: showing its 認証コード is audited, and terminals sits below
@@ -45,19 +47,11 @@ class NotificationAddressAdmin(admin.ModelAdmin):
 
 
 @admin.register(Certificate)
-class CertificateAdmin(admin.ModelAdmin):
+class CertificateAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["serial", "terminal", "not_before", "not_after", "revoked_at"]
     list_filter = ["revocation_reason"]
     list_select_related = ["terminal"]
     search_fields = ["serial", "terminal__name"]
-    # Certificates change only through the CA's services (issue, revoke), never by hand.
+    # Certificates change only through the CA's services (issue, revoke), never by hand (ReadOnlyAdmin): a CA
+    # never forgets what it issued or revoked, not even for a superuser.
     readonly_fields = [f.name for f in Certificate._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # a CA never forgets what it issued or revoked, not even for a superuser

@@ -32,3 +32,13 @@ def assert_escaped(html: str, value: str) -> None:
         assert "<script>alert(1)</script>" not in html
     if "onerror=" in value:
         assert "<img src=x onerror" not in html
+
+
+def refused(response, value: str) -> bool:
+    """The page answered a post with a hostile `value`: a redirect when it saved, or the form again, showing `value`
+    only escaped. True for the form again (nothing should have been saved)."""
+    assert response.status_code in (200, 302)
+    if response.status_code == 302:
+        return False
+    assert_escaped(response.content.decode(), value)
+    return True

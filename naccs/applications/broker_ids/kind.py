@@ -22,9 +22,7 @@ class BrokerIdsKind(kinds.Kind):
     code = Application.Kind.BROKER_IDS
     title = "通関士ID追加申込"
     noun = "通関士IDの追加申込"
-    guidance_url_name = "applications:broker_ids_guidance"
     steps = (kinds.Step("通関士入力", "通関士の入力", "applications:broker_ids_brokers"),)
-    template_folder = "applications/broker_ids"
     completed_label = "利用開始済"
     work_unit = ("通関士", "名")
     # The manual's texts for the decision and the question; the 利用者コード and 申込受付番号 are added to each.

@@ -21,12 +21,10 @@ class ContractChangeKind(kinds.CarriedOutOnce):
     code = Application.Kind.CONTRACT_CHANGE
     title = "契約内容変更申込"
     noun = "利用申込（契約内容の変更）"  # the manual's
-    guidance_url_name = "applications:contract_change_guidance"
     steps = (
         kinds.Step("契約者情報入力", "契約者情報の入力", "applications:contract_change_details"),
         kinds.Step("事業所・論理端末入力", "事業所・論理端末の入力", "applications:contract_change_items"),
     )
-    template_folder = "applications/contract_change"
     completed_label = "変更済"
     # Category 利用申込 (the default), in the manual's words for the decisions.
     news = kinds.news_texts(

@@ -23,9 +23,7 @@ class ReissueKind(kinds.Kind):
     code = Application.Kind.REISSUE
     title = "デジタル証明書再発行申込"
     noun = "デジタル証明書の再発行申込"
-    guidance_url_name = "applications:reissue_guidance"
     steps = (kinds.Step("論理端末入力", "論理端末の入力", "applications:reissue_terminals"),)
-    template_folder = "applications/reissue"
     completed_label = "再発行済"
     work_unit = ("端末", "台")
     news = kinds.news_texts(

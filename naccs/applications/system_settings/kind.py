@@ -19,12 +19,10 @@ class SystemSettingsKind(kinds.CarriedOutOnce):
     code = Application.Kind.SYSTEM_SETTINGS
     title = "システム設定申込"
     noun = "システム設定申込"
-    guidance_url_name = "applications:system_settings_guidance"
     steps = (
         kinds.Step("設定内容入力", "設定内容の入力", "applications:system_settings_details"),
         kinds.Step("論理端末設定入力", "論理端末の設定の入力", "applications:system_settings_terminals"),
     )
-    template_folder = "applications/system_settings"
     completed_label = "設定済"
     news = kinds.news_texts(
         noun,

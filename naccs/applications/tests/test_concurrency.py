@@ -15,6 +15,26 @@ pytestmark = pytest.mark.django_db(transaction=True)
 REQUESTS = 4
 
 
+def registered_at_once(kind: str, people, walk) -> list:
+    """Each of `people` walks the `kind` wizard to its 確認画面 in a browser of their own, then all register at once:
+    the errors."""
+    clients = []
+    for person in people:
+        client = Client()
+        client.force_login(person)
+        clients.append((client, walk(client)))
+    turn = iter(clients)
+    lock = threading.Lock()
+
+    def register():
+        with lock:
+            client, pk = next(turn)
+        return client.post(f"/applications/{kind}/{pk}/confirm/").url
+
+    _, errors = at_once(register, count=len(clients))
+    return errors
+
+
 def test_concurrent_registrations_of_one_draft_make_one_application(user, walk):
     client = Client()
     client.force_login(user)
@@ -39,22 +59,7 @@ def test_concurrent_registrations_of_one_draft_make_one_application(user, walk):
 
 def test_two_users_naming_the_same_terminal_at_once_make_one_open_application(user, make_user, company, walk):
     colleague = make_user("colleague", company=company, is_company_administrator=True)
-    clients = []
-    for person in (user, colleague):
-        client = Client()
-        client.force_login(person)
-        clients.append((client, walk(client)))
-    turn = iter(clients)
-    lock = threading.Lock()
-
-    def register():
-        with lock:
-            client, pk = next(turn)
-        return client.post(f"/applications/reissue/{pk}/confirm/").url
-
-    _, errors = at_once(register, count=2)
-
-    assert errors == []
+    assert registered_at_once("reissue", (user, colleague), walk) == []
     assert Application.objects.filter(status=Application.Status.SUBMITTED).count() == 1
 
 
@@ -116,20 +121,5 @@ def test_two_contract_changes_removing_the_same_terminal_at_once_make_one_open_a
     user, make_user, company, office, walk_contract_change
 ):
     colleague = make_user("colleague", company=company, office=office, is_company_administrator=True)
-    clients = []
-    for person in (user, colleague):
-        client = Client()
-        client.force_login(person)
-        clients.append((client, walk_contract_change(client)))
-    turn = iter(clients)
-    lock = threading.Lock()
-
-    def register():
-        with lock:
-            client, pk = next(turn)
-        return client.post(f"/applications/contract_change/{pk}/confirm/").url
-
-    _, errors = at_once(register, count=2)
-
-    assert errors == []
+    assert registered_at_once("contract_change", (user, colleague), walk_contract_change) == []
     assert Application.objects.filter(status=Application.Status.SUBMITTED, kind="contract_change").count() == 1

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from naccs.applications.lifecycle import start
 from naccs.applications.models import Application
-from naccs.tests.hostile import as_form_value, assert_escaped, hostile_text
+from naccs.tests.hostile import as_form_value, hostile_text, refused
 
 from .conftest import APPLICANT
 
@@ -37,9 +37,7 @@ def test_applicant_step_survives_hostile_input(draft_client, field, value):
     client, draft = draft_client
     before = Application.objects.values().get(pk=draft.pk)
     response = client.post(f"/applications/reissue/{draft.pk}/applicant/", {**APPLICANT, field: as_form_value(value)})
-    assert response.status_code in (200, 302)
-    if response.status_code == 200:
-        assert_escaped(response.content.decode(), value)
+    if refused(response, value):
         assert Application.objects.values().get(pk=draft.pk) == before
 
 
@@ -60,9 +58,7 @@ def test_terminals_step_survives_hostile_input(draft_client, terminals, desired_
         "shown": [as_form_value(terminal)],
     }
     response = client.post(f"/applications/reissue/{draft.pk}/terminals/", data)
-    assert response.status_code in (200, 302)
-    if response.status_code == 200:
-        assert_escaped(response.content.decode(), reason_text)
+    if refused(response, reason_text):
         assert not draft.reissue_lines.exists()
 
 
@@ -111,9 +107,7 @@ def test_brokers_step_survives_hostile_input(broker_draft_client, office, field,
     draft.broker_lines.all().delete()  # hypothesis runs every example against the same draft
     data = {**BROKER, "office": str(office.pk), "go": "add", field: as_form_value(value)}
     response = client.post(f"/applications/broker_ids/{draft.pk}/brokers/", data)
-    assert response.status_code in (200, 302)
-    if response.status_code == 200:
-        assert_escaped(response.content.decode(), value)
+    if refused(response, value):
         assert not draft.broker_lines.exists()
 
 
@@ -136,9 +130,7 @@ def test_contract_change_details_survive_hostile_input(kind_draft, desired, fiel
     before = Application.objects.values().get(pk=draft.pk)
     data = {"desired_date": desired, field: as_form_value(value)}
     response = client.post(f"/applications/contract_change/{draft.pk}/details/", data)
-    assert response.status_code in (200, 302)
-    if response.status_code == 200:
-        assert_escaped(response.content.decode(), value)
+    if refused(response, value):
         assert Application.objects.values().get(pk=draft.pk) == before
 
 
@@ -164,9 +156,7 @@ def test_contract_change_items_survive_hostile_input(kind_draft, office, go, tex
         "remove_terminal-terminal_name": as_form_value(text),
     }
     response = client.post(f"/applications/contract_change/{draft.pk}/items/", data)
-    assert response.status_code in (200, 302)
-    if response.status_code == 200:
-        assert_escaped(response.content.decode(), text)
+    refused(response, text)
 
 
 @FAST
@@ -178,9 +168,7 @@ def test_system_settings_details_survive_hostile_input(kind_draft, desired, fiel
     response = client.post(
         f"/applications/system_settings/{draft.pk}/details/", {"desired_date": desired, field: as_form_value(value)}
     )
-    assert response.status_code in (200, 302)
-    if response.status_code == 200:
-        assert_escaped(response.content.decode(), value)
+    if refused(response, value):
         draft.system_settings.refresh_from_db()
         assert draft.system_settings.notification_addresses == before
 
@@ -201,9 +189,7 @@ def test_system_settings_terminals_survive_hostile_input(kind_draft, terminals, 
         f"output_{output.pk}": as_form_value(mail),
     }
     response = client.post(f"/applications/system_settings/{draft.pk}/terminals/", data)
-    assert response.status_code in (200, 302)
-    if response.status_code == 200:
-        assert_escaped(response.content.decode(), name)
+    if refused(response, name):
         assert not draft.system_settings_lines.exists()
 
 

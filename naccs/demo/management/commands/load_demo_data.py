@@ -310,7 +310,7 @@ class Command(BaseCommand):
 
     def demo_invoices(self, companies, center, now):
         """The tariff, each company's 請求先 and its last months' invoices, made by the close and 確定 as staff do
-        (so each has its 新着情報 item with a link); the oldest is paid."""
+        (so each has its 新着情報 item with a link and its mails in the outbox); the oldest is paid."""
         first = timezone.localdate(now).replace(day=1)
         for item, device_type, price in [*DEMO_TARIFF, ("reissue", "", DEMO_REISSUE_FEE)]:
             TariffItem.objects.get_or_create(
@@ -331,7 +331,7 @@ class Command(BaseCommand):
             close_month(month=month, staff=center, day=close_day)
             confirmed_at = timezone.make_aware(datetime.combine(close_day, time(10, 0)))
             for invoice in Invoice.objects.filter(month=month, status=Invoice.Status.DRAFT).order_by("pk"):
-                services.confirm(invoice=invoice, staff=center, mail=False, now=min(confirmed_at, now))
+                services.confirm(invoice=invoice, staff=center, now=min(confirmed_at, now))
         month = months[0]
         oldest = Invoice.objects.filter(month=month, status=Invoice.Status.CONFIRMED)
         for invoice in oldest:
