@@ -32,7 +32,7 @@ install:
 # Debian's Chromium and a Japanese font for the browser tests (without one a screenshot shows boxes) and for the
 # invoice PDFs that the tests read back (IPA Gothic, a TrueType font ReportLab embeds), PostgreSQL for the second
 # database run, redis-server for the test of several web hosts, nginx and curl for mutual TLS (EST), faketime for the
-# runs at other dates; we run as root.
+# runs at other dates, SoftHSM 2 for the CA key in an HSM (PKCS#11, docs/hsm.md); we run as root.
 system-test-deps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
@@ -43,6 +43,7 @@ system-test-deps:
 	command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing="$$missing nginx-light"; \
 	command -v curl >/dev/null 2>&1 || missing="$$missing curl"; \
 	command -v faketime >/dev/null 2>&1 || missing="$$missing faketime"; \
+	command -v softhsm2-util >/dev/null 2>&1 || missing="$$missing softhsm2"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing:$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \

@@ -15,5 +15,6 @@ def describe(authority) -> str:
             f"{timezone.localtime(certificate.not_valid_after_utc):%Y/%m/%d %H:%M} (JST)",
             f"  SHA-256      {certificate.fingerprint(hashes.SHA256()).hex(':')}",
             f"  files        {ca.ca_dir()}",
+            f"  key store    {ca.backend_for(ca.ca_dir()).describe(ca.ca_dir())}",
         ]
     )

@@ -7,7 +7,10 @@ from ._describe import describe
 
 
 class Command(BaseCommand):
-    help = "Create the issuing CA in CA_DIR, its key encrypted with CA_PASSPHRASE."
+    help = (
+        "Create the issuing CA in CA_DIR, its key encrypted with CA_PASSPHRASE, or made in the HSM's token with "
+        "CA_KEY_BACKEND=pkcs11 (docs/hsm.md)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--key-type", choices=["ec", "rsa"], default=settings.CA_KEY_TYPE)
