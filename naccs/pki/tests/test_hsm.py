@@ -12,20 +12,10 @@ from naccs.terminals.models import Certificate
 
 from .conftest import acquire, certify, openssl, uncertified_terminal, write_pem
 from .est_helpers import REENROLL, csr_for, est_body, from_proxy
-from .softhsm import fresh_token
 from .test_prepared import post, request_for
 from .test_standards import pkilint
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def token(softhsm_dir, settings, monkeypatch):
-    """A new SoftHSM token that CA keys are made in (CA_KEY_BACKEND=pkcs11) for this test."""
-    made = fresh_token()
-    made.use(settings, monkeypatch.setenv)
-    yield made
-    hsm.forget()
 
 
 @pytest.fixture(params=["ec", "rsa"])
