@@ -105,14 +105,11 @@ def test_sign_data_signs_in_the_token(hsm_ca):
     data = b"DER that no builder of cryptography makes"
     signature = authority.sign_data(data)
     public_key = authority.certificate.public_key()
-    if isinstance(public_key, ec.EllipticCurvePublicKey):
-        assert authority.signature_algorithm == "sha256_ecdsa"
-        public_key.verify(signature, data, ec.ECDSA(hashes.SHA256()))
-        with pytest.raises(InvalidSignature):
-            public_key.verify(signature, data + b".", ec.ECDSA(hashes.SHA256()))
-    else:
-        assert authority.signature_algorithm == "sha256_rsa"
-        public_key.verify(signature, data, padding.PKCS1v15(), hashes.SHA256())
+    public_key.verify(signature, data, *verification(authority))
+    with pytest.raises(InvalidSignature):
+        public_key.verify(signature, data + b".", *verification(authority))
+    ec_key = isinstance(public_key, ec.EllipticCurvePublicKey)
+    assert authority.signature_algorithm == ("sha256_ecdsa" if ec_key else "sha256_rsa")
 
 
 def test_the_tls_server_certificate_is_signed_in_the_token(hsm_ca, tmp_path):
@@ -120,3 +117,53 @@ def test_the_tls_server_certificate_is_signed_in_the_token(hsm_ca, tmp_path):
     pem = tmp_path / "tls" / server_certificate.SERVER_CERT
     result = openssl("verify", "-CAfile", str(tmp_path / "ca.pem"), str(pem), cwd=tmp_path)
     assert result.stdout.strip().endswith(": OK"), result.stdout + result.stderr
+
+
+def test_a_forked_worker_initialises_the_module_again_before_it_signs(hsm_ca, monkeypatch):
+    """gunicorn forks its workers, and PKCS#11 forbids a child to use its parent's module state: a child initialises
+    the module anew, then logs in and signs."""
+    import os
+
+    import pkcs11
+
+    authority = ca.get_authority()
+    authority.sign_data(b"the parent signs first")
+    loaded = pkcs11.lib
+
+    class Watched:
+        reinitialised = False
+
+        def __init__(self, so):
+            self.library = loaded(so)
+
+        def reinitialize(self):
+            Watched.reinitialised = True
+            self.library.reinitialize()
+
+        def __getattr__(self, name):
+            return getattr(self.library, name)
+
+    monkeypatch.setattr(pkcs11, "lib", Watched)
+    reading, writing = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child reports through the pipe
+        try:
+            data = b"signed in a forked child"
+            forked = ca.get_authority()
+            signature = forked.sign_data(data)
+            forked.certificate.public_key().verify(signature, data, *verification(forked))
+            os.write(writing, b"signed" if Watched.reinitialised else b"signed without initialising again")
+        except BaseException as error:
+            os.write(writing, repr(error).encode())
+        finally:
+            os._exit(0)
+    os.close(writing)
+    os.waitpid(child, 0)
+    with os.fdopen(reading, "rb") as report:
+        assert report.read() == b"signed"
+
+
+def verification(authority) -> tuple:
+    if isinstance(authority.certificate.public_key(), ec.EllipticCurvePublicKey):
+        return (ec.ECDSA(hashes.SHA256()),)
+    return (padding.PKCS1v15(), hashes.SHA256())

@@ -1,6 +1,10 @@
 """Issue 25 #4: ca_create, ca_show, ca_rotate and ca_rekey with the CA key in an HSM, and the start-up check that
 says what is wrong with the module, the token or the PIN."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -8,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from naccs.audit.models import AuditEvent
 from naccs.pki import ca, checks, hsm
 
+from .conftest import ROOT
 from .softhsm import fresh_token
 from .test_commands import run
 
@@ -98,3 +103,19 @@ def test_the_start_up_check_says_what_is_wrong(hsm_ca_dir, settings, token, tmp_
 def test_the_file_backend_is_not_checked(hsm_ca_dir, settings):
     settings.CA_KEY_BACKEND = "file"
     assert errors(settings, PKCS11_MODULE="/nonexistent/libhsm.so") == ""
+
+
+def manage_py_check(tmp_path, **variables) -> subprocess.CompletedProcess:
+    """`manage.py check` with production settings (DJANGO_DEBUG=0), as a host starts."""
+    env = {key: value for key, value in os.environ.items() if key not in {"CA_PASSPHRASE", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    env |= {"DJANGO_DEBUG": "0", "SECRET_KEY": "k" * 60, "VAR_DIR": str(tmp_path), "CA_DIR": str(tmp_path / "ca")}
+    command = [sys.executable, "manage.py", "check"]
+    return subprocess.run(command, cwd=ROOT, env=env | variables, capture_output=True, text=True)
+
+
+def test_in_production_an_hsm_needs_no_ca_passphrase_and_a_wrong_pin_stops_the_start(tmp_path, token):
+    assert manage_py_check(tmp_path).returncode == 0  # the token's settings are in the environment (the fixture)
+    refused = manage_py_check(tmp_path, PKCS11_PIN="0000")
+    assert refused.returncode != 0 and "naccs.E001" in refused.stderr and "PKCS11_PIN is wrong" in refused.stderr
+    unknown = manage_py_check(tmp_path, CA_KEY_BACKEND="hsm")
+    assert unknown.returncode != 0 and "CA_KEY_BACKEND must be file or pkcs11" in unknown.stderr
