@@ -132,8 +132,6 @@ def _load(key_file: str, phrase: bytes, mtime: float) -> CertificateAuthority:
 class FileKeys:
     """The file backend: each CA's key encrypted in its folder (KEY_FILE, CA_PASSPHRASE)."""
 
-    name = "file"
-
     def new_key(self, key_type: str):
         return new_private_key(key_type)
 

@@ -248,8 +248,6 @@ def _authority(pid: int, certificate_file: str, mtime: float) -> ca.CertificateA
 class TokenKeys:
     """The PKCS#11 backend of `ca`: keys made and kept in the token; a CA folder holds its certificate only."""
 
-    name = "pkcs11"
-
     def new_key(self, key_type: str):
         return generate(key_type)
 
