@@ -92,9 +92,10 @@ def session() -> pkcs11.Session:
 def forget() -> None:
     """Open the token again at the next use (after an HSM restart, or when the settings changed)."""
     with _lock:
-        for opened in _sessions.values():
-            with contextlib.suppress(PKCS11Error):  # already gone with the HSM
-                opened.close()  # the token's login ends with its last session: the next open logs in again
+        for (pid, _module, _label), opened in _sessions.items():
+            if pid == os.getpid():  # a forked child leaves its parent's sessions alone
+                with contextlib.suppress(PKCS11Error):  # already gone with the HSM
+                    opened.close()  # the token's login ends with its last session: the next open logs in again
         _sessions.clear()
     _authority.cache_clear()
 

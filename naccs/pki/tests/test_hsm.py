@@ -163,6 +163,17 @@ def test_a_forked_worker_initialises_the_module_again_before_it_signs(hsm_ca, mo
         assert report.read() == b"signed"
 
 
+# python-pkcs11 finalises the failed search on the dead session and reports that it cannot: expected here.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_a_lost_session_is_opened_again(hsm_ca):
+    """An HSM that restarted (or a network HSM that reconnected) has dropped the session: the next signature logs in
+    on a new one instead of failing until the process restarts."""
+    authority = ca.get_authority()
+    hsm.session().close()
+    data = b"signed after the HSM restarted"
+    authority.certificate.public_key().verify(authority.sign_data(data), data, *verification(authority))
+
+
 def verification(authority) -> tuple:
     if isinstance(authority.certificate.public_key(), ec.EllipticCurvePublicKey):
         return (ec.ECDSA(hashes.SHA256()),)
