@@ -22,6 +22,7 @@ import pkcs11
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
+from cryptography.hazmat.primitives.serialization import load_der_public_key
 from django.conf import settings
 from pkcs11 import Attribute, KeyType, Mechanism, MechanismFlag, ObjectClass
 from pkcs11.exceptions import NoSuchKey, NoSuchToken, PinIncorrect, PinLocked, PKCS11Error, UserAlreadyLoggedIn
@@ -211,8 +212,6 @@ def key_id(certificate: x509.Certificate) -> bytes:
 
 
 def _public_key_of(public: pkcs11.PublicKey):
-    from cryptography.hazmat.primitives.serialization import load_der_public_key
-
     if public.key_type == KeyType.EC:
         return load_der_public_key(encode_ec_public_key(public))
     modulus, exponent = public[Attribute.MODULUS], public[Attribute.PUBLIC_EXPONENT]
