@@ -8,6 +8,7 @@ import sys
 import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
+from django.core.management import CommandError
 
 from naccs.audit.models import AuditEvent
 from naccs.pki import ca, checks, hsm
@@ -67,6 +68,17 @@ def test_a_ca_made_before_the_switch_keeps_its_key_file(hsm_ca_dir, settings):
     assert not isinstance(ca.backend_for(retired).open(retired)._private_key, hsm.TokenECKey)
     assert isinstance(ca.get_authority()._private_key, hsm.TokenECKey)
     assert not (hsm_ca_dir / ca.KEY_FILE).exists()
+
+
+def test_ca_create_never_replaces_a_ca_whose_key_is_in_another_token(hsm_ca_dir, settings):
+    run("ca_create")
+    certificate = (hsm_ca_dir / ca.CERT_FILE).read_bytes()
+    other = fresh_token()  # the wrong PKCS11_TOKEN_LABEL: a token without this CA's key
+    settings.PKCS11_TOKEN_LABEL, settings.PKCS11_PIN = other.label, other.pin
+    for arguments in (["--if-missing"], []):
+        with pytest.raises(CommandError, match="has a CA certificate but its key is not found"):
+            run("ca_create", *arguments)
+    assert (hsm_ca_dir / ca.CERT_FILE).read_bytes() == certificate
 
 
 def test_ca_rekey_has_nothing_to_do_and_says_so(hsm_ca_dir):

@@ -22,6 +22,13 @@ class Command(BaseCommand):
             if if_missing:
                 return
             raise CommandError(f"A CA exists in {ca.ca_dir()}; use ca_rotate to replace it.")
+        if (ca.ca_dir() / ca.CERT_FILE).exists():
+            # Its key is elsewhere (another HSM token, a key file not copied): a new CA would replace the certificate
+            # every terminal trusts, even from `make serve`'s --if-missing.
+            raise CommandError(
+                f"{ca.ca_dir()} has a CA certificate but its key is not found (CA_KEY_BACKEND={settings.CA_KEY_BACKEND}"
+                "; with an HSM check PKCS11_TOKEN_LABEL): nothing was replaced."
+            )
         try:
             common_name = ca.common_name_or_default(common_name)
         except ValueError as error:
