@@ -41,9 +41,9 @@ def test_the_key_is_made_in_the_token_and_never_leaves_it(hsm_ca):
     key = token_private_key(authority.certificate)
     assert key[Attribute.SENSITIVE] and key[Attribute.NEVER_EXTRACTABLE] and not key[Attribute.EXTRACTABLE]
     # The token refuses to give out the key's value, in clear or wrapped under a key of ours.
-    secret = KeyType.EC if key.key_type == KeyType.EC else KeyType.RSA
+    secret_part = Attribute.VALUE if key.key_type == KeyType.EC else Attribute.PRIVATE_EXPONENT
     with pytest.raises(exceptions.AttributeSensitive):
-        key[Attribute.VALUE if secret == KeyType.EC else Attribute.PRIVATE_EXPONENT]
+        key[secret_part]
     wrapping = hsm.session().generate_key(KeyType.AES, 256, capabilities=pkcs11.MechanismFlag.WRAP)
     with pytest.raises(exceptions.KeyUnextractable):
         wrapping.wrap_key(key)
