@@ -6,7 +6,7 @@ PORT ?= 8000
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 RUN := $(UV) run --frozen
 
-.PHONY: serve test test-at install system-test-deps lint pytest-sqlite pytest-postgres pytest-moments
+.PHONY: serve test test-at install system-test-deps lint pytest-sqlite pytest-postgres pytest-moments pytest-pki-hsm
 
 serve: install
 	$(RUN) python manage.py migrate --no-input -v0
@@ -32,7 +32,7 @@ install:
 # Debian's Chromium and a Japanese font for the browser tests (without one a screenshot shows boxes) and for the
 # invoice PDFs that the tests read back (IPA Gothic, a TrueType font ReportLab embeds), PostgreSQL for the second
 # database run, redis-server for the test of several web hosts, nginx and curl for mutual TLS (EST), faketime for the
-# runs at other dates; we run as root.
+# runs at other dates, SoftHSM 2 for the CA key in an HSM (PKCS#11, docs/hsm.md); we run as root.
 system-test-deps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
@@ -43,6 +43,7 @@ system-test-deps:
 	command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing="$$missing nginx-light"; \
 	command -v curl >/dev/null 2>&1 || missing="$$missing curl"; \
 	command -v faketime >/dev/null 2>&1 || missing="$$missing faketime"; \
+	command -v softhsm2-util >/dev/null 2>&1 || missing="$$missing softhsm2"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing:$$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
@@ -58,6 +59,11 @@ pytest-sqlite:
 
 pytest-postgres:
 	scripts/with-test-postgres $(RUN) pytest
+
+# The PKI tests again with the test CA's key in a SoftHSM 2 token (CA_KEY_BACKEND=pkcs11, docs/hsm.md): the same suite
+# with the CA on an HSM (issue 25 #4). The browser tests sign nothing the others do not.
+pytest-pki-hsm: install system-test-deps
+	NACCS_TEST_CA_BACKEND=pkcs11 $(RUN) pytest -q -m "not browser" naccs/pki/tests
 
 # The date-sensitive part of the suite (renewal windows, expiry, pickups, 希望日, reminders, the morning run, 残り日数)
 # again at fixed moments in Tokyo, besides today: the last business day before the year-end closure and the turn

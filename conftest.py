@@ -19,12 +19,32 @@ PASSWORD = "correct-horse-battery-2026"
 
 
 @pytest.fixture(scope="session")
-def session_ca_dir(tmp_path_factory):
-    """One test CA for the whole run (EC, quick to make), never the developer's var/ca."""
+def softhsm_dir(tmp_path_factory):
+    """This run's SoftHSM token directory (naccs/pki/tests/softhsm.py); skips where softhsm2 is not installed."""
+    from naccs.pki.tests import softhsm
+
+    if reason := softhsm.missing():
+        pytest.skip(reason)
+    directory = tmp_path_factory.mktemp("softhsm")
+    softhsm.configure(directory)
+    return directory
+
+
+@pytest.fixture(scope="session")
+def session_ca_dir(request, tmp_path_factory):
+    """One test CA for the whole run (EC, quick to make), never the developer's var/ca. With
+    NACCS_TEST_CA_BACKEND=pkcs11 (make pytest-pki-hsm) its key is made in a SoftHSM token, for the whole run."""
     from django.conf import settings
 
     from naccs.pki import ca
 
+    if os.environ.get("NACCS_TEST_CA_BACKEND", "file") == "pkcs11":
+        from naccs.pki.tests import softhsm
+
+        if reason := softhsm.missing():
+            pytest.fail(f"NACCS_TEST_CA_BACKEND=pkcs11, but {reason}")
+        request.getfixturevalue("softhsm_dir")
+        softhsm.fresh_token().use(settings)
     directory = tmp_path_factory.mktemp("ca")
     original = settings.CA_DIR
     settings.CA_DIR = directory

@@ -335,13 +335,22 @@ CA_DIR = Path(os.environ.get("CA_DIR", VAR_DIR / "ca"))
 # passphrase even when its environment carries one, and needs none to start.
 REVOCATION_RESPONDER = os.environ.get("NACCS_REVOCATION_RESPONDER") == "1"
 CA_PASSPHRASE = "" if REVOCATION_RESPONDER else os.environ.get("CA_PASSPHRASE", "")
-if not CA_PASSPHRASE and not REVOCATION_RESPONDER:
+# Where CA keys are made: "file" (CA_DIR, CA_PASSPHRASE) or "pkcs11", an HSM (docs/hsm.md): the module's path, the
+# token's label and the user PIN, which the revocation responder is not given either. With an HSM the passphrase only
+# opens the key files of CAs made before the switch.
+CA_KEY_BACKEND = os.environ.get("CA_KEY_BACKEND", "file")
+if CA_KEY_BACKEND not in {"file", "pkcs11"}:
+    raise ImproperlyConfigured(f"CA_KEY_BACKEND must be file or pkcs11, not {CA_KEY_BACKEND!r}.")
+PKCS11_MODULE = os.environ.get("PKCS11_MODULE", "")
+PKCS11_TOKEN_LABEL = os.environ.get("PKCS11_TOKEN_LABEL", "NACCS CA")
+PKCS11_PIN = "" if REVOCATION_RESPONDER else os.environ.get("PKCS11_PIN", "")
+if not CA_PASSPHRASE and not REVOCATION_RESPONDER and CA_KEY_BACKEND == "file":
     if not DEBUG:
         # At start, not at the first 取得: a portal that cannot sign must not come up.
         raise ImproperlyConfigured("CA_PASSPHRASE must be set when DJANGO_DEBUG=0 (it opens the CA key in CA_DIR).")
     CA_PASSPHRASE = "local-demo-ca-passphrase-not-for-production"
 CA_PASSPHRASE_MIN_LENGTH = 16  # the KDF slows guessing; only a long passphrase makes guessing hopeless
-if not DEBUG and not REVOCATION_RESPONDER and len(CA_PASSPHRASE) < CA_PASSPHRASE_MIN_LENGTH:
+if not DEBUG and not REVOCATION_RESPONDER and CA_PASSPHRASE and len(CA_PASSPHRASE) < CA_PASSPHRASE_MIN_LENGTH:
     raise ImproperlyConfigured(f"CA_PASSPHRASE must be at least {CA_PASSPHRASE_MIN_LENGTH} characters long.")
 CA_KEY_TYPE = os.environ.get("CA_KEY_TYPE", "ec")  # the CA's own key: ec (P-256) or rsa (2048)
 TERMINAL_KEY_TYPE = os.environ.get("TERMINAL_KEY_TYPE", "rsa")  # keys made at 取得: rsa (2048) or ec (P-256)

@@ -1,8 +1,9 @@
 """The issuing CA: its certificate and its signing key, behind one small interface.
 
 Everything that signs (certificates, CRLs, OCSP responses) asks `get_authority()` for a `CertificateAuthority` and
-calls `sign(builder)`. The key lives encrypted at rest in CA_DIR (PKCS#12, CA_PASSPHRASE); an HSM would be another
-class with the same two members (`certificate`, `sign`), holding a PKCS#11 key instead of a file.
+calls `sign(builder)`. Where the key lives is CA_KEY_BACKEND's choice (`key_backend`): "file", encrypted at rest in
+CA_DIR (PKCS#12, CA_PASSPHRASE), or "pkcs11", made and kept in an HSM (naccs.pki.hsm, docs/hsm.md), where
+`CertificateAuthority` holds an object with cryptography's private-key interface that signs inside the token.
 
 Why PKCS#12: the key file's safety rests on its KDF. cryptography writes PKCS#8 PEM only with 2048 PBKDF2 rounds,
 while its PKCS#12 writer takes the rounds: PBES2, PBKDF2-HMAC-SHA256 with OWASP's 600,000 rounds and AES-256-CBC,
@@ -74,6 +75,7 @@ def new_private_key(key_type: str):
 @dataclass(frozen=True)
 class CertificateAuthority:
     certificate: x509.Certificate
+    # The signer: a key read from a file, or a token key (hsm.TokenECKey, hsm.TokenRSAKey) of the same interface.
     _private_key: object
 
     def sign(self, builder):
@@ -151,7 +153,8 @@ def replace_text(path: Path, text: str) -> None:
 
 
 def exists() -> bool:
-    return key_path(issuing_dir()) is not None and (issuing_dir() / CERT_FILE).exists()
+    directory = issuing_dir()
+    return (directory / CERT_FILE).exists() and backend_for(directory).has_key(directory)
 
 
 def read_key(path: Path, phrase: bytes):
@@ -171,16 +174,52 @@ def _load(key_file: str, phrase: bytes, mtime: float) -> CertificateAuthority:
     return CertificateAuthority(certificate, read_key(path, phrase))
 
 
+class FileKeys:
+    """The file backend: each CA's key encrypted in its folder (KEY_FILE, CA_PASSPHRASE)."""
+
+    def new_key(self, key_type: str):
+        return new_private_key(key_type)
+
+    def store(self, directory: Path, key, certificate: x509.Certificate) -> None:
+        write_key(directory, key, certificate)
+
+    def has_key(self, directory: Path) -> bool:
+        return key_path(directory) is not None
+
+    def open(self, directory: Path) -> CertificateAuthority:
+        path = key_path(directory)
+        if path is None:
+            raise CAUnavailable(f"No CA in {directory}: run `python manage.py ca_create`.")
+        return _load(str(path), passphrase(), path.stat().st_mtime)
+
+    def describe(self, directory: Path) -> str:
+        return str(key_path(directory))
+
+
+def key_backend():
+    """Where new CA keys are made (CA_KEY_BACKEND): FileKeys, or the HSM's hsm.TokenKeys."""
+    if settings.CA_KEY_BACKEND == "pkcs11":
+        from naccs.pki import hsm  # python-pkcs11 and the module are loaded only where an HSM is used
+
+        return hsm.TokenKeys()
+    return FileKeys()
+
+
+def backend_for(directory: Path):
+    """Where the key of the CA in `directory` is: its key file when it has one (a CA made before the switch to an
+    HSM keeps signing its CRLs), else CA_KEY_BACKEND's."""
+    return FileKeys() if key_path(directory) is not None else key_backend()
+
+
 def get_authority() -> CertificateAuthority:
     """The CA, loaded once per process (and again when its files change, e.g. after a rotation or a rekey)."""
     return authority_in(issuing_dir())  # called on every 取得: a few stat calls and a small read (issue 4)
 
 
 def authority_in(directory: Path) -> CertificateAuthority:
-    path = key_path(directory)
-    if path is None or not (directory / CERT_FILE).exists():
+    if not (directory / CERT_FILE).exists():
         raise CAUnavailable(f"No CA in {directory}: run `python manage.py ca_create`.")
-    return _load(str(path), passphrase(), path.stat().st_mtime)
+    return backend_for(directory).open(directory)
 
 
 def authority_of(generation) -> CertificateAuthority:
@@ -204,8 +243,10 @@ def common_name_or_default(common_name: str | None) -> str:
 
 
 def create(*, key_type: str = "ec", common_name: str = DEMO_COMMON_NAME, folder: str = "") -> CertificateAuthority:
-    """Make a new self-signed CA and write it to CA_DIR/`folder` (the key encrypted with CA_PASSPHRASE)."""
-    key = new_private_key(key_type)
+    """Make a new self-signed CA in CA_DIR/`folder`, its key made by CA_KEY_BACKEND (file: encrypted with
+    CA_PASSPHRASE; pkcs11: in the token, found again by the certificate's key identifier)."""
+    keys = key_backend()
+    key = keys.new_key(key_type)
     name = x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, "JP"),
@@ -230,7 +271,7 @@ def create(*, key_type: str = "ec", common_name: str = DEMO_COMMON_NAME, folder:
     certificate = builder.sign(key, hashes.SHA256())
     directory = ca_dir() / folder
     directory.mkdir(parents=True, exist_ok=True)
-    write_key(directory, key, certificate)
+    keys.store(directory, key, certificate)
     (directory / CERT_FILE).write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
     _load.cache_clear()
     return CertificateAuthority(certificate, key)

@@ -20,6 +20,32 @@ def ca_key_uses_the_strong_kdf(app_configs, **kwargs):
     ]
 
 
+@checks.register(checks.Tags.security)
+def ca_key_token_is_usable(app_configs, **kwargs):
+    """With CA_KEY_BACKEND=pkcs11: the module loads, the token is there, the PIN opens it and the current CA's key is
+    in it. Said at start (runserver, `check`, every command), not at the first 取得. The revocation responder is not
+    given the PIN and never uses the token."""
+    from django.conf import settings
+
+    if settings.CA_KEY_BACKEND != "pkcs11" or settings.REVOCATION_RESPONDER:
+        return []
+    from naccs.pki import hsm
+
+    try:
+        hsm.session()
+        if (ca.ca_dir() / ca.CERT_FILE).exists() and ca.key_path(ca.ca_dir()) is None:
+            hsm.TokenKeys().open(ca.ca_dir())
+    except ca.CAUnavailable as error:
+        return [
+            checks.Error(
+                f"The CA's HSM cannot be used: {error}",
+                hint="Check PKCS11_MODULE, PKCS11_TOKEN_LABEL and PKCS11_PIN (docs/hsm.md).",
+                id="naccs.E001",
+            )
+        ]
+    return []
+
+
 @checks.register(checks.Tags.database)
 def database_is_not_older_than_the_published_crl(app_configs, databases=None, **kwargs):
     """After a restore: the CA has published a CRL or an OCSP answer the database does not know (issue 26 #9,

@@ -96,6 +96,18 @@ def renewable(terminal):
     return terminal
 
 
+@pytest.fixture
+def token(softhsm_dir, settings, monkeypatch):
+    """A new SoftHSM token that CA keys are made in (CA_KEY_BACKEND=pkcs11) for this test (softhsm.py)."""
+    from naccs.pki import hsm
+    from naccs.pki.tests.softhsm import fresh_token
+
+    made = fresh_token()
+    made.use(settings, monkeypatch.setenv)
+    yield made
+    hsm.forget()
+
+
 class ThreadingServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
 

@@ -31,6 +31,12 @@ def move_aside(directory):
     return target
 
 
+@pytest.fixture
+def file_keys(settings):
+    """Tests of the key file itself: the file backend even where the run's CA is in an HSM (make pytest-pki-hsm)."""
+    settings.CA_KEY_BACKEND = "file"
+
+
 def run(*args) -> str:
     out = StringIO()
     call_command(*args, stdout=out)
@@ -48,6 +54,7 @@ def key_encryption_seen_by_openssl(key_file, passphrase) -> str:
     return result.stdout + result.stderr
 
 
+@pytest.mark.usefixtures("file_keys")
 def test_ca_create_makes_a_key_encrypted_under_a_strong_kdf(empty_ca_dir, settings):
     assert "認証局を作成しました。" in run("ca_create", "--key-type", "rsa")
     key_file = empty_ca_dir / ca.KEY_FILE
@@ -60,6 +67,7 @@ def test_ca_create_makes_a_key_encrypted_under_a_strong_kdf(empty_ca_dir, settin
     assert ca.get_authority().public_key.key_size == 2048
 
 
+@pytest.mark.usefixtures("file_keys")
 @pytest.mark.parametrize(
     "passphrase", ["a-long-ascii-ca-passphrase", "認証局の長いパスフレーズ２０２６年"], ids=["ascii", "japanese"]
 )
@@ -104,6 +112,7 @@ def write_weak_mac_ca(directory):
     return authority
 
 
+@pytest.mark.usefixtures("file_keys")
 @pytest.mark.django_db
 def test_ca_rekey_gives_an_existing_key_a_mac_as_strong_as_its_kdf(empty_ca_dir, settings):
     retired_authority = write_weak_mac_ca(empty_ca_dir)
@@ -138,6 +147,7 @@ def write_legacy_ca(directory):
     return authority
 
 
+@pytest.mark.usefixtures("file_keys")
 @pytest.mark.django_db
 def test_ca_rekey_moves_current_and_retired_legacy_keys_to_the_strong_kdf(empty_ca_dir, settings):
     retired_authority = write_legacy_ca(empty_ca_dir)
@@ -172,6 +182,7 @@ def test_ca_create_refuses_to_overwrite_but_if_missing_is_quiet(empty_ca_dir):
     assert run("ca_create", "--if-missing") == ""
 
 
+@pytest.mark.usefixtures("file_keys")
 def test_a_wrong_passphrase_is_a_clear_error(empty_ca_dir, settings):
     run("ca_create")
     settings.CA_PASSPHRASE = "wrong"

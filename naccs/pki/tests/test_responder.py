@@ -207,20 +207,21 @@ def test_the_same_question_asked_at_once_reads_the_database_once(renewable, monk
 
 
 @pytest.mark.parametrize("passphrase", ["given-to-every-process-2026", None], ids=["in-its-environment", "not-set"])
-def test_the_responder_process_is_never_given_the_ca_passphrase(test_ca, tmp_path, passphrase):
-    """Production settings: the responder starts without CA_PASSPHRASE, and even when its environment carries one it
-    cannot open the CA key."""
-    env = {key: value for key, value in os.environ.items() if key != "CA_PASSPHRASE"}
+def test_the_responder_process_is_never_given_the_ca_passphrase(test_ca, tmp_path, settings, passphrase):
+    """Production settings: the responder starts without CA_PASSPHRASE (nor PKCS11_PIN, with the CA key in an HSM),
+    and even when its environment carries them it cannot open the CA key."""
+    env = {key: value for key, value in os.environ.items() if key not in {"CA_PASSPHRASE", "PKCS11_PIN"}}
     env |= {"DJANGO_DEBUG": "0", "SECRET_KEY": "k" * 60, "VAR_DIR": str(tmp_path), "CA_DIR": str(test_ca)}
     if passphrase:
-        env["CA_PASSPHRASE"] = passphrase
+        env["CA_PASSPHRASE"] = env["PKCS11_PIN"] = passphrase
     code = (
         "import naccs.responder\n"
         "from django.conf import settings\n"
         "from naccs.pki import ca\n"
-        "print(repr(settings.CA_PASSPHRASE))\n"
+        "print(repr((settings.CA_PASSPHRASE, settings.PKCS11_PIN)))\n"
         "ca.get_authority()\n"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
-    assert result.stdout.strip() == "''", result.stderr
-    assert result.returncode != 0 and "CA_PASSPHRASE is not set" in result.stderr
+    assert result.stdout.strip() == "('', '')", result.stderr
+    secret = "PKCS11_PIN" if settings.CA_KEY_BACKEND == "pkcs11" else "CA_PASSPHRASE"
+    assert result.returncode != 0 and f"{secret} is not set" in result.stderr

@@ -4,7 +4,9 @@ from django.utils import timezone
 from naccs.pki import ca
 
 
-def describe(authority) -> str:
+def describe(authority, folder=None) -> str:
+    """The CA in `folder` (the issuing generation's by default)."""
+    folder = folder or ca.issuing_dir()
     certificate = authority.certificate
     key = certificate.public_key()
     return "\n".join(
@@ -14,6 +16,7 @@ def describe(authority) -> str:
             f"  valid        {timezone.localtime(certificate.not_valid_before_utc):%Y/%m/%d %H:%M} – "
             f"{timezone.localtime(certificate.not_valid_after_utc):%Y/%m/%d %H:%M} (JST)",
             f"  SHA-256      {certificate.fingerprint(hashes.SHA256()).hex(':')}",
-            f"  files        {ca.ca_dir()}",
+            f"  files        {folder}",
+            f"  key store    {ca.backend_for(folder).describe(folder)}",
         ]
     )

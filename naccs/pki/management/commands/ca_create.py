@@ -7,7 +7,10 @@ from ._describe import describe
 
 
 class Command(BaseCommand):
-    help = "Create the issuing CA in CA_DIR, its key encrypted with CA_PASSPHRASE."
+    help = (
+        "Create the issuing CA in CA_DIR, its key encrypted with CA_PASSPHRASE, or made in the HSM's token with "
+        "CA_KEY_BACKEND=pkcs11 (docs/hsm.md)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--key-type", choices=["ec", "rsa"], default=settings.CA_KEY_TYPE)
@@ -19,6 +22,13 @@ class Command(BaseCommand):
             if if_missing:
                 return
             raise CommandError(f"A CA exists in {ca.ca_dir()}; use ca_rotate to replace it.")
+        if (ca.ca_dir() / ca.CERT_FILE).exists():
+            # Its key is elsewhere (another HSM token, a key file not copied): a new CA would replace the certificate
+            # every terminal trusts, even from `make serve`'s --if-missing.
+            raise CommandError(
+                f"{ca.ca_dir()} has a CA certificate but its key is not found (CA_KEY_BACKEND={settings.CA_KEY_BACKEND}"
+                "; with an HSM check PKCS11_TOKEN_LABEL): nothing was replaced."
+            )
         try:
             common_name = ca.common_name_or_default(common_name)
         except ValueError as error:

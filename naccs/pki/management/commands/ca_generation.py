@@ -43,7 +43,7 @@ class Command(BaseCommand):
         elif action == "prepare":
             generation = generation_steps.prepare(key_type=key_type, common_name=common_name)
             self.stdout.write(self.style.SUCCESS(f"第{generation.number}世代の認証局を準備しました。"))
-            self.stdout.write(describe(ca.authority_of(generation)))
+            self.stdout.write(describe(ca.authority_of(generation), ca.ca_dir() / generation.folder))
         elif action == "publish":
             generation_steps.publish(number)
             self.stdout.write(self.style.SUCCESS(f"第{number}世代の認証局を公開しました（/pki/ca.pem, /cacerts）。"))
