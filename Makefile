@@ -15,10 +15,11 @@ serve: install
 	HOST=$(HOST) PORT=$(PORT) UV="$(UV)" scripts/serve
 
 # The two databases' runs go at once: each pytest is one process that mostly keeps one core busy, and the machines
-# have two. --output-sync prints each run's output whole when it ends. Then the date-sensitive tests at fixed moments.
+# have two. --output-sync prints each run's output whole when it ends. Then the date-sensitive tests at fixed moments,
+# beside the PKI tests with the CA's key in SoftHSM (issue 25 #4: the same suite on the PKCS#11 backend).
 test: install system-test-deps lint
 	$(MAKE) --no-print-directory -j2 --output-sync=target pytest-sqlite pytest-postgres
-	$(MAKE) --no-print-directory pytest-moments
+	$(MAKE) --no-print-directory -j2 --output-sync=target pytest-moments pytest-pki-hsm
 
 # The whole suite on SQLite with the clock moved to DATE in Tokyo (Debian's faketime): make test-at DATE=2027-02-28T23:30
 test-at: install system-test-deps

@@ -24,7 +24,8 @@ WARNING_INTERVAL = 60.0  # seconds: one warning a minute per process, not one pe
 
 class OptionalRedisCache(RedisCache):
     """Django's Redis cache backend whose outages are cache misses. Configure it as RedisCache; keep the socket
-    timeouts short in OPTIONS (naccs/settings/base.py does) so that a Redis host that stopped answering costs little per call."""
+    timeouts short in OPTIONS (naccs/settings/base.py does) so that a Redis host that stopped answering costs little
+    per call."""
 
     def __init__(self, server, params):
         super().__init__(server, params)
