@@ -57,21 +57,28 @@ SHOWN = [
 
 def long_task_health(now: datetime | None = None) -> list[Shown]:
     """Each long task of the last RESUME_DAYS that is late (not started when due), stuck (its lease ran out, not yet
-    resumed), running, or was resumed (how many times)."""
+    resumed), running, or was resumed (how many times). One query for all of them: the dashboard shows it on every
+    view."""
     now = now or timezone.now()
     local = timezone.localtime(now)
     today = local.date()
     due_at = timezone.make_aware(datetime.combine(today, morning_run.run_time()))
+    recent = ScheduledJob.objects.filter(
+        name__in=[long_task.name for long_task, _title, _due_on in SHOWN],
+        run_date__gte=today - timedelta(days=leases.RESUME_DAYS),
+        run_date__lte=today,
+    ).order_by("run_date")
+    jobs_of = {long_task.name: [] for long_task, _title, _due_on in SHOWN}
+    for job in recent:
+        jobs_of[job.name].append(job)
     shown = []
     for long_task, title, due_on in SHOWN:
-        jobs = ScheduledJob.objects.filter(
-            name=long_task.name, run_date__gte=today - timedelta(days=leases.RESUME_DAYS), run_date__lte=today
-        ).order_by("run_date")
+        jobs = jobs_of[long_task.name]
         for job in jobs:
             health = leases.health(job, due_at=job.enqueued_at, now=now, by_hand=long_task.by_hand)
             if health.state != "finished" or job.resumed:
                 shown.append(Shown(title, job.run_date, health))
-        if due_on(today) and not jobs.filter(run_date=today).exists():
+        if due_on(today) and not any(job.run_date == today for job in jobs):
             health = leases.health(None, due_at=due_at, now=now, by_hand=long_task.by_hand)
             if health.is_problem:
                 shown.append(Shown(title, today, health))

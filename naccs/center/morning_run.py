@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import CharField, Count, Q
+from django.db.models import CharField, Count, Exists, OuterRef, Q
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -118,21 +118,18 @@ def by_hand(day: date) -> str:
 
 def run_status(day: date) -> dict:
     """For the dashboard: the 申込 of a 希望日 done / to do / failed / still in review."""
-    of_day = Application.objects.filter(desired_date=day)
-    # Two queries whatever the day's size: the counts per status in one, the failed ones (audit rows name the 申込 by
-    # its id as text) in a subquery.
-    counts = of_day.aggregate(
+    # One query whatever the day's size: the counts per status, and the approved ones whose carrying out failed (audit
+    # rows name the 申込 by its id as text).
+    failed_here = AuditEvent.objects.filter(
+        action=FAILED, object_type=Application._meta.label, object_id=Cast(OuterRef("pk"), CharField())
+    )
+    counts = Application.objects.filter(desired_date=day).aggregate(
         done=Count("pk", filter=Q(status=Status.COMPLETED)),
         approved=Count("pk", filter=Q(status=Status.APPROVED)),
+        failed=Count("pk", filter=Q(status=Status.APPROVED) & Q(Exists(failed_here))),
         pending_review=Count("pk", filter=Q(status__in=Application.UNDECIDED_STATUSES)),
     )
-    approved_ids = of_day.filter(status=Status.APPROVED).values(id_text=Cast("pk", CharField()))
-    failed_count = (
-        AuditEvent.objects.filter(action=FAILED, object_type=Application._meta.label, object_id__in=approved_ids)
-        .values("object_id")
-        .distinct()
-        .count()
-    )
+    failed_count = counts["failed"]
     return {
         "day": day,
         "business_day": is_business_day(day),
@@ -148,15 +145,20 @@ def run_health(now: datetime | None = None) -> list[tuple[date, leases.Health]]:
     unfinished, each with its day."""
     now = now or timezone.now()
     day = timezone.localtime(now).date()
-    jobs = ScheduledJob.objects.filter(name=MORNING_RUN)
-    unfinished = jobs.filter(
-        run_date__gte=day - timedelta(days=leases.RESUME_DAYS), run_date__lt=day, finished_at__isnull=True
+    # The recent runs in one query (the dashboard shows this on every view): the earlier ones left unfinished, and
+    # today's.
+    recent = list(
+        ScheduledJob.objects.filter(name=MORNING_RUN, run_date__gte=day - timedelta(days=leases.RESUME_DAYS))
+        .filter(run_date__lte=day)
+        .order_by("run_date")
     )
     earlier = [
-        (job.run_date, leases.health(job, due_at=job.enqueued_at, now=now, by_hand=by_hand)) for job in unfinished
+        (job.run_date, leases.health(job, due_at=job.enqueued_at, now=now, by_hand=by_hand))
+        for job in recent
+        if job.run_date < day and job.finished_at is None
     ]
     if not is_business_day(day):
         return [*earlier, (day, leases.Health("closed", "休業日", "本日は営業日ではないため、処理はありません。"))]
     due_at = timezone.make_aware(datetime.combine(day, run_time()))
-    today_job = jobs.filter(run_date=day).first()
+    today_job = next((job for job in recent if job.run_date == day), None)
     return [*earlier, (day, leases.health(today_job, due_at=due_at, now=now, by_hand=by_hand))]

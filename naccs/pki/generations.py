@@ -45,6 +45,10 @@ def register_first() -> None:
 
 
 def all_generations() -> list[CAGeneration]:
+    """Every generation, in one query once generation 1 is registered (the dashboard reads it on every view)."""
+    generations = list(CAGeneration.objects.all())
+    if generations:
+        return generations
     register_first()
     return list(CAGeneration.objects.all())
 

@@ -5,6 +5,7 @@ asks for every page and is sent to the login page (or the page is public); compa
 """
 
 import itertools
+import re
 from datetime import timedelta
 from io import StringIO
 
@@ -103,7 +104,11 @@ def argument_sets(route, values):
     names, choices = [], []
     for name, converter in route.converters.items():
         names.append(name)
-        choices.append(sorted(values.get(converter_type(converter), set()), key=str))
+        # Only what the converter accepts: a unique key such as a mail's Message-ID ("<…@…>") names no page.
+        fits = {
+            value for value in values.get(converter_type(converter), set()) if re.fullmatch(converter.regex, str(value))
+        }
+        choices.append(sorted(fits, key=str))
     if not names:
         return []
     return [dict(zip(names, combination, strict=True)) for combination in itertools.product(*choices)]
