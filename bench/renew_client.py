@@ -69,23 +69,26 @@ def signing_request(name: str) -> bytes:
     return client_request(new_key("rsa"), name)
 
 
-def bare(name: str, https_port: int, var_dir: Path, body: bytes | None = None) -> float:
-    started = time.perf_counter()
-    body = body or signing_request(name)
-    context = ssl.create_default_context(cafile=str(var_dir / "tls" / "client-ca.pem"))
-    context.load_cert_chain(str(var_dir / f"{name}.pem"), str(var_dir / f"{name}.key"))
+def est_request(https_port: int, context: ssl.SSLContext, path: str, body: bytes, headers: dict) -> None:
+    """One EST POST as a bare client makes it, its certificate read from the answer."""
+    from cryptography.hazmat.primitives.serialization import pkcs7
+
     connection = http.client.HTTPSConnection("127.0.0.1", https_port, context=context)
-    connection.request(
-        "POST", "/.well-known/est/simplereenroll", body=body, headers={"Content-Type": "application/pkcs10"}
-    )
+    connection.request("POST", path, body=body, headers={"Content-Type": "application/pkcs10", **headers})
     response = connection.getresponse()
     answer = response.read()
     connection.close()
     if response.status != 200:
         raise RuntimeError(f"{response.status}: {answer.decode()}")
-    from cryptography.hazmat.primitives.serialization import pkcs7
-
     pkcs7.load_der_pkcs7_certificates(base64.b64decode(answer))
+
+
+def bare(name: str, https_port: int, var_dir: Path, body: bytes | None = None) -> float:
+    started = time.perf_counter()
+    body = body or signing_request(name)
+    context = ssl.create_default_context(cafile=str(var_dir / "tls" / "client-ca.pem"))
+    context.load_cert_chain(str(var_dir / f"{name}.pem"), str(var_dir / f"{name}.key"))
+    est_request(https_port, context, "/.well-known/est/simplereenroll", body, {})
     return time.perf_counter() - started
 
 
@@ -173,19 +176,7 @@ def bare_enroll(name: str, https_port: int, var_dir: Path) -> float:
     body = signing_request(name)
     context = ssl.create_default_context(cafile=str(var_dir / "tls" / "client-ca.pem"))
     credentials = base64.b64encode(f"{name}:{'-'.join(CODES)}".encode()).decode()
-    connection = http.client.HTTPSConnection("127.0.0.1", https_port, context=context)
-    connection.request(
-        "POST", "/.well-known/est/simpleenroll", body=body,
-        headers={"Content-Type": "application/pkcs10", "Authorization": f"Basic {credentials}"},
-    )  # fmt: skip
-    response = connection.getresponse()
-    answer = response.read()
-    connection.close()
-    if response.status != 200:
-        raise RuntimeError(f"{response.status}: {answer.decode()}")
-    from cryptography.hazmat.primitives.serialization import pkcs7
-
-    pkcs7.load_der_pkcs7_certificates(base64.b64decode(answer))
+    est_request(https_port, context, "/.well-known/est/simpleenroll", body, {"Authorization": f"Basic {credentials}"})
     return time.perf_counter() - started
 
 

@@ -1,13 +1,6 @@
 """CA generations (issue 25 #1, docs/ca-rollover.md): which ones exist, which are trusted, published, issuing, and
-where each publishes. Their changes of state are in naccs.pki.generation_steps:
-
-    prepare  → a new key and self-signed certificate ("… G<N>"), and the RFC 7030 rollover certificates with the
-               issuing generation; nobody trusts it yet.
-    publish  → /pki/ca.pem and EST /cacerts hand it out, so terminals learn it before it issues anything.
-    switch   → it issues every new certificate (and renewals of the old generation's); the old one is superseded:
-               still trusted by nginx and EST, still publishing its CRL and OCSP answers.
-    retire   → refused while it has valid (unexpired, unrevoked) certificates, unless forced (a compromise), which
-               revokes them (cACompromise) with notice. Its revocation data stays published.
+where each publishes. Their changes of state (prepare → publish → switch → retire) are in
+naccs.pki.generation_steps.
 
 Deployments made before generations have one CA and no row: it is registered as generation 1 the first time it is
 asked for (`register_first`), without any command.
