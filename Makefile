@@ -55,16 +55,20 @@ lint:
 	$(RUN) ruff format --check .
 	$(RUN) lint-imports
 
+# The tests marked `layout` start the production layout's own processes (nginx, gunicorn, workers, redis-server, a
+# throw-away PostgreSQL, a fresh venv): they run once, with the PostgreSQL run (production's database), not twice.
+# A plain `pytest` runs them as well.
 pytest-sqlite:
-	$(RUN) pytest
+	$(RUN) pytest -m "not layout"
 
 pytest-postgres:
 	scripts/with-test-postgres $(RUN) pytest
 
 # The PKI tests again with the test CA's key in a SoftHSM 2 token (CA_KEY_BACKEND=pkcs11, docs/hsm.md): the same suite
-# with the CA on an HSM (issue 25 #4). The browser tests sign nothing the others do not.
+# with the CA on an HSM (issue 25 #4). The browser tests sign nothing the others do not; the layout tests run their
+# processes around the same signing code, which the others reach in-process (forked workers: test_hsm.py).
 pytest-pki-hsm: install system-test-deps
-	NACCS_TEST_CA_BACKEND=pkcs11 $(RUN) pytest -q -m "not browser" naccs/pki/tests
+	NACCS_TEST_CA_BACKEND=pkcs11 $(RUN) pytest -q -m "not browser and not layout" naccs/pki/tests
 
 # The date-sensitive part of the suite (renewal windows, expiry, pickups, 希望日, reminders, the morning run, 残り日数)
 # again at fixed moments in Tokyo, besides today: the last business day before the year-end closure and the turn

@@ -13,7 +13,7 @@ from conftest import PASSWORD
 from naccs.tests.helpers import database_url, free_port, real_clock_environment, wait_for_port
 from naccs.tests.test_several_hosts import Browser, log_in, redis_url  # noqa: F401 - redis_url is a fixture
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.layout, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -22,6 +22,8 @@ from naccs.pki import ca, published
 from naccs.tests import outage
 from naccs.tests.test_several_hosts import Browser
 
+pytestmark = pytest.mark.layout
+
 DEMO_USER, DEMO_PASSWORD = "demo", "demo-pass-2026"  # load_demo_data's
 
 

@@ -17,7 +17,7 @@ from naccs.pki.tests.est_helpers import PROXY_SECRET
 from naccs.tests import outage
 from naccs.tests.helpers import database_url
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.layout, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
 WORKERS = 2
 SLOW_CLIENTS = 3 * WORKERS

@@ -21,6 +21,7 @@ from naccs.tests import outage
 from naccs.tests.helpers import database_url
 
 pytestmark = [
+    pytest.mark.layout,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="a real worker shares the database with the test"),
 ]

@@ -31,6 +31,7 @@ from naccs.tests import outage
 from naccs.tests.helpers import database_url, expiring_in
 
 pytestmark = [
+    pytest.mark.layout,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="two workers at once need PostgreSQL's row locks"),
 ]

@@ -11,6 +11,8 @@ from naccs.mailer.tasks import deliver_due_mail
 from naccs.tests import outage
 from naccs.tests.helpers import database_url, make_terminal
 
+pytestmark = pytest.mark.layout
+
 ROOT = Path(__file__).resolve().parents[3]
 
 

@@ -25,6 +25,7 @@ from .test_est_nginx import curl, holding, make_request, reenroll
 NGINX_WORKERS_GID = 65534  # nogroup: nginx's workers when its master runs as root without a `user` directive
 
 pytestmark = [
+    pytest.mark.layout,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(not shutil.which("nginx") and not Path("/usr/sbin/nginx").exists(), reason="needs nginx"),
     pytest.mark.skipif(os.geteuid() != 0, reason="makes a directory of nginx's group (root, as make test runs)"),

@@ -35,6 +35,7 @@ from .test_est_nginx import handshake, make_request, print_certs, run
 from .test_standards import pkilint
 
 pytestmark = [
+    pytest.mark.layout,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(not shutil.which("nginx") and not Path("/usr/sbin/nginx").exists(), reason="needs nginx"),
 ]

@@ -14,7 +14,7 @@ from .conftest import tls_proxy, uncertified_terminal
 from .test_est_nginx import curl, handshake, make_request, nginx, print_certs, run, trusted_proxy, workdir
 
 __all__ = ["nginx", "trusted_proxy", "workdir"]  # the fixtures of test_est_nginx, used here too
-pytestmark = [pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.layout, pytest.mark.django_db(transaction=True)]
 CREDENTIALS = f"11110A:{'-'.join(CODES)}"
 
 

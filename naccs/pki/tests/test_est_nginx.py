@@ -22,6 +22,7 @@ from .conftest import tls_proxy, uncertified_terminal
 from .est_helpers import PROXY_SECRET
 
 pytestmark = [
+    pytest.mark.layout,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(not shutil.which("nginx") and not Path("/usr/sbin/nginx").exists(), reason="needs nginx"),
 ]

@@ -17,6 +17,8 @@ from naccs.tests.helpers import database_url, uncertified_terminal
 from .conftest import PRODUCTION_RECENT_SECONDS, certify, the_worker_runs
 from .test_prepared import request_for
 
+pytestmark = pytest.mark.layout
+
 STATUSES = ("good", "revoked", "unknown", "malformedRequest", "tryLater")
 
 

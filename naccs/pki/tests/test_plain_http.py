@@ -19,6 +19,7 @@ from naccs.tests.helpers import free_port, uncertified_terminal
 from .conftest import certify, tls_proxy
 
 pytestmark = [
+    pytest.mark.layout,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(not shutil.which("nginx") and not Path("/usr/sbin/nginx").exists(), reason="needs nginx"),
 ]

@@ -29,6 +29,7 @@ from .est_helpers import PROXY_SECRET
 from .test_est_nginx import curl, handshake
 
 pytestmark = [
+    pytest.mark.layout,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(not shutil.which("nginx") and not Path("/usr/sbin/nginx").exists(), reason="needs nginx"),
 ]

@@ -30,7 +30,7 @@ from .conftest import P12_PASSWORD, tls_proxy, uncertified_terminal
 from .test_renew_client import client, holding_p12, naccs_renew, nginx, p12, trusted_proxy
 
 __all__ = ["naccs_renew", "nginx", "p12", "trusted_proxy"]  # the fixtures of test_renew_client, used here too
-pytestmark = [pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.layout, pytest.mark.django_db(transaction=True)]
 RENEWAL = b"POST /.well-known/est/simplereenroll "
 
 

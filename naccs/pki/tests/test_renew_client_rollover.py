@@ -22,6 +22,7 @@ from .est_helpers import PROXY_SECRET
 from .test_renew_client import client, holding_p12, naccs_renew  # noqa: F401 (the installed client, a fixture)
 
 pytestmark = [
+    pytest.mark.layout,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(not shutil.which("nginx") and not Path("/usr/sbin/nginx").exists(), reason="needs nginx"),
 ]
