@@ -6,7 +6,8 @@ PORT ?= 8000
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 RUN := $(UV) run --frozen
 
-.PHONY: serve test test-at install system-test-deps lint pytest-sqlite pytest-postgres pytest-moments pytest-pki-hsm
+.PHONY: serve test test-at install system-test-deps lint pytest-sqlite pytest-postgres pytest-moments pytest-pki-hsm \
+	sqlite-moments-hsm
 
 serve: install
 	$(RUN) python manage.py migrate --no-input -v0
@@ -14,12 +15,17 @@ serve: install
 	$(RUN) python manage.py load_demo_data
 	HOST=$(HOST) PORT=$(PORT) UV="$(UV)" scripts/serve
 
-# The two databases' runs go at once: each pytest is one process that mostly keeps one core busy, and the machines
-# have two. --output-sync prints each run's output whole when it ends. Then the date-sensitive tests at fixed moments,
-# beside the PKI tests with the CA's key in SoftHSM (issue 25 #4: the same suite on the PKCS#11 backend).
+# Two lines of runs at once (each pytest mostly keeps one core busy, and the machines have two), about as long as
+# each other: the whole suite on PostgreSQL, with the tests that start the production layout's processes; and the
+# rest of the suite on SQLite, then the date-sensitive tests at fixed moments, then the PKI tests with the CA's key in
+# SoftHSM (issue 25 #4: the same suite on the PKCS#11 backend). --output-sync prints each run's output whole.
 test: install system-test-deps lint
-	$(MAKE) --no-print-directory -j2 --output-sync=target pytest-sqlite pytest-postgres
-	$(MAKE) --no-print-directory -j2 --output-sync=target pytest-moments pytest-pki-hsm
+	$(MAKE) --no-print-directory -j2 --output-sync=target pytest-postgres sqlite-moments-hsm
+
+sqlite-moments-hsm:
+	$(MAKE) --no-print-directory pytest-sqlite
+	$(MAKE) --no-print-directory pytest-moments
+	$(MAKE) --no-print-directory pytest-pki-hsm
 
 # The whole suite on SQLite with the clock moved to DATE in Tokyo (Debian's faketime): make test-at DATE=2027-02-28T23:30
 test-at: install system-test-deps
