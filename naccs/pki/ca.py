@@ -301,10 +301,23 @@ def write_key(directory: Path, key, certificate: x509.Certificate) -> None:
     os.replace(partial, directory / KEY_FILE)
 
 
+def generation_folder_name(number: int) -> str:
+    """Where generation `number` keeps its files, relative to CA_DIR: generation 1 in CA_DIR itself (the CA made
+    before generations), generation N in CA_DIR/gN."""
+    return "" if number == 1 else f"g{number}"
+
+
+def generation_folders() -> list[tuple[int, Path]]:
+    """(number, folder) of each generation found in CA_DIR, in order: read from the files, so that it also tells what
+    a database restored from before a rollover does not know."""
+    newer = [path for path in ca_dir().glob("g[0-9]*") if path.is_dir() and path.name[1:].isdigit()]
+    return [(1, ca_dir()), *sorted((int(path.name[1:]), path) for path in newer)]
+
+
 def key_folders() -> list[Path]:
     """Every generation's folder (CA_DIR, CA_DIR/gN) and those moved aside by rotations before generations."""
-    generations = sorted(path for path in ca_dir().glob("g[0-9]*") if path.is_dir())
-    return [ca_dir(), *generations, *sorted(path for path in (ca_dir() / "retired").glob("*") if path.is_dir())]
+    generations = [folder for _number, folder in generation_folders()]
+    return [*generations, *sorted(path for path in (ca_dir() / "retired").glob("*") if path.is_dir())]
 
 
 def uses_legacy_key(folder: Path) -> bool:

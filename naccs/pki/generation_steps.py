@@ -72,12 +72,12 @@ def prepare(*, key_type: str, common_name: str | None = None, actor=None) -> CAG
     base = SUFFIX.sub(
         "", common_name or certificate_of(current).subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
     )
-    authority = ca.create(key_type=key_type, common_name=f"{base} G{number}", folder=f"g{number}")
+    authority = ca.create(key_type=key_type, common_name=f"{base} G{number}", folder=ca.generation_folder_name(number))
     new_with_old, old_with_new = rollover.pair(ca.authority_of(current), authority)
     generation = CAGeneration.objects.create(
         number=number, subject=authority.certificate.subject.rfc4514_string(),
         certificate_pem=rollover.pem(authority.certificate), new_with_old_pem=rollover.pem(new_with_old),
-        old_with_new_pem=rollover.pem(old_with_new), folder=f"g{number}", state=State.PREPARED,
+        old_with_new_pem=rollover.pem(old_with_new), folder=ca.generation_folder_name(number), state=State.PREPARED,
         prepared_at=timezone.now(),
     )  # fmt: skip
     record(action="ca.generation.prepared", actor=actor, obj=generation, after={"state": State.PREPARED},

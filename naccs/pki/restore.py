@@ -36,12 +36,6 @@ class Gap:
     answers_stored_at: datetime | None = None
 
 
-def generation_folders():
-    """(number, folder) of each generation in CA_DIR, by its layout (ca.py)."""
-    newer = sorted((int(path.name[1:]), path) for path in ca.ca_dir().glob("g[0-9]*") if path.name[1:].isdigit())
-    return [(1, ca.ca_dir()), *newer]
-
-
 def restore_gap() -> Gap | None:
     """None when the database knows the newest CRL each generation published and the newest OCSP answer (or the CA
     published neither); else what it lacks (of CRLs, the first generation behind)."""
@@ -51,7 +45,7 @@ def restore_gap() -> Gap | None:
         answers_stored = PreparedOCSPResponse.objects.aggregate(at=Max("this_update"))["at"]
     answers_behind = answers_mark is not None and (answers_stored is None or answers_stored < answers_mark)
     answers = {"answers_published_at": answers_mark, "answers_stored_at": answers_stored} if answers_behind else {}
-    for number, folder in generation_folders():
+    for number, folder in ca.generation_folders():
         mark = high_water.newest_published(folder)
         if mark is None:
             continue  # asks the database nothing: `migrate` runs this before the tables exist
@@ -76,7 +70,7 @@ def revoke_again() -> list[str]:
     """Revoke each certificate a generation's published CRL lists and the restored database holds as good, with the
     CRL's revocation time and reason; the serials revoked."""
     done = []
-    for _number, folder in generation_folders():
+    for _number, folder in ca.generation_folders():
         mark = high_water.newest_published(folder)
         if mark is not None:
             done += revoke_listed(forgotten_revocations(mark, folder))
